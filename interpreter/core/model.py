@@ -1,0 +1,173 @@
+"""The values the pure core works on: a run's state, the inputs that move it, and
+the commands it asks the outside world to carry out.
+
+Everything here is JSON-friendly so that the store can keep a state as one
+document and a crash-recovered process sees exactly what the crashed one saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+RunStatus = Literal["running", "sleeping", "waiting", "completed", "failed", "cancelled"]
+FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+
+JSON = Any
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as flow records it: ``{id, name, data, ts}``."""
+
+    id: str
+    name: str
+    data: JSON
+    ts: datetime
+
+    def as_cel(self) -> dict[str, JSON]:
+        return {"id": self.id, "name": self.name, "data": self.data, "ts": self.ts.isoformat()}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunState:
+    """Where one run stands.
+
+    ``cursor`` is the index of the step the run is at (the one running, asleep or
+    waiting), or None once finished. ``visits`` counts how often each step has
+    been entered, so that an action inside a loop gets a fresh idempotency key on
+    every pass. ``attempt`` is the 1-based try of the current action step.
+    """
+
+    run_id: str
+    workflow_id: str
+    workflow_hash: str
+    status: RunStatus = "running"
+    event: JSON = None  # the trigger event, Event.as_cel() form
+    vars: dict[str, JSON] = field(default_factory=dict)
+    steps: dict[str, dict[str, JSON]] = field(default_factory=dict)  # id -> {"output": ...}
+    cursor: int | None = 0
+    attempt: int = 0
+    visits: dict[str, int] = field(default_factory=dict)
+    started_at: datetime | None = None
+    wake_at: datetime | None = None  # when a sleep ends, a wait times out or a retry is due
+    error: JSON = None  # {"step", "message", "location", "retryable"} once failed
+
+
+# ---- inputs ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Start:
+    """A trigger event starts the run."""
+
+    event: Event
+
+
+@dataclass(frozen=True)
+class StepSucceeded:
+    step_id: str
+    output: JSON
+    attempt: int
+
+
+@dataclass(frozen=True)
+class StepFailed:
+    step_id: str
+    message: str
+    retryable: bool
+    attempt: int
+
+
+@dataclass(frozen=True)
+class EventReceived:
+    """A candidate event for the run's pending wait or its ``cancel_on``."""
+
+    event: Event
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """The run's ``wake_at`` has passed: a sleep ended, a wait timed out or a retry is due."""
+
+
+@dataclass(frozen=True)
+class Cancel:
+    reason: str = "cancelled"
+
+
+Input = Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel
+
+
+# ---- commands -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunAction:
+    """Execute ``action`` with the resolved ``with`` values.
+
+    ``idempotency_key`` is stable across retries of this visit of the step.
+    """
+
+    step_id: str
+    action: str
+    input: JSON
+    attempt: int
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class SleepUntil:
+    step_id: str
+    until: datetime
+
+
+@dataclass(frozen=True)
+class WaitForEvent:
+    """Park the run until a matching event (``purpose="step"``), or subscribe it to
+    a ``cancel_on`` event for its whole life (``purpose="cancel"``, ``index`` the
+    position in ``cancel_on``).
+
+    ``match_path``/``match_value`` is the indexed key extracted from the ``if``:
+    an equality between a path into ``async`` (``"data.email_id"``) and a value
+    computed from the run's own names, so the store finds candidates by index
+    rather than by evaluating every waiting run's CEL. Both are None when the
+    expression has no such equality; then every event of that name is a
+    candidate. ``since`` is the earliest event time that may still match: the
+    start of the previous step, minus ``lookback``.
+    """
+
+    step_id: str | None
+    event: str
+    match_path: str | None
+    match_value: JSON
+    timeout_at: datetime | None
+    since: datetime
+    purpose: Literal["step", "cancel"] = "step"
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Complete:
+    pass
+
+
+@dataclass(frozen=True)
+class Fail:
+    step_id: str | None
+    message: str
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """Record a step that finished without an action (sleep, wait, switch, set,
+    or one skipped by its ``if``), so the timeline shows it."""
+
+    step_id: str
+    kind: str
+    output: JSON
+
+
+Command = RunAction | SleepUntil | WaitForEvent | Complete | Fail | Record

@@ -1,0 +1,63 @@
+"""The one exception root of flow.
+
+Each subclass's docstring is its default message. Subclasses carry fields, not
+just strings, and only the CLI and HTTP edges turn them into exit codes or
+status codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FlowError(Exception):
+    """flow failed."""
+
+    def __init__(self, message: str | None = None, **fields: Any) -> None:
+        self.message = message or (type(self).__doc__ or "").strip()
+        self.fields = fields
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class DefinitionError(FlowError):
+    """The campaign definition is invalid."""
+
+
+class ExpressionError(FlowError):
+    """A CEL expression could not be compiled or evaluated.
+
+    ``location`` names where the expression stands in the YAML, when known.
+    """
+
+    def __init__(self, message: str | None = None, *, location: str | None = None) -> None:
+        super().__init__(message, location=location)
+        self.location = location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class ActionError(FlowError):
+    """An action failed.
+
+    ``retryable`` says whether running the same action again could succeed.
+    """
+
+    def __init__(self, message: str | None = None, *, retryable: bool = False) -> None:
+        super().__init__(message, retryable=retryable)
+        self.retryable = retryable
+
+
+class StoreError(FlowError):
+    """The database could not be used."""
+
+
+class NotFound(StoreError):
+    """No such record."""
+
+
+class UsageError(FlowError):
+    """The command was used wrongly."""

@@ -1,0 +1,203 @@
+"""Typed, frozen definitions of a campaign: what the loader produces and the core runs.
+
+Every value that came from YAML keeps its ``Location`` so that an error met at
+run time (a CEL expression that fails, say) can still point at the line to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Location:
+    """A position in a source file; line and column are 1-based."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A bare CEL expression, as in every ``if`` and in ``idempotency``.
+
+    ``location`` is where the first character of ``source`` stands in the file;
+    for a block scalar or an expression inside ``${ }`` the loader computes it so
+    that ``location`` + an offset into ``source`` is still the right column
+    (``offsets`` maps a character offset to a (line, column) where that is not
+    simple arithmetic, as in folded or quoted scalars).
+    """
+
+    source: str
+    location: Location
+    offsets: tuple[tuple[int, int], ...] | None = field(default=None, compare=False)
+
+    def location_of(self, offset: int) -> Location:
+        """The file position of character ``offset`` of ``source``."""
+        if self.offsets is not None and 0 <= offset < len(self.offsets):
+            line, column = self.offsets[offset]
+            return Location(self.location.file, line, column)
+        return Location(self.location.file, self.location.line, self.location.column + offset)
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """A string holding ``${ CEL }`` parts.
+
+    When ``parts`` is exactly one expression the rendered value keeps the
+    expression's type; otherwise the parts are joined as a string.
+    """
+
+    parts: tuple[str | Expression, ...]
+
+    @property
+    def single(self) -> Expression | None:
+        if len(self.parts) == 1 and isinstance(self.parts[0], Expression):
+            return self.parts[0]
+        return None
+
+
+# A data field (``with``, ``vars``, ``sleep_until``, ``set``) after loading: JSON
+# values where every string that held ``${ }`` became an Interpolation.
+Template = Any
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how fast a failed action is tried again.
+
+    ``attempts`` counts every try, the first one included.
+    """
+
+    attempts: int = 4
+    initial_delay: timedelta = timedelta(seconds=1)
+    factor: float = 2.0
+    max_delay: timedelta = timedelta(hours=1)
+    jitter: float = 0.1
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventTrigger:
+    event: str
+    if_: Expression | None = None
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class CronTrigger:
+    cron: str
+    timezone: str = "UTC"
+    location: Location
+
+
+Trigger = EventTrigger | CronTrigger
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancelOn:
+    event: str
+    if_: Expression | None = None
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepBase:
+    id: str
+    location: Location
+    if_: Expression | None = None
+    next: str | None = None  # a step id, or "end"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionStep(StepBase):
+    kind: Literal["action"] = "action"
+    action: str
+    with_: Mapping[str, Template] = field(default_factory=dict)
+    retry: RetryPolicy | None = None  # None: the campaign's policy
+
+
+@dataclass(frozen=True, kw_only=True)
+class SleepStep(StepBase):
+    kind: Literal["sleep"] = "sleep"
+    duration: timedelta
+
+
+@dataclass(frozen=True, kw_only=True)
+class SleepUntilStep(StepBase):
+    kind: Literal["sleep_until"] = "sleep_until"
+    until: Template  # an RFC 3339 string, or an Interpolation giving one
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitForEventStep(StepBase):
+    kind: Literal["wait_for_event"] = "wait_for_event"
+    event: str
+    match: Expression | None = None  # the wait's own ``if``, over ``async``
+    timeout: timedelta | None = None
+    lookback: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SwitchCase:
+    if_: Expression | None  # None: the default case
+    next: str
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class SwitchStep(StepBase):
+    kind: Literal["switch"] = "switch"
+    cases: tuple[SwitchCase, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetStep(StepBase):
+    kind: Literal["set"] = "set"
+    values: tuple[tuple[str, Template], ...]
+
+
+Step = ActionStep | SleepStep | SleepUntilStep | WaitForEventStep | SwitchStep | SetStep
+
+END = "end"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workflow:
+    """One campaign, exactly as a run will execute it.
+
+    ``files`` holds the text of every template the campaign names, keyed by the
+    path written in the YAML, so that a run pinned to this definition renders
+    the templates it started with even after the files change on disk.
+    ``content_hash`` is the SHA-256 of the YAML and those files.
+    """
+
+    id: str
+    name: str | None = None
+    description: str | None = None
+    triggers: tuple[Trigger, ...] = ()
+    idempotency: Expression | None = None
+    cancel_on: tuple[CancelOn, ...] = ()
+    secrets: tuple[str, ...] = ()
+    vars: tuple[tuple[str, Template], ...] = ()
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    steps: tuple[Step, ...]
+    source_file: str
+    source_text: str = ""
+    files: Mapping[str, str] = field(default_factory=dict)
+    content_hash: str = ""
+
+    def step_index(self, step_id: str) -> int:
+        for index, step in enumerate(self.steps):
+            if step.id == step_id:
+                return index
+        raise KeyError(step_id)
+
+    def step(self, step_id: str) -> Step:
+        return self.steps[self.step_index(step_id)]
