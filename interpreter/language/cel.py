@@ -1,0 +1,289 @@
+"""Evaluating CEL at run time: conditions, ``${ }`` data fields and wait keys.
+
+cel-python is correct but slow (about 90 µs an evaluation here), so three
+levers keep it off the hot path:
+
+- every expression is compiled once per process (``_compiled``), keyed by its
+  source text;
+- only the scope roots an expression names are converted to CEL values;
+- a plain member path such as ``vars.email`` is read straight from the scope,
+  with the same results and the same error messages as cel-python gives.
+
+cel-python's ``CompiledRunner`` (transpiling to Python) cannot be used: it
+emits ``activation.async``, a syntax error, for the ``async`` root that flow's
+wait conditions need.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import celpy
+import lark
+from celpy import celtypes
+from celpy.adapter import json_to_cel
+from celpy.celparser import CELParseError
+from celpy.evaluation import CELEvalError
+
+from interpreter.errors import ExpressionError
+from interpreter.language.definitions import Expression, Interpolation
+
+JSON = Any
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_MEMBER_PATH = re.compile(rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*$")
+_RESERVED = frozenset({"true", "false", "null", "in", "as", "break", "const", "continue",
+                       "else", "for", "function", "if", "import", "let", "loop", "package",
+                       "namespace", "return", "var", "void", "while"})
+_ENVIRONMENT = celpy.Environment()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """One expression, ready to run: either a plain member path or a CEL program."""
+
+    path: tuple[str, ...] | None
+    program: Any
+    roots: frozenset[str]
+    tree: Any
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str) -> _Compiled:
+    match = _MEMBER_PATH.match(source)
+    if match:
+        path = tuple(part.strip() for part in match.group(1).split("."))
+        if not any(part in _RESERVED for part in path):
+            return _Compiled(path=path, program=None, roots=frozenset({path[0]}), tree=None)
+    tree = _ENVIRONMENT.compile(source)
+    roots = frozenset(
+        str(token) for token in tree.scan_values(
+            lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
+        )
+    )
+    return _Compiled(path=None, program=_ENVIRONMENT.program(tree), roots=roots, tree=tree)
+
+
+def _compiled(expr: Expression) -> _Compiled:
+    try:
+        return _compile(expr.source)
+    except CELParseError as error:
+        line = getattr(error, "line", None) or 1
+        column = getattr(error, "column", None) or 1
+        raise ExpressionError(
+            f"CEL syntax error in {expr.source!r}",
+            location=str(_offset_location(expr, line, column)),
+        ) from None
+
+
+def _offset_location(expr: Expression, line: int, column: int) -> object:
+    if line == 1:
+        return expr.location_of(column - 1)
+    return expr.location
+
+
+# ---- conversions -----------------------------------------------------------
+
+
+def to_cel(value: JSON) -> Any:
+    if isinstance(value, datetime):
+        return celtypes.TimestampType(value)
+    if isinstance(value, dict):
+        return celtypes.MapType({celtypes.StringType(k): to_cel(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return celtypes.ListType([to_cel(v) for v in value])
+    return json_to_cel(value)
+
+
+def from_cel(value: Any) -> JSON:
+    """A CEL result as plain JSON-friendly Python."""
+    if value is None or isinstance(value, celtypes.BoolType | bool):
+        return None if value is None else bool(value)
+    if isinstance(value, celtypes.IntType | celtypes.UintType | int):
+        return int(value)
+    if isinstance(value, celtypes.DoubleType | float):
+        return float(value)
+    if isinstance(value, celtypes.StringType | str):
+        return str(value)
+    if isinstance(value, celtypes.TimestampType):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, celtypes.DurationType):
+        return f"{value.total_seconds():g}s"
+    if isinstance(value, celtypes.BytesType | bytes):
+        return bytes(value).decode("utf-8", "replace")
+    if isinstance(value, Mapping):
+        return {str(k): from_cel(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [from_cel(v) for v in value]
+    return value
+
+
+# ---- evaluation ------------------------------------------------------------
+
+
+def _fail(expr: Expression, message: str) -> ExpressionError:
+    # cel-python appends its whole activation to "undeclared reference" errors.
+    message = message.split(" (in activation", 1)[0]
+    return ExpressionError(f"{message} in {expr.source!r}", location=str(expr.location))
+
+
+def _walk(expr: Expression, path: tuple[str, ...], scope: Mapping[str, JSON]) -> JSON:
+    root = path[0]
+    if root not in scope:
+        raise _fail(expr, f"undeclared reference to '{root}'")
+    value = scope[root]
+    for name in path[1:]:
+        if isinstance(value, Mapping):
+            if name not in value:
+                raise _fail(expr, f"no such member in mapping: {name!r}")
+            value = value[name]
+        else:
+            raise _fail(expr, f"{type(value).__name__} value does not support field selection")
+    return value
+
+
+def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
+    """The value of ``expr`` in ``scope``, as plain Python; raises ExpressionError."""
+    compiled = _compiled(expr)
+    if compiled.path is not None:
+        value = _walk(expr, compiled.path, scope)
+        return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+    activation = {root: to_cel(scope[root]) for root in compiled.roots if root in scope}
+    try:
+        return from_cel(compiled.program.evaluate(activation))
+    except CELEvalError as error:
+        raise _fail(expr, str(error.args[0]) if error.args else "evaluation failed") from None
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as error:
+        raise _fail(expr, str(error) or type(error).__name__) from None
+
+
+def evaluate_condition(expr: Expression, scope: Mapping[str, JSON]) -> bool:
+    """A condition must be a bool; anything else is an error, not a truthiness guess."""
+    value = evaluate(expr, scope)
+    if not isinstance(value, bool):
+        raise _fail(expr, f"condition gave {type(value).__name__}, not bool")
+    return value
+
+
+def render(template: Any, scope: Mapping[str, JSON]) -> JSON:
+    """Resolve a data field: Interpolations inside dicts and lists become values."""
+    if isinstance(template, Interpolation):
+        single = template.single
+        if single is not None:
+            return evaluate(single, scope)
+        return "".join(
+            part if isinstance(part, str) else _as_text(evaluate(part, scope))
+            for part in template.parts
+        )
+    if isinstance(template, Mapping):
+        return {key: render(value, scope) for key, value in template.items()}
+    if isinstance(template, list | tuple):
+        return [render(value, scope) for value in template]
+    return template
+
+
+def _as_text(value: JSON) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, separators=(",", ":"))
+
+
+# ---- wait keys -------------------------------------------------------------
+
+
+def match_key(expr: Expression, scope: Mapping[str, JSON]) -> tuple[str, JSON] | None:
+    """The indexable half of a wait or cancel condition.
+
+    Finds a top-level conjunct ``async.<path> == <expression without async>``
+    (either way round), evaluates the other side in ``scope`` and returns
+    ``(path, value)``. The full condition must still be evaluated on each
+    candidate; this only narrows the candidates to those the index finds.
+    """
+    try:
+        compiled = _compiled(expr)
+    except ExpressionError:
+        return None
+    if compiled.tree is None:
+        return None
+    for left, right in _top_level_equalities(compiled.tree):
+        for one, other in ((left, right), (right, left)):
+            path = _async_path(expr.source, one)
+            if path is None or "async" in _idents(other):
+                continue
+            side = Expression(expr.source[_start(other):_end(other)], expr.location)
+            try:
+                return path, evaluate(side, scope)
+            except ExpressionError:
+                return None
+    return None
+
+
+# Grammar nodes that only wrap one child on the way down to a conjunction.
+_PASS_THROUGH = frozenset({"expr", "conditionalor", "relation"})
+
+
+def _top_level_equalities(tree: Any) -> list[tuple[Any, Any]]:
+    found: list[tuple[Any, Any]] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, lark.Tree):
+            continue
+        single = len(node.children) == 1
+        if node.data == "conditionaland" or (single and node.data in _PASS_THROUGH):
+            pending.extend(node.children)
+        elif node.data == "relation" and len(node.children) == 2:
+            operator, right = node.children
+            if isinstance(operator, lark.Tree) and operator.data == "relation_eq":
+                found.append((operator.children[0], right))
+    return found
+
+
+def _async_path(source: str, node: Any) -> str | None:
+    text = source[_start(node):_end(node)]
+    match = _MEMBER_PATH.match(text)
+    if not match:
+        return None
+    parts = [part.strip() for part in match.group(1).split(".")]
+    if parts[0] != "async" or len(parts) < 2:
+        return None
+    return ".".join(parts[1:])
+
+
+def _idents(node: Any) -> set[str]:
+    return {
+        str(token) for token in node.scan_values(
+            lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
+        )
+    } if isinstance(node, lark.Tree) else set()
+
+
+def _start(node: Any) -> int:
+    return int(node.meta.start_pos)
+
+
+def _end(node: Any) -> int:
+    return int(node.meta.end_pos)
+
+
+def path_value(document: Mapping[str, JSON], path: str) -> tuple[bool, JSON]:
+    """The value at a dotted ``path`` of an event document, and whether it exists."""
+    value: JSON = document
+    for name in path.split("."):
+        if not isinstance(value, Mapping) or name not in value:
+            return False, None
+        value = value[name]
+    return True, value
+
+
+def canonical(value: JSON) -> str:
+    """The text an indexed wait key is stored and looked up as."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
