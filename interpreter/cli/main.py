@@ -1,0 +1,53 @@
+"""The ``flow`` command: a click group whose subcommands each parse their
+arguments and call one function. Errors become one line and an exit code here,
+at the edge, and nowhere else."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from interpreter import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="flow")
+def cli() -> None:
+    """flow runs durable, event-driven email campaigns written in YAML.
+
+    \b
+    Example:
+      flow lint workflows/
+      flow run workflows/signup-drip.yaml --event @signup.json --simulate
+    """
+
+
+def _register() -> None:
+    # Imported here so that a command module that fails to import names itself
+    # in the error rather than breaking `flow --help` with a traceback.
+    from interpreter.cli.lint_command import lint
+
+    cli.add_command(lint)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register()
+    try:
+        result = cli.main(args=argv, prog_name="flow", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("flow: aborted", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return 2 if isinstance(error, click.UsageError) else error.exit_code
+    return int(result or 0)
+
+
+def run() -> None:
+    """The console script's entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
