@@ -1,0 +1,101 @@
+"""Reading an action's ``with`` values.
+
+The definition layer checks the shape of a step, but ``${ }`` values are only
+known at run time, so each action checks its own arguments. A wrong type is the
+author's mistake and trying again cannot fix it: every error here is
+non-retryable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from interpreter.actions.base import JSON
+from interpreter.errors import ActionError
+
+_MISSING = object()
+
+
+def _bad(action: str, key: str, wanted: str, value: object) -> ActionError:
+    return ActionError(
+        f"{action}: '{key}' must be {wanted}, not {_json_type(value)}", retryable=False
+    )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a map"
+    return type(value).__name__
+
+
+def require_str(arguments: Mapping[str, JSON], key: str, action: str) -> str:
+    value = arguments.get(key, _MISSING)
+    if value is _MISSING or value is None:
+        raise ActionError(f"{action}: '{key}' is required", retryable=False)
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(action, key, "a non-empty string", value)
+    return value
+
+
+def optional_str(arguments: Mapping[str, JSON], key: str, action: str) -> str | None:
+    value = arguments.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _bad(action, key, "a string", value)
+    return value
+
+
+def optional_bool(arguments: Mapping[str, JSON], key: str, action: str, default: bool) -> bool:
+    value = arguments.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _bad(action, key, "true or false", value)
+    return value
+
+
+def optional_positive_number(
+    arguments: Mapping[str, JSON], key: str, action: str, default: float
+) -> float:
+    value = arguments.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _bad(action, key, "a number", value)
+    if not math.isfinite(value) or value <= 0:
+        raise ActionError(f"{action}: '{key}' must be greater than 0", retryable=False)
+    return float(value)
+
+
+def optional_mapping(
+    arguments: Mapping[str, JSON], key: str, action: str
+) -> Mapping[str, JSON] | None:
+    value = arguments.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _bad(action, key, "a map", value)
+    return value
+
+
+def reject_unknown(arguments: Mapping[str, JSON], allowed: frozenset[str], action: str) -> None:
+    """A misspelt key (``jsn:`` for ``json:``) would otherwise be silently ignored."""
+    unknown = sorted(set(arguments) - allowed)
+    if unknown:
+        raise ActionError(
+            f"{action}: unknown argument {', '.join(repr(k) for k in unknown)}"
+            f" (expected {', '.join(sorted(allowed))})",
+            retryable=False,
+        )
