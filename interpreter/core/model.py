@@ -52,7 +52,10 @@ class RunState:
     visits: dict[str, int] = field(default_factory=dict)
     started_at: datetime | None = None
     wake_at: datetime | None = None  # when a sleep ends, a wait times out or a retry is due
-    error: JSON = None  # {"step", "message", "location", "retryable"} once failed
+    error: JSON = None  # {"step", "message", "location", "retryable", "attempts"} once failed
+    # When the latest step that took time (an action, sleep or wait) began, so the
+    # next wait can match events that arrived while that step was still going.
+    step_started_at: datetime | None = None
 
 
 # ---- inputs ---------------------------------------------------------------
@@ -119,8 +122,12 @@ class RunAction:
 
 @dataclass(frozen=True)
 class SleepUntil:
+    """Wake the run at ``until``: a sleep step, or (``retry=True``) the backoff
+    before the next attempt of the action step ``step_id``."""
+
     step_id: str
     until: datetime
+    retry: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,16 @@ class Fail:
 
 
 @dataclass(frozen=True)
+class Cancelled:
+    """The run was cancelled (``flow runs cancel`` or a ``cancel_on`` event).
+
+    Terminal like Complete and Fail: the engine drops the run's waits and timer.
+    """
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Record:
     """Record a step that finished without an action (sleep, wait, switch, set,
     or one skipped by its ``if``), so the timeline shows it."""
@@ -170,4 +187,4 @@ class Record:
     output: JSON
 
 
-Command = RunAction | SleepUntil | WaitForEvent | Complete | Fail | Record
+Command = RunAction | SleepUntil | WaitForEvent | Complete | Fail | Cancelled | Record
