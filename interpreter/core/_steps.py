@@ -1,0 +1,234 @@
+"""Entering steps: what each step kind does when the run reaches it.
+
+``run_from`` walks the steps from an index until one has to wait for the
+outside world (an action, a sleep, a wait) or the run ends. Steps that need no
+outside world (switch, set, a skipped step, a ``sleep_until`` already past)
+finish within the same call and leave a ``Record`` for the timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from interpreter.core.model import JSON, Record, RunAction, RunState, SleepUntil, WaitForEvent
+from interpreter.core.outcomes import complete, fail, fail_expression
+from interpreter.core.scope import Turn
+from interpreter.errors import ExpressionError
+from interpreter.language import cel
+from interpreter.language.definitions import (
+    END,
+    ActionStep,
+    SetStep,
+    SleepStep,
+    SleepUntilStep,
+    Step,
+    SwitchStep,
+    WaitForEventStep,
+)
+
+# A loop of steps that never waits would spin the worker forever; lint rejects
+# such cycles, but a run must not depend on lint having been run.
+MAX_STEP_ENTRIES = 1000
+
+# ``run_from`` stops at None: the step is waiting on the outside world, or the run ended.
+Next = int | None
+
+
+def idempotency_key(run_id: str, step_id: str, visit: int) -> str:
+    """The key an action receives: ``"<run id>:<step id>:<visit>"``.
+
+    Plain text rather than a hash so that a provider's dashboard shows which run
+    and step sent a message. It does not contain the attempt, so every retry of
+    one visit shares it, and it does contain the visit, so a step inside a loop
+    gets a fresh key on each pass.
+    """
+    return f"{run_id}:{step_id}:{visit}"
+
+
+def run_from(turn: Turn, state: RunState, index: int) -> RunState:
+    steps = turn.workflow.steps
+    for _ in range(MAX_STEP_ENTRIES):
+        if index >= len(steps):
+            return complete(turn, state)
+        state, after = _enter(turn, state, index, steps[index])
+        if after is None:
+            return state
+        index = after
+    step_id = steps[index].id if index < len(steps) else None
+    return fail(
+        turn,
+        state,
+        step_id,
+        f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
+        "a loop with nothing to wait on would never stop",
+    )
+
+
+def finish(turn: Turn, state: RunState, step: Step, output: JSON) -> tuple[RunState, int]:
+    """Store ``output`` as ``steps.<id>.output`` and name the step that follows."""
+    steps = {**state.steps, step.id: {"output": output}}
+    state = replace(state, steps=steps, status="running", wake_at=None, attempt=0)
+    return state, successor(turn, state, step)
+
+
+def successor(turn: Turn, state: RunState, step: Step) -> int:
+    """The index of the step after ``step``; the step count means the run ends."""
+    if step.next is not None:
+        return _index_of(turn, step.next)
+    cursor = state.cursor
+    return (cursor if cursor is not None else turn.workflow.step_index(step.id)) + 1
+
+
+def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunState, Next]:
+    visits = {**state.visits, step.id: state.visits.get(step.id, 0) + 1}
+    state = replace(state, cursor=index, visits=visits, attempt=0, wake_at=None)
+    if step.if_ is not None:
+        try:
+            chosen = cel.evaluate_condition(step.if_, turn.scope(state))
+        except ExpressionError as error:
+            return fail_expression(turn, state, step.id, error), None
+        if not chosen:
+            turn.commands.append(Record(step.id, "skipped", None))
+            # A skipped step's output is null, so later steps can test for it.
+            return finish(turn, state, step, None)
+    if isinstance(step, ActionStep):
+        return _enter_action(turn, state, step)
+    if isinstance(step, SleepStep):
+        return _enter_sleep(turn, state, step)
+    if isinstance(step, SleepUntilStep):
+        return _enter_sleep_until(turn, state, step)
+    if isinstance(step, WaitForEventStep):
+        return _enter_wait(turn, state, step)
+    if isinstance(step, SwitchStep):
+        return _enter_switch(turn, state, step)
+    return _enter_set(turn, state, step)
+
+
+def _enter_action(turn: Turn, state: RunState, step: ActionStep) -> tuple[RunState, Next]:
+    state = replace(state, status="running", attempt=1, step_started_at=turn.now)
+    return run_action(turn, state, step), None
+
+
+def run_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
+    """Ask for the action at ``state.attempt``; the first try and every retry."""
+    try:
+        arguments = cel.render(step.with_, turn.scope(state))
+    except ExpressionError as error:
+        return fail_expression(turn, state, step.id, error)
+    key = idempotency_key(state.run_id, step.id, state.visits.get(step.id, 1))
+    turn.commands.append(RunAction(step.id, step.action, arguments, state.attempt, key))
+    return replace(state, status="running", wake_at=None)
+
+
+def _enter_sleep(turn: Turn, state: RunState, step: SleepStep) -> tuple[RunState, Next]:
+    return _sleep(turn, state, step, turn.now + step.duration), None
+
+
+def _sleep(turn: Turn, state: RunState, step: Step, until: datetime) -> RunState:
+    turn.commands.append(SleepUntil(step.id, until))
+    return replace(state, status="sleeping", wake_at=until, step_started_at=turn.now)
+
+
+def _enter_sleep_until(
+    turn: Turn, state: RunState, step: SleepUntilStep
+) -> tuple[RunState, Next]:
+    try:
+        value = cel.render(step.until, turn.scope(state))
+    except ExpressionError as error:
+        return fail_expression(turn, state, step.id, error), None
+    until = parse_timestamp(value)
+    if until is None:
+        message = f"sleep_until needs an RFC 3339 timestamp with a timezone, got {value!r}"
+        return fail(turn, state, step.id, message, location=str(step.location)), None
+    if until <= turn.now:
+        turn.commands.append(Record(step.id, "sleep_until", None))
+        return finish(turn, state, step, None)
+    return _sleep(turn, state, step, until), None
+
+
+def parse_timestamp(value: JSON) -> datetime | None:
+    """An aware datetime from an RFC 3339 string, or None if it is not one.
+
+    A naive time is refused rather than guessed: UTC or the server's zone would
+    each send the campaign's emails hours off for someone.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment
+
+
+def _enter_wait(turn: Turn, state: RunState, step: WaitForEventStep) -> tuple[RunState, Next]:
+    now = turn.now
+    # Events that arrived while the previous step was still going (the welcome
+    # email being sent, say) must still match, so the window opens when that
+    # step began, widened by ``lookback``.
+    opened = state.step_started_at or state.started_at or now
+    since = opened - step.lookback
+    key = cel.match_key(step.match, turn.scope(state)) if step.match is not None else None
+    timeout_at = now + step.timeout if step.timeout is not None else None
+    turn.commands.append(
+        WaitForEvent(
+            step_id=step.id,
+            event=step.event,
+            match_path=key[0] if key is not None else None,
+            match_value=key[1] if key is not None else None,
+            timeout_at=timeout_at,
+            since=since,
+        )
+    )
+    state = replace(state, status="waiting", wake_at=timeout_at, step_started_at=now)
+    return state, None
+
+
+def _enter_switch(turn: Turn, state: RunState, step: SwitchStep) -> tuple[RunState, Next]:
+    scope = turn.scope(state)
+    target: str | None = None
+    for case in step.cases:
+        if case.if_ is None:
+            target = case.next
+            break
+        try:
+            if cel.evaluate_condition(case.if_, scope):
+                target = case.next
+                break
+        except ExpressionError as error:
+            return fail_expression(turn, state, step.id, error), None
+    output = {"next": target}
+    turn.commands.append(Record(step.id, "switch", output))
+    state, after = finish(turn, state, step, output)
+    if target is None:
+        return state, after  # no case matched: fall through like any other step
+    return state, _index_of(turn, target)
+
+
+def _enter_set(turn: Turn, state: RunState, step: SetStep) -> tuple[RunState, Next]:
+    variables = dict(state.vars)
+    values: dict[str, JSON] = {}
+    scope = turn.scope(state)
+    scope["vars"] = variables  # each value sees the ones set before it, as at run start
+    for name, template in step.values:
+        try:
+            value = cel.render(template, scope)
+        except ExpressionError as error:
+            return fail_expression(turn, state, step.id, error), None
+        variables[name] = value
+        values[name] = value
+    turn.commands.append(Record(step.id, "set", values))
+    return finish(turn, replace(state, vars=variables), step, values)
+
+
+def _index_of(turn: Turn, target: str) -> int:
+    if target == END:
+        return len(turn.workflow.steps)
+    return turn.workflow.step_index(target)
+

@@ -1,0 +1,248 @@
+"""The pure transition function of a run.
+
+``advance(workflow, state, input, now, secrets) -> (state, commands)`` is the
+whole of flow's campaign semantics. It reads no clock (time arrives as ``now``),
+touches no database or network, and never raises: anything unexpected becomes a
+failed run and a ``Fail`` command. The same inputs always give the same state
+and commands, so replaying a run's recorded inputs rebuilds it exactly.
+
+Each input kind has its own ``_apply_<kind>``. A finished run ignores every
+input, and so does a run the input does not concern (a stale step result, an
+event nobody waits for, an early timer): those return the state unchanged and
+no commands.
+
+Terminal commands: ``Complete``, ``Fail`` (a step or the run failed) and
+``Cancelled`` (``Cancel`` input or a ``cancel_on`` event). On any of them the
+engine drops the run's timer and waits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from interpreter.core._steps import finish, idempotency_key, run_action, run_from
+from interpreter.core.model import (
+    FINISHED,
+    Cancel,
+    Command,
+    EventReceived,
+    Input,
+    Record,
+    RunState,
+    SleepUntil,
+    Start,
+    StepFailed,
+    StepSucceeded,
+    TimerFired,
+    WaitForEvent,
+)
+from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression
+from interpreter.core.retry import retry_delay
+from interpreter.core.scope import Turn, with_async
+from interpreter.errors import ExpressionError
+from interpreter.language import cel
+from interpreter.language.definitions import (
+    ActionStep,
+    Expression,
+    SleepStep,
+    SleepUntilStep,
+    Step,
+    WaitForEventStep,
+    Workflow,
+)
+
+__all__ = ["advance", "idempotency_key", "new_run_state"]
+
+
+def new_run_state(workflow: Workflow, run_id: str) -> RunState:
+    """The state of a run that exists but has not yet seen its ``Start``."""
+    return RunState(run_id=run_id, workflow_id=workflow.id, workflow_hash=workflow.content_hash)
+
+
+def advance(
+    workflow: Workflow,
+    state: RunState,
+    input: Input,
+    now: datetime,
+    secrets: Mapping[str, str],
+) -> tuple[RunState, list[Command]]:
+    if state.status in FINISHED:
+        return state, []
+    turn = Turn(workflow, now, secrets)
+    try:
+        state = _APPLY[type(input)](turn, state, input)
+    except Exception as error:  # the core never raises: an internal fault fails the run
+        turn.commands.clear()
+        state = fail(
+            turn,
+            state,
+            current_step_id(turn, state),
+            f"internal error: {type(error).__name__}: {error}",
+        )
+    return state, turn.commands
+
+
+def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
+    if state.started_at is not None:
+        return state  # a duplicate start must not run the campaign twice
+    now = turn.now
+    state = replace(
+        state, status="running", event=start.event.as_cel(), started_at=now, cursor=0
+    )
+    scope = turn.scope(state)
+    variables: dict[str, Any] = {}
+    scope["vars"] = variables  # each var sees the ones before it
+    for name, template in turn.workflow.vars:
+        try:
+            variables[name] = cel.render(template, scope)
+        except ExpressionError as error:
+            return fail_expression(turn, state, None, error)
+    state = replace(state, vars=variables)
+    for index, entry in enumerate(turn.workflow.cancel_on):
+        key = cel.match_key(entry.if_, scope) if entry.if_ is not None else None
+        turn.commands.append(
+            WaitForEvent(
+                step_id=None,
+                event=entry.event,
+                match_path=key[0] if key is not None else None,
+                match_value=key[1] if key is not None else None,
+                timeout_at=None,
+                since=now,
+                purpose="cancel",
+                index=index,
+            )
+        )
+    return run_from(turn, state, 0)
+
+
+def _apply_step_succeeded(turn: Turn, state: RunState, result: StepSucceeded) -> RunState:
+    step = _awaited_action(turn, state, result.step_id, result.attempt)
+    if step is None:
+        return state
+    state, after = finish(turn, state, step, result.output)
+    return run_from(turn, state, after)
+
+
+def _apply_step_failed(turn: Turn, state: RunState, failure: StepFailed) -> RunState:
+    step = _awaited_action(turn, state, failure.step_id, failure.attempt)
+    if step is None:
+        return state
+    attempt = state.attempt
+    policy = step.retry or turn.workflow.retry
+    visit = state.visits.get(step.id, 1)
+    seed = f"{state.run_id}:{step.id}:{visit}:{attempt}"
+    delay = retry_delay(policy, attempt, seed) if failure.retryable else None
+    if delay is None:
+        return fail(
+            turn,
+            state,
+            step.id,
+            failure.message,
+            retryable=failure.retryable,
+            attempts=attempt,
+        )
+    # Status stays "running" with a wake-up set: that pair means a retry is due.
+    wake_at = turn.now + delay
+    turn.commands.append(SleepUntil(step.id, wake_at, retry=True))
+    return replace(state, attempt=attempt + 1, wake_at=wake_at)
+
+
+def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) -> RunState:
+    if state.started_at is None:
+        return state
+    event = received.event
+    candidate: dict[str, Any] | None = None
+    scope: dict[str, Any] | None = None
+    for entry in turn.workflow.cancel_on:
+        if entry.event != event.name:
+            continue
+        candidate = candidate or event.as_cel()
+        scope = scope or turn.scope(state)
+        if _matches(entry.if_, scope, candidate):
+            return cancel(turn, state, f"cancelled by event {event.name} ({event.id})")
+    step = _current_step(turn, state)
+    if state.status != "waiting" or not isinstance(step, WaitForEventStep):
+        return state
+    if step.event != event.name:
+        return state
+    candidate = candidate or event.as_cel()
+    if not _matches(step.match, scope or turn.scope(state), candidate):
+        return state
+    turn.commands.append(Record(step.id, "wait_for_event", candidate))
+    state, after = finish(turn, state, step, candidate)
+    return run_from(turn, state, after)
+
+
+def _matches(condition: Expression | None, scope: dict[str, Any], candidate: Any) -> bool:
+    """Whether a wait or cancel condition holds for a candidate event.
+
+    Any error is a non-match: the candidate is someone else's data, and a field
+    it lacks (or an int where a double was expected) must not break this run.
+    """
+    if condition is None:
+        return True
+    try:
+        return cel.evaluate_condition(condition, with_async(scope, candidate))
+    except Exception:  # deliberately broad, see above
+        return False
+
+
+def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunState:
+    if state.started_at is None or state.wake_at is None or turn.now < state.wake_at:
+        return state  # early or spurious: the engine may fire a timer more than once
+    step = _current_step(turn, state)
+    if state.status == "sleeping" and isinstance(step, SleepStep | SleepUntilStep):
+        turn.commands.append(Record(step.id, step.kind, None))
+        state, after = finish(turn, state, step, None)
+        return run_from(turn, state, after)
+    if state.status == "waiting" and isinstance(step, WaitForEventStep):
+        turn.commands.append(Record(step.id, "wait_for_event", None))  # timed out
+        state, after = finish(turn, state, step, None)
+        return run_from(turn, state, after)
+    if state.status == "running" and isinstance(step, ActionStep):
+        return run_action(turn, replace(state, wake_at=None), step)
+    return state
+
+
+def _apply_cancel(turn: Turn, state: RunState, request: Cancel) -> RunState:
+    return cancel(turn, state, request.reason)
+
+
+def _awaited_action(turn: Turn, state: RunState, step_id: str, attempt: int) -> ActionStep | None:
+    """The action step a result belongs to, or None if the result is stale.
+
+    A result counts only for the step at the cursor, for the attempt in flight
+    (not one whose retry is still waiting on its timer): a late answer from an
+    earlier attempt, or a redelivery after the run moved on, changes nothing.
+    """
+    step = _current_step(turn, state)
+    if (
+        not isinstance(step, ActionStep)
+        or step.id != step_id
+        or state.status != "running"
+        or state.wake_at is not None
+        or attempt != state.attempt
+    ):
+        return None
+    return step
+
+
+def _current_step(turn: Turn, state: RunState) -> Step | None:
+    cursor = state.cursor
+    steps = turn.workflow.steps
+    if cursor is None or state.started_at is None or not 0 <= cursor < len(steps):
+        return None
+    return steps[cursor]
+
+
+_APPLY: dict[type, Callable[[Turn, RunState, Any], RunState]] = {
+    Start: _apply_start,
+    StepSucceeded: _apply_step_succeeded,
+    StepFailed: _apply_step_failed,
+    EventReceived: _apply_event_received,
+    TimerFired: _apply_timer_fired,
+    Cancel: _apply_cancel,
+}

@@ -1,0 +1,58 @@
+"""The names a CEL expression sees while a run advances.
+
+One ``Turn`` is one call of ``advance``: the definition, the moment the input
+arrived, the secrets and the commands asked for so far. Scopes are built from
+the state at the moment of each evaluation, because a ``set`` step or a step's
+output changes what the next expression sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from interpreter.core.model import JSON, Command, RunState
+from interpreter.language.definitions import Workflow
+
+
+@dataclass(slots=True)
+class Turn:
+    workflow: Workflow
+    now: datetime
+    secrets: Mapping[str, str]
+    commands: list[Command] = field(default_factory=list)
+    _declared: dict[str, str] | None = None
+
+    def declared_secrets(self) -> dict[str, str]:
+        """Only the secrets the campaign declares: nothing else leaks into CEL."""
+        if self._declared is None:
+            self._declared = {
+                name: self.secrets[name] for name in self.workflow.secrets if name in self.secrets
+            }
+        return self._declared
+
+    def scope(self, state: RunState) -> dict[str, Any]:
+        started = state.started_at
+        return {
+            "event": state.event,
+            "vars": state.vars,
+            "steps": state.steps,
+            "run": {
+                "id": state.run_id,
+                "workflow": state.workflow_id,
+                "started_at": rfc3339(started) if started is not None else None,
+            },
+            "now": self.now,
+            "secrets": self.declared_secrets(),
+        }
+
+
+def with_async(scope: dict[str, Any], candidate: JSON) -> dict[str, Any]:
+    """The scope of a wait or cancel condition: ``async`` is the candidate event."""
+    return {**scope, "async": candidate}
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
