@@ -1,0 +1,63 @@
+"""The campaigns an engine knows: the current definitions (which start new runs)
+and every pinned definition a run in the database started with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from interpreter.errors import DefinitionError
+from interpreter.language.definitions import EventTrigger, Workflow
+from interpreter.language.loader import load_workflow_text
+from interpreter.store.store import Store
+
+
+class Campaigns:
+    def __init__(self, store: Store, current: Iterable[Workflow] = ()) -> None:
+        self._store = store
+        self._by_hash: dict[str, Workflow] = {}
+        self._current: dict[str, Workflow] = {}
+        self._by_event: dict[str, list[Workflow]] = {}
+        for workflow in current:
+            self.add(workflow)
+
+    def add(self, workflow: Workflow) -> None:
+        """Make ``workflow`` the current definition of its campaign and pin its
+        snapshot (YAML and templates) in the store for the runs it will start."""
+        self._store.save_definition(
+            workflow.id,
+            workflow.content_hash,
+            workflow.source_file,
+            workflow.source_text,
+            dict(workflow.files),
+        )
+        self._by_hash[workflow.content_hash] = workflow
+        self._current[workflow.id] = workflow
+        self._by_event = {}
+        for current in self._current.values():
+            for trigger in current.triggers:
+                if isinstance(trigger, EventTrigger):
+                    self._by_event.setdefault(trigger.event, []).append(current)
+
+    def current(self) -> list[Workflow]:
+        return list(self._current.values())
+
+    def triggered_by(self, event_name: str) -> list[Workflow]:
+        return self._by_event.get(event_name, [])
+
+    def pinned(self, content_hash: str) -> Workflow:
+        """The exact definition a run started with, loaded from its snapshot."""
+        workflow = self._by_hash.get(content_hash)
+        if workflow is None:
+            source_file, source_text, files = self._store.load_definition(content_hash)
+            workflow, problems = load_workflow_text(
+                source_text, source_file, files=files, base_dir=Path(source_file).parent
+            )
+            if workflow is None:
+                first = problems[0] if problems else None
+                raise DefinitionError(
+                    f"stored definition {content_hash[:12]} no longer loads"
+                    + (f": {first.message}" if first else "")
+                )
+            self._by_hash[content_hash] = workflow
+        return workflow

@@ -1,0 +1,401 @@
+"""The engine: takes events in, claims due runs, feeds them to the pure core,
+carries out the commands it returns, and commits each run's outcome.
+
+Durability rests on two rules:
+
+- a step's outcome and the run's next state are saved in one transaction
+  (several runs' outcomes share a transaction: group commit, still durable);
+- an action runs before that transaction, so a crash between the two makes it
+  run again with the same idempotency key: at-least-once, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from interpreter.actions.base import ActionContext
+from interpreter.actions.registry import run_action
+from interpreter.core.advance import advance, new_run_state
+from interpreter.core.codec import state_from_json, state_to_json
+from interpreter.core.model import (
+    FINISHED,
+    Cancel,
+    Event,
+    EventReceived,
+    Fail,
+    Input,
+    Record,
+    RunAction,
+    RunState,
+    Start,
+    StepFailed,
+    StepSucceeded,
+    TimerFired,
+    WaitForEvent,
+)
+from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.clock import Clock
+from interpreter.daemon.events import event_from_document, wait_matches_document
+from interpreter.daemon.secrets import redact
+from interpreter.errors import ActionError, ExpressionError
+from interpreter.language.cel import canonical, evaluate, evaluate_condition
+from interpreter.language.definitions import EventTrigger, Workflow
+from interpreter.store.store import Store
+
+log = logging.getLogger("flow.engine")
+
+JSON = Any
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    event_id: str
+    duplicate: bool
+    started: tuple[str, ...] = ()
+    delivered: int = 0
+
+
+@dataclass
+class _Outcome:
+    """What processing one claimed run produced, saved in the batch's transaction."""
+
+    run_id: str
+    state: RunState
+    inbox_upto: int | None
+    had_step_wait: bool
+    steps: list[dict[str, JSON]] = field(default_factory=list)
+    cancel_waits: list[WaitForEvent] = field(default_factory=list)
+    step_wait: WaitForEvent | None = None
+    emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        campaigns: Campaigns,
+        clock: Clock,
+        *,
+        secrets: Mapping[str, str] | None = None,
+        data_dir: Path = Path(".flow"),
+        owner: str | None = None,
+        lease_seconds: int = 300,
+        batch: int = 64,
+    ) -> None:
+        self.store = store
+        self.campaigns = campaigns
+        self.clock = clock
+        self.secrets = dict(secrets or {})
+        self.data_dir = data_dir
+        self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease_seconds = lease_seconds
+        self.batch = batch
+        self._secret_values = [value for value in self.secrets.values() if value]
+
+    # ---- events in -----------------------------------------------------------
+
+    def ingest(
+        self, name: str, data: JSON, *, event_id: str | None = None, ts: datetime | None = None
+    ) -> IngestResult:
+        """Record an event; start the runs it triggers and wake the runs waiting for it."""
+        with self.store.transaction() as tx:
+            return self._ingest(tx, name, data, event_id, ts)
+
+    def _ingest(
+        self, tx: Any, name: str, data: JSON, event_id: str | None, ts: datetime | None
+    ) -> IngestResult:
+        now = self.clock.now()
+        event = Event(event_id or new_id("evt"), name, data, ts or now)
+        _, inserted = tx.record_event(event.id, event.name, event.data, event.ts, now)
+        if not inserted:
+            return IngestResult(event.id, duplicate=True)
+        started = tuple(self._start_runs(tx, event, now))
+        delivered = self._deliver(tx, event, now)
+        return IngestResult(event.id, False, started, delivered)
+
+    def _start_runs(self, tx: Any, event: Event, now: datetime) -> list[str]:
+        started: list[str] = []
+        document = event.as_cel()
+        for workflow in self.campaigns.triggered_by(event.name):
+            scope = {"event": document, "now": now, "secrets": self._declared(workflow)}
+            if not any(self._trigger_accepts(t, event, scope) for t in workflow.triggers):
+                continue
+            key: str | None = None
+            if workflow.idempotency is not None:
+                try:
+                    key = canonical(evaluate(workflow.idempotency, scope))
+                except ExpressionError as error:
+                    log.warning("%s: no run started for event %s: %s", workflow.id, event.id, error)
+                    continue
+            run_id = new_id("run")
+            state = state_to_json(new_run_state(workflow, run_id))
+            created = tx.create_run(
+                run_id, workflow.id, workflow.content_hash, key, event.id, state, now
+            )
+            if created:
+                tx.enqueue(run_id, "start", document, now)
+                started.append(run_id)
+        return started
+
+    @staticmethod
+    def _trigger_accepts(trigger: object, event: Event, scope: Mapping[str, JSON]) -> bool:
+        if not isinstance(trigger, EventTrigger) or trigger.event != event.name:
+            return False
+        if trigger.if_ is None:
+            return True
+        try:
+            return evaluate_condition(trigger.if_, scope)
+        except ExpressionError:
+            return False
+
+    def _deliver(self, tx: Any, event: Event, now: datetime) -> int:
+        runs = {candidate[0] for candidate in tx.candidate_waits(event.name, event.as_cel())}
+        for run_id in sorted(runs):
+            tx.enqueue(run_id, "event", event.as_cel(), now)
+        return len(runs)
+
+    def cancel(self, run_id: str, reason: str = "cancelled by operator") -> None:
+        with self.store.transaction() as tx:
+            tx.enqueue(run_id, "cancel", {"reason": reason}, self.clock.now())
+
+    # ---- driving runs -------------------------------------------------------
+
+    def drive_once(self) -> int:
+        """Claim a batch of due runs, advance each as far as it goes, save them all.
+
+        Returns how many runs were claimed.
+        """
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            claimed = tx.claim_due_runs(now, self.owner, self.lease_seconds, self.batch)
+        if not claimed:
+            return 0
+        outcomes = [self._process(run) for run in claimed]
+        with self.store.transaction() as tx:
+            for outcome in outcomes:
+                self._save(tx, outcome)
+        return len(claimed)
+
+    def _process(self, claimed: Any) -> _Outcome:
+        workflow = self.campaigns.pinned(claimed.workflow_hash)
+        state = state_from_json(claimed.state)
+        outcome = _Outcome(
+            claimed.run_id,
+            state,
+            inbox_upto=max((item[0] for item in claimed.inbox), default=None),
+            had_step_wait=state.status == "waiting",
+        )
+        inputs: list[Input] = [_inbox_input(kind, payload) for _, kind, payload in claimed.inbox]
+        now = self.clock.now()
+        if state.wake_at is not None and state.wake_at <= now:
+            inputs.append(TimerFired())
+        for item in inputs:
+            self._apply(workflow, outcome, item)
+        return outcome
+
+    def _apply(self, workflow: Workflow, outcome: _Outcome, first: Input) -> None:
+        pending: list[Input] = [first]
+        while pending:
+            now = self.clock.now()
+            state, commands = advance(
+                workflow, outcome.state, pending.pop(0), now, self._declared(workflow)
+            )
+            outcome.state = state
+            for command in commands:
+                if isinstance(command, RunAction):
+                    pending.append(self._execute(workflow, outcome, command))
+                elif isinstance(command, Record):
+                    outcome.steps.append(
+                        self._step_row(outcome, command.step_id, command.kind, now, now,
+                                       status="skipped" if command.kind == "skipped" else "ok",
+                                       output=command.output)
+                    )
+                elif isinstance(command, WaitForEvent):
+                    if command.purpose == "cancel":
+                        outcome.cancel_waits.append(command)
+                    else:
+                        outcome.step_wait = command
+                        outcome.had_step_wait = True
+                elif (
+                    isinstance(command, Fail)
+                    and command.step_id is not None
+                    and not _recorded_error(outcome, command.step_id)
+                ):
+                    # A failure that no action reported (a CEL error in an `if`
+                    # or a `${ }`) still needs its row on the timeline.
+                    outcome.steps.append(
+                        self._step_row(outcome, command.step_id, "failed", now, now,
+                                       status="error",
+                                       error={"message": command.message,
+                                              "location": command.location})
+                    )
+
+    def _execute(self, workflow: Workflow, outcome: _Outcome, command: RunAction) -> Input:
+        state = outcome.state
+        context = ActionContext(
+            run_id=state.run_id,
+            workflow_id=state.workflow_id,
+            step_id=command.step_id,
+            attempt=command.attempt,
+            idempotency_key=command.idempotency_key,
+            files=workflow.files,
+            render_scope=_render_scope(state),
+            data_dir=self.data_dir,
+            emit=lambda name, envelope: _emit(outcome, name, envelope),
+        )
+        started = self.clock.now()
+        result: Input
+        try:
+            output = run_action(command.action, command.input, context)
+            result = StepSucceeded(command.step_id, output, command.attempt)
+            row = {"status": "ok", "output": output}
+        except ActionError as error:
+            result = StepFailed(command.step_id, str(error), error.retryable, command.attempt)
+            row = {"status": "error",
+                   "error": {"message": str(error), "retryable": error.retryable}}
+        outcome.steps.append(
+            self._step_row(outcome, command.step_id, command.action, started, self.clock.now(),
+                           attempt=command.attempt, input=redact(command.input,
+                                                                 self._secret_values), **row)
+        )
+        return result
+
+    def _step_row(
+        self,
+        outcome: _Outcome,
+        step_id: str,
+        kind: str,
+        started: datetime,
+        finished: datetime,
+        *,
+        status: str,
+        attempt: int = 1,
+        input: JSON = None,
+        output: JSON = None,
+        error: JSON = None,
+    ) -> dict[str, JSON]:
+        return {
+            "run_id": outcome.run_id,
+            "step_id": step_id,
+            "visit": outcome.state.visits.get(step_id, 1),
+            "attempt": attempt,
+            "kind": kind,
+            "status": status,
+            "input": input,
+            "output": redact(output, self._secret_values),
+            "error": error,
+            "started_at": started,
+            "finished_at": finished,
+        }
+
+    def _save(self, tx: Any, outcome: _Outcome) -> None:
+        state = outcome.state
+        now = self.clock.now()
+        finished = state.status in FINISHED
+        saved = tx.save_run(
+            outcome.run_id,
+            self.owner,
+            state.status,
+            state_to_json(state),
+            None if finished else state.wake_at,
+            now,
+            outcome.inbox_upto,
+        )
+        if not saved:
+            log.warning("run %s: lease lost; its work will be redone", outcome.run_id)
+            return
+        if outcome.steps:
+            tx.record_steps(outcome.steps)
+        for name, event_id, data in outcome.emitted:
+            self._ingest(tx, name, data, event_id, None)
+        if finished:
+            tx.delete_waits(outcome.run_id)
+            return
+        for wait in outcome.cancel_waits:
+            self._add_wait(tx, outcome.run_id, wait)
+        if outcome.had_step_wait:
+            tx.delete_waits(outcome.run_id, "step")
+        if state.status == "waiting" and outcome.step_wait is not None:
+            self._add_wait(tx, outcome.run_id, outcome.step_wait)
+            self._look_back(tx, outcome.run_id, outcome.step_wait, now)
+
+    @staticmethod
+    def _add_wait(tx: Any, run_id: str, wait: WaitForEvent) -> None:
+        tx.add_wait(
+            run_id, wait.purpose, wait.step_id, wait.index, wait.event, wait.match_path,
+            None if wait.match_path is None else canonical(wait.match_value),
+            wait.timeout_at, wait.since,
+        )
+
+    @staticmethod
+    def _look_back(tx: Any, run_id: str, wait: WaitForEvent, now: datetime) -> None:
+        """Deliver events that arrived after the previous step began but before
+        this wait was stored: the race a wait must not lose. Done in the same
+        transaction that stores the wait, so an event lands either here or in
+        the ingest's own look-up of waits."""
+        for event in tx.events_since(wait.event, wait.since):
+            document = event_from_document(event).as_cel()
+            if wait_matches_document(wait, document):
+                tx.enqueue(run_id, "event", document, now)
+                return
+
+    def _declared(self, workflow: Workflow) -> dict[str, str]:
+        return {name: self.secrets[name] for name in workflow.secrets if name in self.secrets}
+
+    def run_until_idle(self, advance_clock: Any | None = None) -> None:
+        """Drive until nothing is due. With ``advance_clock`` (a virtual clock's
+        ``advance_to``), jump to the next timer instead of stopping, until no run
+        has a timer left."""
+        while True:
+            if self.drive_once():
+                continue
+            if advance_clock is None:
+                return
+            next_wake = self.store.next_wake_at()
+            if next_wake is None:
+                return
+            advance_clock(next_wake)
+
+
+def _inbox_input(kind: str, payload: JSON) -> Input:
+    if kind == "start":
+        return Start(event_from_document(payload))
+    if kind == "cancel":
+        return Cancel(str(payload.get("reason", "cancelled")))
+    return EventReceived(event_from_document(payload))
+
+
+def _render_scope(state: RunState) -> dict[str, JSON]:
+    return {
+        "event": state.event,
+        "vars": state.vars,
+        "steps": state.steps,
+        "run": {
+            "id": state.run_id,
+            "workflow": state.workflow_id,
+            "started_at": state.started_at.isoformat() if state.started_at else None,
+        },
+    }
+
+
+def _emit(outcome: _Outcome, name: str, envelope: JSON) -> str:
+    """``event.send`` hands over ``{"id", "data"}``; the event is ingested in the
+    transaction that records the step, so it exists exactly when the step does."""
+    event_id = str(envelope["id"])
+    outcome.emitted.append((name, event_id, envelope.get("data")))
+    return event_id
+
+
+def _recorded_error(outcome: _Outcome, step_id: str) -> bool:
+    return any(row["step_id"] == step_id and row["status"] == "error" for row in outcome.steps)
