@@ -130,9 +130,7 @@ def _sleep(turn: Turn, state: RunState, step: Step, until: datetime) -> RunState
     return replace(state, status="sleeping", wake_at=until, step_started_at=turn.now)
 
 
-def _enter_sleep_until(
-    turn: Turn, state: RunState, step: SleepUntilStep
-) -> tuple[RunState, Next]:
+def _enter_sleep_until(turn: Turn, state: RunState, step: SleepUntilStep) -> tuple[RunState, Next]:
     try:
         value = cel.render(step.until, turn.scope(state))
     except ExpressionError as error:
@@ -231,4 +229,3 @@ def _index_of(turn: Turn, target: str) -> int:
     if target == END:
         return len(turn.workflow.steps)
     return turn.workflow.step_index(target)
-

@@ -89,9 +89,7 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     if state.started_at is not None:
         return state  # a duplicate start must not run the campaign twice
     now = turn.now
-    state = replace(
-        state, status="running", event=start.event.as_cel(), started_at=now, cursor=0
-    )
+    state = replace(state, status="running", event=start.event.as_cel(), started_at=now, cursor=0)
     scope = turn.scope(state)
     variables: dict[str, Any] = {}
     scope["vars"] = variables  # each var sees the ones before it

@@ -75,6 +75,7 @@ def campaign(*steps: Step, **options: Any) -> Workflow:
     options.setdefault("source_file", FILE)
     options.setdefault("content_hash", "hash-1")
     options.setdefault("retry", RetryPolicy(attempts=3, initial_delay=timedelta(seconds=10)))
+    options.setdefault("vars", (("email", data("${ event.data.user.email }")),))
     return Workflow(steps=tuple(steps), **options)
 
 
