@@ -63,13 +63,12 @@ def check_address(value: str, role: str) -> str:
             f"email.send: '{role}' is not an email address: {value!r}", retryable=False
         )
     try:
-        local, _, domain = addr.rpartition("@")
-        Address(display_name=name, username=local, domain=domain)
+        # Re-rendered so a display name with a comma is quoted, not split in two.
+        return str(Address(display_name=name, addr_spec=addr))
     except (ValueError, IndexError):
         raise ActionError(
             f"email.send: '{role}' is not an email address: {value!r}", retryable=False
         ) from None
-    return value.strip()
 
 
 def check_subject(subject: str) -> str:
