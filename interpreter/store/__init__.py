@@ -1,0 +1,35 @@
+"""The store: flow's runs, steps, waits and events in SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from interpreter.store.database import DEFAULT_URL, open_store, upgrade
+from interpreter.store.records import (
+    ClaimedRun,
+    Definition,
+    InboxItem,
+    RunDetail,
+    RunRecord,
+    StepRecord,
+    StoredEvent,
+    Wait,
+    WaitCandidate,
+)
+from interpreter.store.store import Store
+from interpreter.store.transaction import Transaction
+
+__all__ = [
+    "DEFAULT_URL",
+    "ClaimedRun",
+    "Definition",
+    "InboxItem",
+    "RunDetail",
+    "RunRecord",
+    "StepRecord",
+    "Store",
+    "StoredEvent",
+    "Transaction",
+    "Wait",
+    "WaitCandidate",
+    "open_store",
+    "upgrade",
+]

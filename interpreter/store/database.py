@@ -1,0 +1,148 @@
+"""Opening a database: URL defaults, engine settings per dialect, and migrations.
+
+A fresh database is migrated on first use. One that an older flow created is
+left alone with a clear error: several daemons may share it, and upgrading
+the schema under them is a decision for ``flow db upgrade``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+from interpreter.errors import StoreError
+from interpreter.store.store import WRITE_OPTION, Store, describe
+
+DEFAULT_URL = "sqlite:///.flow/flow.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock key serialising migrations between processes ("flow" in ASCII).
+_MIGRATION_LOCK = 0x666C6F77
+_BUSY_TIMEOUT_MS = 30_000
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the database at ``url`` (default ``.flow/flow.db``), migrating it if fresh."""
+    engine, display = _engine(url)
+    _migrate(engine, display, fresh_only=True)
+    return Store(engine, display)
+
+
+def upgrade(url: str | None = None) -> str:
+    """Bring the schema to the newest revision (``flow db upgrade``); returns it."""
+    engine, display = _engine(url)
+    try:
+        return _migrate(engine, display, fresh_only=False)
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the migrations folder has no revision"
+    return head
+
+
+def display_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def normalize_url(url: str | None) -> URL:
+    """Parse ``url``, sending plain ``postgresql://`` to psycopg 3."""
+    text = url or DEFAULT_URL
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text.removeprefix("postgres://")
+    try:
+        parsed = make_url(text)
+    except ArgumentError as error:
+        raise StoreError(f"not a database URL: {text!r}") from error
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if url is None and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return parsed
+
+
+def _engine(url: str | None) -> tuple[Engine, str]:
+    parsed = normalize_url(url)
+    display = display_url(parsed)
+    backend = parsed.get_backend_name()
+    try:
+        if backend == "sqlite":
+            return _sqlite_engine(parsed), display
+        if backend == "postgresql":
+            return create_engine(parsed, connect_args={"connect_timeout": 10}), display
+    except (SQLAlchemyError, ImportError) as error:
+        raise StoreError(f"{display}: {describe(error)}") from error
+    raise StoreError(f"{display}: flow supports SQLite and PostgreSQL, not {backend}")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    memory = url.database in (None, "", ":memory:")
+    options: dict[str, Any] = {"connect_args": {"timeout": _BUSY_TIMEOUT_MS / 1000}}
+    if memory:
+        # One shared connection, or every checkout would see an empty database.
+        options.update(poolclass=StaticPool)
+        options["connect_args"]["check_same_thread"] = False
+    engine = create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: sqlite3.Connection, record: ConnectionPoolEntry) -> None:
+        # SQLAlchemy's documented recipe: the driver stops emitting BEGIN
+        # itself, and the ``begin`` hook below emits the one we want.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL survives a killed process; only power loss can
+        # drop the last commits, and it saves an fsync per transaction.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(WRITE_OPTION, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _migrate(engine: Engine, display: str, *, fresh_only: bool) -> str:
+    """Migrate under a lock, so processes starting together take turns: the
+    first migrates, the others then find the schema current."""
+    head = head_revision()
+    try:
+        with engine.connect() as connection:
+            connection.execution_options(**{WRITE_OPTION: True})  # BEGIN IMMEDIATE on SQLite
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+                current = MigrationContext.configure(connection).get_current_revision()
+                if current == head:
+                    return head
+                if current is not None and fresh_only:
+                    raise StoreError(
+                        f"{display}: the schema is at revision {current}, this flow needs "
+                        f"{head}; run `flow db upgrade`"
+                    )
+                command.upgrade(_alembic_config(connection), "head")
+    except SQLAlchemyError as error:
+        raise StoreError(f"{display}: {describe(error)}") from error
+    return head

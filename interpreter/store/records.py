@@ -1,0 +1,126 @@
+"""The values the store hands out and takes in. Rows become these at the edge;
+no SQLAlchemy Row ever leaves the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+JSON = Any
+
+InboxKind = Literal["start", "event", "cancel"]
+WaitPurpose = Literal["step", "cancel"]
+StepStatus = Literal["ok", "error", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A campaign snapshot a run is pinned to: the YAML and its templates."""
+
+    hash: str
+    workflow_id: str
+    source_file: str
+    source_text: str
+    files: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    seq: int
+    id: str
+    name: str
+    data: JSON
+    ts: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """A pending input for a run, consumed in ``seq`` order."""
+
+    seq: int
+    kind: InboxKind
+    payload: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedRun:
+    """A run this worker now holds the lease on, with its pending inputs."""
+
+    run_id: str
+    workflow_id: str
+    workflow_hash: str
+    status: str
+    state: dict[str, JSON]
+    inbox: tuple[InboxItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A run's subscription to an event, as the engine asks to store it.
+
+    ``match_value`` is any JSON value; the store keys it by its canonical text.
+    """
+
+    run_id: str
+    purpose: WaitPurpose
+    step_id: str | None
+    idx: int
+    event_name: str
+    match_path: str | None
+    match_value: JSON
+    timeout_at: datetime | None
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WaitCandidate:
+    """A wait whose indexed key matches an event; its full ``if`` is still to check."""
+
+    run_id: str
+    purpose: WaitPurpose
+    step_id: str | None
+    idx: int
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """One completed step attempt."""
+
+    run_id: str
+    step_id: str
+    visit: int
+    attempt: int
+    kind: str
+    status: StepStatus
+    input: JSON
+    output: JSON
+    error: JSON
+    started_at: datetime
+    finished_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: str
+    workflow_id: str
+    workflow_hash: str
+    status: str
+    state: dict[str, JSON]
+    idempotency_key: str | None
+    trigger_event_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    wake_at: datetime | None
+    lease_owner: str | None
+    lease_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    """A run with its step attempts in the order they finished."""
+
+    run: RunRecord
+    steps: tuple[StepRecord, ...]

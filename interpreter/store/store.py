@@ -1,0 +1,119 @@
+"""``Store``: the database flow keeps its runs in, behind named operations.
+
+Writes happen in ``with store.transaction() as tx:`` so the engine can commit
+several runs' outcomes together; the read methods here each open a short read
+transaction of their own, for the CLI and for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from interpreter.errors import StoreError
+from interpreter.store.records import (
+    JSON,
+    Definition,
+    RunDetail,
+    RunRecord,
+    StoredEvent,
+    Wait,
+    WaitCandidate,
+)
+from interpreter.store.transaction import Transaction
+
+# Connection execution option read by the SQLite ``begin`` hook: write
+# transactions take the write lock up front (BEGIN IMMEDIATE), so two writers
+# queue on the busy timeout instead of one failing at its first write.
+WRITE_OPTION = "flow_write"
+
+
+class Store:
+    """One database, SQLite or PostgreSQL, opened with ``open_store``."""
+
+    def __init__(self, engine: Engine, display_url: str) -> None:
+        self._engine = engine
+        self.url = display_url  # the password hidden: safe to print
+        self.dialect = engine.dialect.name
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """A write transaction; it commits when the block ends without error."""
+        with self._open(write=True) as tx:
+            yield tx
+
+    @contextmanager
+    def reading(self) -> Iterator[Transaction]:
+        """A read transaction: one consistent snapshot, taking no write lock."""
+        with self._open(write=False) as tx:
+            yield tx
+
+    @contextmanager
+    def _open(self, *, write: bool) -> Iterator[Transaction]:
+        try:
+            with self._engine.connect() as connection:
+                connection.execution_options(**{WRITE_OPTION: write})
+                with connection.begin():
+                    yield Transaction(connection)
+        except SQLAlchemyError as error:
+            raise StoreError(f"{self.url}: {describe(error)}") from error
+
+    # ---- reads -----------------------------------------------------------------
+
+    def load_definition(self, hash: str) -> Definition:
+        with self.reading() as tx:
+            return tx.load_definition(hash)
+
+    def get_event(self, id: str) -> StoredEvent:
+        with self.reading() as tx:
+            return tx.get_event(id)
+
+    def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
+        with self.reading() as tx:
+            return tx.events_since(event_name, since)
+
+    def candidate_waits(self, event_name: str, document: Mapping[str, JSON]) -> list[WaitCandidate]:
+        with self.reading() as tx:
+            return tx.candidate_waits(event_name, document)
+
+    def list_waits(self, run_id: str) -> list[Wait]:
+        with self.reading() as tx:
+            return tx.list_waits(run_id)
+
+    def next_wake_at(self) -> datetime | None:
+        with self.reading() as tx:
+            return tx.next_wake_at()
+
+    def count_unfinished(self) -> int:
+        with self.reading() as tx:
+            return tx.count_unfinished()
+
+    def list_runs(
+        self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
+    ) -> list[RunRecord]:
+        with self.reading() as tx:
+            return tx.list_runs(status, workflow_id, limit)
+
+    def get_run(self, run_id: str) -> RunDetail:
+        with self.reading() as tx:
+            return tx.get_run(run_id)
+
+
+def describe(error: BaseException) -> str:
+    """The first line of the driver's message, without SQLAlchemy's decorations."""
+    original = getattr(error, "orig", None) or error
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__

@@ -1,0 +1,132 @@
+"""The schema, as SQLAlchemy Core tables shared by SQLite and PostgreSQL.
+
+The migrations in ``migrations/versions`` create exactly this; a test compares
+the two so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from interpreter.store.types import Document, Instant
+
+# Sequence keys: BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid alias.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+definitions = Table(
+    "definitions",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("source_file", Text, nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("files", Document, nullable=False),
+    Column("created_at", Instant, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("id", String(200), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("data", Document),
+    Column("ts", Instant, nullable=False),
+    Column("received_at", Instant, nullable=False),
+    Index("events_name_received", "name", "received_at"),
+)
+
+# wake_at is NULL for a run with nothing to do until an input arrives, and for
+# every finished run, so the partial index holds only runs that will need work.
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("workflow_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("state", Document, nullable=False),
+    Column("idempotency_key", Text),
+    Column("trigger_event_id", String(200)),
+    Column("created_at", Instant, nullable=False),
+    Column("updated_at", Instant, nullable=False),
+    Column("wake_at", Instant),
+    Column("lease_owner", String(200)),
+    Column("lease_until", Instant),
+    UniqueConstraint("workflow_id", "idempotency_key", name="runs_idempotency"),
+    Index(
+        "runs_due",
+        "wake_at",
+        sqlite_where=text("wake_at IS NOT NULL"),
+        postgresql_where=text("wake_at IS NOT NULL"),
+    ),
+    Index("runs_workflow_status", "workflow_id", "status", "created_at"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    Column("visit", Integer, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("input", Document),
+    Column("output", Document),
+    Column("error", Document),
+    Column("started_at", Instant, nullable=False),
+    Column("finished_at", Instant, nullable=False),
+    UniqueConstraint("run_id", "step_id", "visit", "attempt", name="steps_attempt"),
+)
+
+waits = Table(
+    "waits",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("step_id", String(200)),
+    Column("idx", Integer, nullable=False),
+    Column("event_name", String(200), nullable=False),
+    Column("match_path", Text),
+    Column("match_value", Text),
+    Column("timeout_at", Instant),
+    Column("since", Instant, nullable=False),
+    Index("waits_match", "event_name", "match_path", "match_value"),
+    Index("waits_run", "run_id"),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("payload", Document),
+    Column("created_at", Instant, nullable=False),
+    Index("inbox_run", "run_id", "seq"),
+)
+
+cron_ticks = Table(
+    "cron_ticks",
+    metadata,
+    Column("workflow_id", String(200), nullable=False),
+    Column("tick_at", Instant, nullable=False),
+    PrimaryKeyConstraint("workflow_id", "tick_at"),
+)

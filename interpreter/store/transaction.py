@@ -1,0 +1,460 @@
+"""Every database operation of flow, one named method each, on one connection.
+
+A ``Transaction`` lives inside ``Store.transaction()`` (a write transaction:
+``BEGIN IMMEDIATE`` on SQLite) or ``Store.reading()``. The engine may carry out
+several runs' operations in one transaction, so that their outcomes commit
+together (group commit).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Select
+
+from interpreter.core.model import FINISHED
+from interpreter.errors import NotFound
+from interpreter.store import tables as t
+from interpreter.store.matching import canonical, value_at
+from interpreter.store.types import Document, Instant
+from interpreter.store.records import (
+    JSON,
+    ClaimedRun,
+    Definition,
+    InboxItem,
+    InboxKind,
+    RunDetail,
+    RunRecord,
+    StepRecord,
+    StoredEvent,
+    Wait,
+    WaitCandidate,
+    WaitPurpose,
+)
+
+_FINISHED = sorted(FINISHED)
+
+_RUN_COLUMNS = (
+    t.runs.c.id,
+    t.runs.c.workflow_id,
+    t.runs.c.workflow_hash,
+    t.runs.c.status,
+    t.runs.c.state,
+    t.runs.c.idempotency_key,
+    t.runs.c.trigger_event_id,
+    t.runs.c.created_at,
+    t.runs.c.updated_at,
+    t.runs.c.wake_at,
+    t.runs.c.lease_owner,
+    t.runs.c.lease_until,
+)
+_STEP_COLUMNS = tuple(t.steps.c[name] for name in StepRecord.__slots__)
+_EVENT_COLUMNS = tuple(t.events.c[name] for name in StoredEvent.__slots__)
+_WAIT_COLUMNS = tuple(
+    t.waits.c[name] for name in ("run_id", "purpose", "step_id", "idx", "since")
+)
+
+# Built once: the hot statements skip construction on every call.
+_SAVE_RUN = (
+    update(t.runs)
+    .where(t.runs.c.id == bindparam("b_id"), t.runs.c.lease_owner == bindparam("b_owner"))
+    .values(
+        status=bindparam("b_status"),
+        state=bindparam("b_state", type_=Document),
+        updated_at=bindparam("b_now", type_=Instant()),
+        wake_at=bindparam("b_wake_at", type_=Instant()),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+# A run that got new inputs while it was leased must stay due whatever the
+# worker computed. A separate statement, so that on PostgreSQL it sees inbox
+# rows committed while it waited for the run's row lock.
+_WAKE_IF_INBOX = (
+    update(t.runs)
+    .where(
+        t.runs.c.id == bindparam("b_id"),
+        or_(t.runs.c.wake_at.is_(None), t.runs.c.wake_at > bindparam("b_now", type_=Instant())),
+        select(t.inbox.c.seq).where(t.inbox.c.run_id == bindparam("b_id")).exists(),
+    )
+    .values(wake_at=bindparam("b_now", type_=Instant()))
+)
+_CONSUME_INBOX = delete(t.inbox).where(
+    t.inbox.c.run_id == bindparam("b_id"), t.inbox.c.seq <= bindparam("b_upto")
+)
+_ENQUEUE_WAKE = (
+    update(t.runs)
+    .where(t.runs.c.id == bindparam("b_id"), t.runs.c.status.not_in(_FINISHED))
+    .values(
+        # the earlier of the current wake time and now: never postpone work
+        wake_at=case(
+            (
+                or_(t.runs.c.wake_at.is_(None), t.runs.c.wake_at > bindparam("b_now", type_=Instant())),
+                bindparam("b_now", type_=Instant()),
+            ),
+            else_=t.runs.c.wake_at,
+        )
+    )
+)
+
+class Transaction:
+    """The named operations, bound to one connection inside a transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+        self._postgres = connection.dialect.name == "postgresql"
+        self._insert = postgresql.insert if self._postgres else sqlite.insert
+
+    # ---- definitions -------------------------------------------------------
+
+    def save_definition(
+        self,
+        workflow_id: str,
+        hash: str,
+        source_file: str,
+        source_text: str,
+        files: Mapping[str, str],
+        now: datetime,
+    ) -> None:
+        """Keep the campaign snapshot a run will be pinned to; a known hash is a no-op."""
+        statement = self._insert(t.definitions).values(
+            hash=hash,
+            workflow_id=workflow_id,
+            source_file=source_file,
+            source_text=source_text,
+            files=dict(files),
+            created_at=now,
+        )
+        self._c.execute(statement.on_conflict_do_nothing(index_elements=["hash"]))
+
+    def load_definition(self, hash: str) -> Definition:
+        d = t.definitions.c
+        row = self._c.execute(
+            select(d.hash, d.workflow_id, d.source_file, d.source_text, d.files).where(
+                d.hash == hash
+            )
+        ).first()
+        if row is None:
+            raise NotFound(f"no definition with hash {hash}")
+        return Definition(*row)
+
+    # ---- events --------------------------------------------------------------
+
+    def record_event(
+        self, id: str, name: str, data: JSON, ts: datetime, received_at: datetime
+    ) -> tuple[int, bool]:
+        """Store an event once per ``id``: returns its seq and whether it is new."""
+        statement = (
+            self._insert(t.events)
+            .values(id=id, name=name, data=data, ts=ts, received_at=received_at)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(t.events.c.seq)
+        )
+        seq = self._c.execute(statement).scalar()
+        if seq is not None:
+            return int(seq), True
+        existing = self._c.execute(select(t.events.c.seq).where(t.events.c.id == id)).scalar_one()
+        return int(existing), False
+
+    def get_event(self, id: str) -> StoredEvent:
+        row = self._c.execute(select(*_EVENT_COLUMNS).where(t.events.c.id == id)).first()
+        if row is None:
+            raise NotFound(f"no event with id {id}")
+        return StoredEvent(*row)
+
+    def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
+        """Events of that name received at or after ``since``, oldest first."""
+        e = t.events.c
+        rows = self._c.execute(
+            select(*_EVENT_COLUMNS)
+            .where(e.name == event_name, e.received_at >= since)
+            .order_by(e.seq)
+        )
+        return [StoredEvent(*row) for row in rows]
+
+    # ---- runs ----------------------------------------------------------------
+
+    def create_run(
+        self,
+        run_id: str,
+        workflow_id: str,
+        workflow_hash: str,
+        idempotency_key: str | None,
+        trigger_event_id: str | None,
+        state: Mapping[str, JSON],
+        now: datetime,
+        status: str = "running",
+    ) -> bool:
+        """Create a run; False when its idempotency key already has one.
+
+        ON CONFLICT DO NOTHING rather than catching the error, because on
+        PostgreSQL an error would abort the whole (group) transaction.
+        """
+        statement = (
+            self._insert(t.runs)
+            .values(
+                id=run_id,
+                workflow_id=workflow_id,
+                workflow_hash=workflow_hash,
+                status=status,
+                state=dict(state),
+                idempotency_key=idempotency_key,
+                trigger_event_id=trigger_event_id,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(t.runs.c.id)
+        )
+        return self._c.execute(statement).first() is not None
+
+    def enqueue(self, run_id: str, kind: InboxKind, payload: JSON, now: datetime) -> bool:
+        """Queue an input for a run and make the run due now.
+
+        Returns False, queueing nothing, when the run is finished or unknown.
+        The run's row is updated first so that its lock orders this against a
+        concurrent ``save_run`` on PostgreSQL.
+        """
+        woken = self._c.execute(_ENQUEUE_WAKE, {"b_id": run_id, "b_now": now}).rowcount
+        if not woken:
+            return False
+        self._c.execute(
+            t.inbox.insert().values(run_id=run_id, kind=kind, payload=payload, created_at=now)
+        )
+        return True
+
+    def claim_due_runs(
+        self, now: datetime, owner: str, lease_seconds: float, limit: int
+    ) -> list[ClaimedRun]:
+        """Lease up to ``limit`` due runs to ``owner``, earliest due first.
+
+        PostgreSQL skips rows other claimers hold (FOR UPDATE SKIP LOCKED);
+        SQLite's BEGIN IMMEDIATE already serialises claimers. A claimed run's
+        wake_at becomes its lease expiry, so it leaves the due range while
+        leased and comes back by itself if its worker dies.
+        """
+        r = t.runs.c
+        query: Select[Any] = (
+            select(r.id, r.workflow_id, r.workflow_hash, r.status, r.state)
+            .where(r.wake_at <= now, or_(r.lease_until.is_(None), r.lease_until < now))
+            .order_by(r.wake_at)
+            .limit(limit)
+        )
+        if self._postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows = self._c.execute(query).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        until = now + timedelta(seconds=lease_seconds)
+        self._c.execute(
+            update(t.runs)
+            .where(r.id.in_(ids))
+            .values(lease_owner=owner, lease_until=until, wake_at=until)
+        )
+        inbox: dict[str, list[InboxItem]] = {run_id: [] for run_id in ids}
+        i = t.inbox.c
+        for run_id, seq, kind, payload in self._c.execute(
+            select(i.run_id, i.seq, i.kind, i.payload).where(i.run_id.in_(ids)).order_by(i.seq)
+        ):
+            inbox[run_id].append(InboxItem(seq, kind, payload))
+        return [
+            ClaimedRun(row.id, row.workflow_id, row.workflow_hash, row.status, row.state,
+                       tuple(inbox[row.id]))
+            for row in rows
+        ]
+
+    def save_run(
+        self,
+        run_id: str,
+        owner: str,
+        status: str,
+        state: Mapping[str, JSON],
+        wake_at: datetime | None,
+        now: datetime,
+        consumed_inbox_upto: int | None,
+    ) -> bool:
+        """Store a run's new state and give up its lease.
+
+        Returns False, changing nothing, when ``owner`` no longer holds the
+        lease: another worker took the run over, and this one's work must be
+        discarded (call this before ``record_steps``). Inbox rows up to
+        ``consumed_inbox_upto`` are deleted. A finished run loses its wake
+        time, its waits and any inputs still queued, which nothing will read.
+        """
+        finished = status in FINISHED
+        params = {
+            "b_id": run_id,
+            "b_owner": owner,
+            "b_status": status,
+            "b_state": dict(state),
+            "b_now": now,
+            "b_wake_at": None if finished else wake_at,
+        }
+        if not self._c.execute(_SAVE_RUN, params).rowcount:
+            return False
+        if finished:
+            self._c.execute(delete(t.inbox).where(t.inbox.c.run_id == run_id))
+            self._c.execute(delete(t.waits).where(t.waits.c.run_id == run_id))
+            return True
+        if consumed_inbox_upto is not None:
+            self._c.execute(_CONSUME_INBOX, {"b_id": run_id, "b_upto": consumed_inbox_upto})
+        self._c.execute(_WAKE_IF_INBOX, {"b_id": run_id, "b_now": now})
+        return True
+
+    def release(self, run_id: str, owner: str, now: datetime) -> bool:
+        """Give a claimed run back untouched (at shutdown), due again at ``now``."""
+        r = t.runs.c
+        result = self._c.execute(
+            update(t.runs)
+            .where(r.id == run_id, r.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None, wake_at=now)
+        )
+        return bool(result.rowcount)
+
+    def next_wake_at(self) -> datetime | None:
+        """The earliest time any run will be due (a leased run's: its lease expiry)."""
+        value: datetime | None = self._c.execute(select(func.min(t.runs.c.wake_at))).scalar()
+        return value
+
+    def count_unfinished(self) -> int:
+        statement = select(func.count()).where(t.runs.c.status.not_in(_FINISHED))
+        return int(self._c.execute(statement).scalar_one())
+
+    def list_runs(
+        self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
+    ) -> list[RunRecord]:
+        """The newest runs first, optionally of one status and one campaign."""
+        r = t.runs.c
+        query = select(*_RUN_COLUMNS).order_by(r.created_at.desc(), r.id).limit(limit)
+        if status is not None:
+            query = query.where(r.status == status)
+        if workflow_id is not None:
+            query = query.where(r.workflow_id == workflow_id)
+        return [RunRecord(*row) for row in self._c.execute(query)]
+
+    def get_run(self, run_id: str) -> RunDetail:
+        row = self._c.execute(select(*_RUN_COLUMNS).where(t.runs.c.id == run_id)).first()
+        if row is None:
+            raise NotFound(f"no run {run_id}")
+        s = t.steps.c
+        steps = self._c.execute(select(*_STEP_COLUMNS).where(s.run_id == run_id).order_by(s.seq))
+        return RunDetail(RunRecord(*row), tuple(StepRecord(*step) for step in steps))
+
+    # ---- steps ---------------------------------------------------------------
+
+    def record_step(self, step: StepRecord) -> None:
+        self.record_steps([step])
+
+    def record_steps(self, steps: Sequence[StepRecord]) -> None:
+        """Record completed step attempts, in one executemany.
+
+        A second record of the same (run, step, visit, attempt) is refused:
+        it would mean an attempt ran twice under one lease.
+        """
+        if steps:
+            self._c.execute(
+                t.steps.insert(),
+                [{name: getattr(step, name) for name in StepRecord.__slots__} for step in steps],
+            )
+
+    # ---- waits ---------------------------------------------------------------
+
+    def add_wait(self, wait: Wait) -> None:
+        self.add_waits([wait])
+
+    def add_waits(self, waits: Sequence[Wait]) -> None:
+        if waits:
+            self._c.execute(t.waits.insert(), [_wait_row(wait) for wait in waits])
+
+    def delete_waits(self, run_id: str, purpose: WaitPurpose | None = None) -> int:
+        statement = delete(t.waits).where(t.waits.c.run_id == run_id)
+        if purpose is not None:
+            statement = statement.where(t.waits.c.purpose == purpose)
+        return int(self._c.execute(statement).rowcount)
+
+    def list_waits(self, run_id: str) -> list[Wait]:
+        w = t.waits.c
+        rows = self._c.execute(
+            select(w.run_id, w.purpose, w.step_id, w.idx, w.event_name, w.match_path,
+                   w.match_value, w.timeout_at, w.since)
+            .where(w.run_id == run_id)
+            .order_by(w.seq)
+        )
+        return [
+            Wait(row.run_id, row.purpose, row.step_id, row.idx, row.event_name, row.match_path,
+                 None if row.match_value is None else json.loads(row.match_value),
+                 row.timeout_at, row.since)
+            for row in rows
+        ]
+
+    def candidate_waits(
+        self, event_name: str, document: Mapping[str, JSON]
+    ) -> list[WaitCandidate]:
+        """The waits an event may resolve, found by index only.
+
+        ``document`` is the event as CEL sees it (``{"id", "name", "data",
+        "ts"}``). For every path some wait on ``event_name`` is keyed by, the
+        event's value there is looked up; waits with no key are all candidates.
+        """
+        keys = [
+            (path, canonical(value))
+            for path in self._match_paths(event_name)
+            for found, value in [value_at(document, path)]
+            if found
+        ]
+        w = t.waits.c
+        base = select(*_WAIT_COLUMNS).where(w.event_name == event_name)
+        queries = [base.where(w.match_path.is_(None))]
+        queries += [base.where(w.match_path == path, w.match_value == key) for path, key in keys]
+        union = queries[0].union_all(*queries[1:]) if len(queries) > 1 else queries[0]
+        return [WaitCandidate(*row) for row in self._c.execute(union)]
+
+    def _match_paths(self, event_name: str) -> list[str]:
+        """The distinct match paths for an event name, by seeking the index once
+        per path: a plain SELECT DISTINCT would walk one index entry per wait."""
+        w = t.waits.c
+        paths: list[str] = []
+        last: str | None = None
+        while True:
+            query = select(w.match_path).where(w.event_name == event_name)
+            condition = w.match_path.is_not(None) if last is None else w.match_path > last
+            path = self._c.execute(
+                query.where(condition).order_by(w.match_path).limit(1)
+            ).scalar()
+            if path is None:
+                return paths
+            paths.append(path)
+            last = path
+
+    # ---- cron ----------------------------------------------------------------
+
+    def claim_cron_tick(self, workflow_id: str, tick_at: datetime) -> bool:
+        """True for exactly one caller per (campaign, tick), across daemons."""
+        statement = (
+            self._insert(t.cron_ticks)
+            .values(workflow_id=workflow_id, tick_at=tick_at)
+            .on_conflict_do_nothing()
+            .returning(t.cron_ticks.c.workflow_id)
+        )
+        return self._c.execute(statement).first() is not None
+
+
+def _wait_row(wait: Wait) -> dict[str, Any]:
+    return {
+        "run_id": wait.run_id,
+        "purpose": wait.purpose,
+        "step_id": wait.step_id,
+        "idx": wait.idx,
+        "event_name": wait.event_name,
+        "match_path": wait.match_path,
+        "match_value": None if wait.match_path is None else canonical(wait.match_value),
+        "timeout_at": wait.timeout_at,
+        "since": wait.since,
+    }
+
