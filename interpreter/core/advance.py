@@ -170,6 +170,9 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     if not _matches(step.match, scope or turn.scope(state), candidate):
         return state
     turn.commands.append(Record(step.id, "wait_for_event", candidate))
+    # Every event before now was offered to this wait, and the one it consumed
+    # must not also resolve a later wait: the next window opens here.
+    state = replace(state, step_started_at=turn.now)
     state, after = finish(turn, state, step, candidate)
     return run_from(turn, state, after)
 
