@@ -21,7 +21,6 @@ from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound
 from interpreter.store import tables as t
 from interpreter.store.matching import canonical, value_at
-from interpreter.store.types import Document, Instant
 from interpreter.store.records import (
     JSON,
     ClaimedRun,
@@ -36,6 +35,7 @@ from interpreter.store.records import (
     WaitCandidate,
     WaitPurpose,
 )
+from interpreter.store.types import Document, Instant
 
 _FINISHED = sorted(FINISHED)
 
@@ -55,9 +55,7 @@ _RUN_COLUMNS = (
 )
 _STEP_COLUMNS = tuple(t.steps.c[name] for name in StepRecord.__slots__)
 _EVENT_COLUMNS = tuple(t.events.c[name] for name in StoredEvent.__slots__)
-_WAIT_COLUMNS = tuple(
-    t.waits.c[name] for name in ("run_id", "purpose", "step_id", "idx", "since")
-)
+_WAIT_COLUMNS = tuple(t.waits.c[name] for name in ("run_id", "purpose", "step_id", "idx", "since"))
 
 # Built once: the hot statements skip construction on every call.
 _SAVE_RUN = (
@@ -94,13 +92,17 @@ _ENQUEUE_WAKE = (
         # the earlier of the current wake time and now: never postpone work
         wake_at=case(
             (
-                or_(t.runs.c.wake_at.is_(None), t.runs.c.wake_at > bindparam("b_now", type_=Instant())),
+                or_(
+                    t.runs.c.wake_at.is_(None),
+                    t.runs.c.wake_at > bindparam("b_now", type_=Instant()),
+                ),
                 bindparam("b_now", type_=Instant()),
             ),
             else_=t.runs.c.wake_at,
         )
     )
 )
+
 
 class Transaction:
     """The named operations, bound to one connection inside a transaction."""
@@ -264,8 +266,14 @@ class Transaction:
         ):
             inbox[run_id].append(InboxItem(seq, kind, payload))
         return [
-            ClaimedRun(row.id, row.workflow_id, row.workflow_hash, row.status, row.state,
-                       tuple(inbox[row.id]))
+            ClaimedRun(
+                row.id,
+                row.workflow_id,
+                row.workflow_hash,
+                row.status,
+                row.state,
+                tuple(inbox[row.id]),
+            )
             for row in rows
         ]
 
@@ -336,7 +344,7 @@ class Transaction:
             query = query.where(r.status == status)
         if workflow_id is not None:
             query = query.where(r.workflow_id == workflow_id)
-        return [RunRecord(*row) for row in self._c.execute(query)]
+        return [RunRecord(**row._mapping) for row in self._c.execute(query)]
 
     def get_run(self, run_id: str) -> RunDetail:
         row = self._c.execute(select(*_RUN_COLUMNS).where(t.runs.c.id == run_id)).first()
@@ -344,7 +352,7 @@ class Transaction:
             raise NotFound(f"no run {run_id}")
         s = t.steps.c
         steps = self._c.execute(select(*_STEP_COLUMNS).where(s.run_id == run_id).order_by(s.seq))
-        return RunDetail(RunRecord(*row), tuple(StepRecord(*step) for step in steps))
+        return RunDetail(RunRecord(**row._mapping), tuple(StepRecord(*step) for step in steps))
 
     # ---- steps ---------------------------------------------------------------
 
@@ -381,21 +389,36 @@ class Transaction:
     def list_waits(self, run_id: str) -> list[Wait]:
         w = t.waits.c
         rows = self._c.execute(
-            select(w.run_id, w.purpose, w.step_id, w.idx, w.event_name, w.match_path,
-                   w.match_value, w.timeout_at, w.since)
+            select(
+                w.run_id,
+                w.purpose,
+                w.step_id,
+                w.idx,
+                w.event_name,
+                w.match_path,
+                w.match_value,
+                w.timeout_at,
+                w.since,
+            )
             .where(w.run_id == run_id)
             .order_by(w.seq)
         )
         return [
-            Wait(row.run_id, row.purpose, row.step_id, row.idx, row.event_name, row.match_path,
-                 None if row.match_value is None else json.loads(row.match_value),
-                 row.timeout_at, row.since)
+            Wait(
+                row.run_id,
+                row.purpose,
+                row.step_id,
+                row.idx,
+                row.event_name,
+                row.match_path,
+                None if row.match_value is None else json.loads(row.match_value),
+                row.timeout_at,
+                row.since,
+            )
             for row in rows
         ]
 
-    def candidate_waits(
-        self, event_name: str, document: Mapping[str, JSON]
-    ) -> list[WaitCandidate]:
+    def candidate_waits(self, event_name: str, document: Mapping[str, JSON]) -> list[WaitCandidate]:
         """The waits an event may resolve, found by index only.
 
         ``document`` is the event as CEL sees it (``{"id", "name", "data",
@@ -424,9 +447,7 @@ class Transaction:
         while True:
             query = select(w.match_path).where(w.event_name == event_name)
             condition = w.match_path.is_not(None) if last is None else w.match_path > last
-            path = self._c.execute(
-                query.where(condition).order_by(w.match_path).limit(1)
-            ).scalar()
+            path = self._c.execute(query.where(condition).order_by(w.match_path).limit(1)).scalar()
             if path is None:
                 return paths
             paths.append(path)
@@ -457,4 +478,3 @@ def _wait_row(wait: Wait) -> dict[str, Any]:
         "timeout_at": wait.timeout_at,
         "since": wait.since,
     }
-
