@@ -207,6 +207,11 @@ class Run:
     log: list[tuple[datetime, Input]] = field(default_factory=list)
     commands: list[Command] = field(default_factory=list)
 
+    @property
+    def status(self) -> str:
+        """The status, typed wide so tests can check it again after a change."""
+        return self.state.status
+
     @classmethod
     def start(cls, workflow: Workflow, trigger: Event | None = None, run_id: str = "run-1") -> Run:
         run = cls(workflow, new_run_state(workflow, run_id))

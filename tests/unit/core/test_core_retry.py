@@ -63,7 +63,7 @@ def test_retryable_failure_sleeps_then_reruns_with_the_same_key() -> None:
     assert backoff[0].retry and backoff[0].step_id == "send"
     due = backoff[0].until
     assert timedelta(seconds=9) <= due - run.now <= timedelta(seconds=11)
-    assert (run.state.status, run.state.attempt, run.state.wake_at) == ("running", 2, due)
+    assert (run.status, run.state.attempt, run.state.wake_at) == ("running", 2, due)
 
     assert run.send(TimerFired(), due - timedelta(seconds=1)) == []  # not yet due
     again = run.send(TimerFired(), due)
@@ -87,7 +87,7 @@ def test_retries_exhaust_into_a_failed_run_with_the_error_recorded() -> None:
     final = run.later(timedelta(seconds=1), StepFailed("send", "timeout", True, 4))
 
     assert final == [Fail("send", "timeout", None)]
-    assert run.state.status == "failed" and run.state.wake_at is None
+    assert run.status == "failed" and run.state.wake_at is None
     assert run.state.error == {
         "step": "send",
         "message": "timeout",

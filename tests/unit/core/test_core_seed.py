@@ -61,7 +61,7 @@ def test_start_evaluates_vars_subscribes_cancel_on_and_sends_welcome() -> None:
         1,
         "run-1:welcome_email:1",
     )
-    assert (run.state.status, run.state.cursor, run.state.wake_at) == ("running", 0, None)
+    assert (run.status, run.state.cursor, run.state.wake_at) == ("running", 0, None)
 
 
 def test_wait_opens_at_the_previous_step_start_with_an_indexed_key() -> None:
@@ -81,7 +81,7 @@ def test_wait_opens_at_the_previous_step_start_with_an_indexed_key() -> None:
             since=T0,
         )
     ]
-    assert run.state.status == "waiting"
+    assert run.status == "waiting"
     assert run.state.wake_at == T0 + timedelta(days=3, seconds=2)
     assert run.state.steps["welcome_email"] == {"output": {"id": WELCOME_ID}}
 
@@ -89,7 +89,7 @@ def test_wait_opens_at_the_previous_step_start_with_an_indexed_key() -> None:
 def test_no_click_goes_to_the_trial_offer_after_three_days() -> None:
     run = _welcomed()
     early = run.later(timedelta(days=1), TimerFired())
-    assert early == [] and run.state.status == "waiting"
+    assert early == [] and run.status == "waiting"
 
     commands = run.send(TimerFired(), run.state.wake_at)
 
@@ -108,7 +108,7 @@ def test_no_click_goes_to_the_trial_offer_after_three_days() -> None:
     assert [c.step_id for c in trial if isinstance(c, RunAction)] == ["trial_offer_email"]
     done = run.later(timedelta(seconds=1), StepSucceeded("trial_offer_email", {"id": "e2"}, 1))
     assert done == [Complete()]
-    assert (run.state.status, run.state.cursor, run.state.wake_at) == ("completed", None, None)
+    assert (run.status, run.state.cursor, run.state.wake_at) == ("completed", None, None)
 
 
 def test_click_sends_tips_after_a_day_then_the_trial_after_another() -> None:
@@ -119,7 +119,7 @@ def test_click_sends_tips_after_a_day_then_the_trial_after_another() -> None:
     assert clicked[1] == Record("route", "switch", {"next": None})
     tips_at = run.now + timedelta(days=1)
     assert clicked[2] == SleepUntil("delay_power_tips", tips_at)
-    assert run.state.status == "sleeping" and run.state.wake_at == tips_at
+    assert run.status == "sleeping" and run.state.wake_at == tips_at
     assert run.state.steps["wait_for_engagement"]["output"]["data"] == {"email_id": WELCOME_ID}
 
     tips = run.send(TimerFired(), tips_at)
@@ -136,7 +136,7 @@ def test_click_sends_tips_after_a_day_then_the_trial_after_another() -> None:
     run.later(timedelta(seconds=1), StepSucceeded("check_plan", {"rows": [{"plan": "free"}]}, 1))
     run.later(timedelta(seconds=1), StepSucceeded("trial_offer_email", {"id": "e4"}, 1))
 
-    assert run.state.status == "completed"
+    assert run.status == "completed"
     sent = [c.step_id for c in run.commands if isinstance(c, RunAction)]
     assert sent == [
         "welcome_email",
@@ -155,14 +155,14 @@ def test_pro_user_skips_the_trial_offer() -> None:
     )
 
     assert commands == [Record("trial_offer_email", "skipped", None), Complete()]
-    assert run.state.status == "completed"
+    assert run.status == "completed"
     assert run.state.steps["trial_offer_email"] == {"output": None}
 
 
 def test_user_deleted_cancels_the_run_wherever_it_stands() -> None:
     run = _welcomed()
     other = run.later(timedelta(hours=1), EventReceived(event("app/user.deleted", {"user_id": 7})))
-    assert other == [] and run.state.status == "waiting"
+    assert other == [] and run.status == "waiting"
 
     commands = run.later(
         timedelta(hours=1), EventReceived(event("app/user.deleted", {"user_id": 42}))
@@ -170,7 +170,7 @@ def test_user_deleted_cancels_the_run_wherever_it_stands() -> None:
 
     assert len(commands) == 1 and isinstance(commands[0], Cancelled)
     assert "app/user.deleted" in commands[0].reason
-    assert (run.state.status, run.state.cursor, run.state.wake_at) == ("cancelled", None, None)
+    assert (run.status, run.state.cursor, run.state.wake_at) == ("cancelled", None, None)
     assert run.state.error["step"] == "wait_for_engagement"
     # Finished: a later click or timer changes nothing.
     before = run.state
@@ -191,10 +191,10 @@ def test_events_that_do_not_match_change_nothing() -> None:
 def test_cancel_input_cancels_a_sleeping_run() -> None:
     run = _welcomed()
     run.later(timedelta(hours=1), _click())
-    assert run.state.status == "sleeping"
+    assert run.status == "sleeping"
 
     assert run.send(Cancel("support asked")) == [Cancelled("support asked")]
-    assert run.state.status == "cancelled" and run.state.wake_at is None
+    assert run.status == "cancelled" and run.state.wake_at is None
 
 
 def test_only_declared_secrets_are_in_scope() -> None:
@@ -204,6 +204,6 @@ def test_only_declared_secrets_are_in_scope() -> None:
     )
     run = Run.start(workflow)  # HOME is in the secrets mapping, but not declared
 
-    assert run.state.status == "failed"
+    assert run.status == "failed"
     assert run.state.error["step"] == "leak"
     assert "HOME" in run.state.error["message"]

@@ -61,14 +61,14 @@ def test_a_failing_step_if_fails_the_step_with_the_expression_location() -> None
     assert isinstance(fail, Fail) and fail.step_id == "guarded"
     assert fail.location == "campaign.yaml:77:9"
     assert "missing" in fail.message
-    assert run.state.status == "failed" and run.state.error["location"] == "campaign.yaml:77:9"
+    assert run.status == "failed" and run.state.error["location"] == "campaign.yaml:77:9"
     assert not any(isinstance(c, RunAction) for c in run.commands)
 
 
 def test_a_non_bool_step_if_is_an_error_not_a_truthiness_guess() -> None:
     run = Run.start(campaign(email("guarded", "Hi", if_=expr("vars.email", line=12))))
 
-    assert run.state.status == "failed"
+    assert run.status == "failed"
     assert run.state.error["location"] == "campaign.yaml:12:9"
 
 
@@ -92,7 +92,7 @@ def test_a_var_that_fails_at_start_fails_the_run() -> None:
     workflow = campaign(email("x", "Hi"), vars=(("bad", data("${ event.data.nope }")),))
     run = Run.start(workflow)
 
-    assert run.state.status == "failed"
+    assert run.status == "failed"
     fail = run.commands[-1]
     assert isinstance(fail, Fail) and fail.step_id is None and fail.location is not None
 
@@ -125,7 +125,7 @@ def test_a_cancel_if_that_errors_on_a_candidate_is_a_non_match() -> None:
     run = Run.start(workflow)
 
     assert run.send(EventReceived(event("stop", {"other": 1}))) == []
-    assert run.state.status == "sleeping"
+    assert run.status == "sleeping"
     assert run.send(EventReceived(event("stop", {"n": 1})))[0].__class__.__name__ == "Cancelled"
 
 
@@ -139,7 +139,7 @@ def test_a_cancel_on_without_if_cancels_on_any_event_of_that_name() -> None:
 
     assert isinstance(subscription, WaitForEvent) and subscription.match_path is None
     run.send(EventReceived(event("stop", None)))
-    assert run.state.status == "cancelled"
+    assert run.status == "cancelled"
 
 
 # ---- switch, set, next --------------------------------------------------------
@@ -158,7 +158,7 @@ def test_switch_takes_the_first_true_case_then_the_default() -> None:
     )
     run = Run.start(workflow)
     assert run.commands[0] == Record("route", "switch", {"next": "b"})
-    assert run.state.vars["picked"] == "b" and run.state.status == "completed"
+    assert run.state.vars["picked"] == "b" and run.status == "completed"
 
     defaulted = campaign(
         _switch("route", ("vars.email == 'x'", "b"), (None, "a")),
@@ -218,7 +218,7 @@ def test_a_loop_gives_each_visit_a_fresh_idempotency_key() -> None:
     )
     run = Run.start(workflow)
     keys = []
-    while run.state.status != "completed":
+    while run.status != "completed":
         last = run.commands[-1]
         if isinstance(last, RunAction):
             keys.append(last.idempotency_key)
@@ -235,7 +235,7 @@ def test_a_loop_gives_each_visit_a_fresh_idempotency_key() -> None:
 def test_a_loop_that_never_waits_is_stopped_with_a_message() -> None:
     run = Run.start(campaign(_set("spin", n="${ vars.n + 1 }", next="spin"), vars=(("n", 0),)))
 
-    assert run.state.status == "failed"
+    assert run.status == "failed"
     assert "loop" in run.state.error["message"]
     assert len(run.commands) <= 1001
 
@@ -251,7 +251,7 @@ def test_sleep_until_in_the_past_proceeds_at_once() -> None:
         Record("at", "sleep_until", None),
         Record("after", "set", {"ok": True}),
     ]
-    assert run.state.status == "completed"
+    assert run.status == "completed"
 
 
 def test_sleep_until_in_the_future_sleeps_to_that_instant() -> None:
@@ -261,7 +261,7 @@ def test_sleep_until_in_the_future_sleeps_to_that_instant() -> None:
     wake = T0 + timedelta(hours=23, minutes=30)
 
     assert run.commands == [SleepUntil("at", wake)]
-    assert run.state.wake_at == wake and run.state.status == "sleeping"
+    assert run.state.wake_at == wake and run.status == "sleeping"
     assert run.send(TimerFired(), wake - timedelta(seconds=1)) == []
     assert run.send(TimerFired(), wake) == [Record("at", "sleep_until", None), Complete()]
 
@@ -270,7 +270,7 @@ def test_sleep_until_without_a_timezone_fails_the_step_clearly() -> None:
     for value in ("2024-06-01T10:00:00", "next tuesday", 17):
         step = SleepUntilStep(id="at", location=loc(line=33), until=value)
         run = Run.start(campaign(step))
-        assert run.state.status == "failed"
+        assert run.status == "failed"
         assert "timezone" in run.state.error["message"]
         assert run.state.error["location"] == "campaign.yaml:33:5"
 
@@ -317,7 +317,7 @@ def test_an_unexpected_fault_becomes_a_failed_run_not_an_exception() -> None:
     # A switch target that does not exist (lint would catch it) reaches step_index.
     run = Run.start(campaign(_switch("route", ("true", "nowhere")), email("x", "Hi")))
 
-    assert run.state.status == "failed"
+    assert run.status == "failed"
     fail = run.commands[-1]
     assert isinstance(fail, Fail) and "internal error" in fail.message
     assert len(run.commands) == 1  # the half-done turn's commands are dropped
