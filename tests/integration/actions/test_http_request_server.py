@@ -7,6 +7,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -17,9 +18,19 @@ from interpreter.errors import ActionError
 MakeContext = Callable[..., ActionContext]
 
 
+class Server(ThreadingHTTPServer):
+    """Records what it was sent; ``release`` frees handlers held on /slow."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.seen: list[dict[str, Any]] = []
+        self.release = threading.Event()
+
+
 class Handler(BaseHTTPRequestHandler):
-    seen: list[dict[str, object]]  # set per server
-    release: threading.Event
+    server: Server
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep the test output clean
@@ -38,7 +49,7 @@ class Handler(BaseHTTPRequestHandler):
         self._handle(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
 
     def _handle(self, body: bytes) -> None:
-        self.server.seen.append(  # type: ignore[attr-defined]
+        self.server.seen.append(
             {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
         )
         if self.path == "/json":
@@ -49,24 +60,21 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(502, b"upstream down", "text/plain")
         elif self.path == "/slow":
             # Held until the test ends: the client must give up on its own.
-            self.server.release.wait(10)  # type: ignore[attr-defined]
+            self.server.release.wait(10)
             self._answer(200, b"late", "text/plain")
         else:
             self._answer(200, b"ok", "text/plain")
 
 
 @pytest.fixture
-def server() -> Iterator[ThreadingHTTPServer]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.seen = []  # type: ignore[attr-defined]
-    httpd.release = threading.Event()  # type: ignore[attr-defined]
+def server() -> Iterator[Server]:
+    httpd = Server()
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield httpd
     finally:
-        httpd.release.set()  # type: ignore[attr-defined]
+        httpd.release.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join()
@@ -79,13 +87,13 @@ def action() -> Iterator[HttpRequestAction]:
     action.close()
 
 
-def base(server: ThreadingHTTPServer) -> str:
+def base(server: Server) -> str:
     host, port = server.server_address[:2]
     return f"http://{host!s}:{port}"
 
 
 def test_json_response_is_parsed(
-    server: ThreadingHTTPServer, action: HttpRequestAction, make_context: MakeContext
+    server: Server, action: HttpRequestAction, make_context: MakeContext
 ) -> None:
     output = action({"url": f"{base(server)}/json"}, make_context())
     assert output["status"] == 200
@@ -94,19 +102,19 @@ def test_json_response_is_parsed(
 
 
 def test_the_idempotency_key_and_json_body_reach_the_server(
-    server: ThreadingHTTPServer, action: HttpRequestAction, make_context: MakeContext
+    server: Server, action: HttpRequestAction, make_context: MakeContext
 ) -> None:
     action(
         {"method": "POST", "url": f"{base(server)}/hook", "json": {"n": 1}},
         make_context(idempotency_key="run_9:notify:2"),
     )
-    [request] = server.seen  # type: ignore[attr-defined]
+    [request] = server.seen
     assert request["headers"]["Idempotency-Key"] == "run_9:notify:2"
     assert json.loads(request["body"]) == {"n": 1}
 
 
 def test_4xx_is_not_retryable(
-    server: ThreadingHTTPServer, action: HttpRequestAction, make_context: MakeContext
+    server: Server, action: HttpRequestAction, make_context: MakeContext
 ) -> None:
     with pytest.raises(ActionError) as caught:
         action({"url": f"{base(server)}/missing"}, make_context())
@@ -116,7 +124,7 @@ def test_4xx_is_not_retryable(
 
 
 def test_5xx_is_retryable(
-    server: ThreadingHTTPServer, action: HttpRequestAction, make_context: MakeContext
+    server: Server, action: HttpRequestAction, make_context: MakeContext
 ) -> None:
     with pytest.raises(ActionError) as caught:
         action({"url": f"{base(server)}/broken"}, make_context())
@@ -138,7 +146,7 @@ def test_connection_refused_is_retryable(
 
 
 def test_a_timeout_is_retryable(
-    server: ThreadingHTTPServer, action: HttpRequestAction, make_context: MakeContext
+    server: Server, action: HttpRequestAction, make_context: MakeContext
 ) -> None:
     with pytest.raises(ActionError) as caught:
         action({"url": f"{base(server)}/slow", "timeout": 0.2}, make_context())

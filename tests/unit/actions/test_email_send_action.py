@@ -49,10 +49,7 @@ def parse(path: Path) -> EmailMessage:
 
 
 def parts(message: EmailMessage) -> dict[str, str]:
-    return {
-        part.get_content_type(): str(part.get_content())  # type: ignore[attr-defined]
-        for part in message.iter_parts()
-    }
+    return {part.get_content_type(): str(part.get_content()) for part in message.iter_parts()}
 
 
 def welcome_context(make_context: MakeContext, **overrides: Any) -> ActionContext:
@@ -149,7 +146,7 @@ def test_a_text_only_email_is_plain(make_context: MakeContext) -> None:
     )
     [sent] = transport.sent
     assert sent.message.get_content_type() == "text/plain"
-    assert sent.message.get_content().strip() == "Hello Ada"  # type: ignore[attr-defined]
+    assert sent.message.get_content().strip() == "Hello Ada"
     assert sent.idempotency_key == "run_1:welcome_email:1"
 
 
