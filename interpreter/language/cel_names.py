@@ -98,7 +98,7 @@ def _names(node: Any, bound: frozenset[str]) -> Iterator[NameUse]:
         if chain is not None:
             if chain[0].value not in bound:
                 yield NameUse(
-                    tuple(str(t.value) for t in chain), tuple(int(t.start_pos) for t in chain)
+                    tuple(str(t.value) for t in chain), tuple(t.start_pos or 0 for t in chain)
                 )
             return
     if node.data == "member_dot_arg" and len(node.children) >= 3:
@@ -120,13 +120,13 @@ def _names(node: Any, bound: frozenset[str]) -> Iterator[NameUse]:
     if node.data == "ident" and node.children:
         token = node.children[0]
         if isinstance(token, lark.Token) and token.value not in bound:
-            yield NameUse((str(token.value),), (int(token.start_pos),))
+            yield NameUse((str(token.value),), (token.start_pos or 0,))
         return
     for child in node.children:
         yield from _names(child, bound)
 
 
-def _chain(member: lark.Tree) -> list[lark.Token] | None:
+def _chain(member: lark.Tree[Any]) -> list[lark.Token] | None:
     """The tokens of a pure ``a.b.c`` path, or None if ``member`` is anything else."""
     child = member.children[0] if member.children else None
     if not isinstance(child, lark.Tree):

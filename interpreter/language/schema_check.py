@@ -14,8 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+# jsonschema ships no type information and types-jsonschema is not a dev dependency yet.
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 from interpreter.language.problems import Problem
 from interpreter.language.templating import has_template
@@ -180,10 +181,12 @@ def _explain(
         yield Problem.at(at_value, code, f"{prefix}{where} must not be empty")
         return
     if validator == "minimum":
-        yield Problem.at(at_value, code, f"{prefix}{where} must be at least {error.validator_value}")
+        limit = error.validator_value
+        yield Problem.at(at_value, code, f"{prefix}{where} must be at least {limit}")
         return
     if validator == "maximum":
-        yield Problem.at(at_value, code, f"{prefix}{where} must be at most {error.validator_value}")
+        limit = error.validator_value
+        yield Problem.at(at_value, code, f"{prefix}{where} must be at most {limit}")
         return
     if validator == "uniqueItems":
         yield Problem.at(at_value, code, f"{prefix}{where} lists the same item twice")

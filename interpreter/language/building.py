@@ -1,0 +1,185 @@
+"""From a schema-valid document to the frozen ``Workflow`` the core runs.
+
+Conditions become ``Expression``s; strings with ``${ }`` in data fields become
+``Interpolation``s; durations become timedeltas. A bad duration or an unclosed
+``${`` is recorded as a problem and replaced by a placeholder, so that the lint
+rules can still look at the rest of the campaign and report everything at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from interpreter.language import definitions as d
+from interpreter.language.durations import DurationError, parse_duration
+from interpreter.language.problems import Problem
+from interpreter.language.templating import expression_at, locate, split_template
+from interpreter.language.yaml_source import Document, JsonPath
+
+
+class WorkflowBuilder:
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.source = document.source
+        self.problems: list[Problem] = []
+
+    def build(self) -> d.Workflow:
+        data = self.document.data
+        return d.Workflow(
+            id=data["id"],
+            name=data.get("name"),
+            description=data.get("description"),
+            triggers=self._triggers(data["on"]),
+            idempotency=self._condition(data.get("idempotency"), ("idempotency",)),
+            cancel_on=tuple(
+                d.CancelOn(
+                    event=item["event"],
+                    if_=self._condition(item.get("if"), ("cancel_on", i, "if")),
+                    location=self.source.key(("cancel_on", i)),
+                )
+                for i, item in enumerate(data.get("cancel_on", []))
+            ),
+            secrets=tuple(data.get("secrets", [])),
+            vars=tuple(
+                (name, self._data(value, ("vars", name)))
+                for name, value in data.get("vars", {}).items()
+            ),
+            retry=self._retry(data.get("retry"), ("retry",)) or d.RetryPolicy(),
+            steps=tuple(self._step(step, ("steps", i)) for i, step in enumerate(data["steps"])),
+            source_file=self.source.file,
+            source_text=self.source.text,
+        )
+
+    # ---- pieces ------------------------------------------------------------
+
+    def _triggers(self, value: Any) -> tuple[d.Trigger, ...]:
+        items = value if isinstance(value, list) else [value]
+        triggers: list[d.Trigger] = []
+        for i, item in enumerate(items):
+            path: JsonPath = ("on", i) if isinstance(value, list) else ("on",)
+            location = self.source.key(path)
+            if "cron" in item:
+                triggers.append(d.CronTrigger(
+                    cron=item["cron"], timezone=item.get("timezone", "UTC"), location=location
+                ))
+            else:
+                triggers.append(d.EventTrigger(
+                    event=item["event"],
+                    if_=self._condition(item.get("if"), (*path, "if")),
+                    location=location,
+                ))
+        return tuple(triggers)
+
+    def _condition(self, value: Any, path: JsonPath) -> d.Expression | None:
+        """A bare CEL field; YAML ``true``/``false`` are taken as the CEL literals."""
+        if value is None:
+            return None
+        source = str(value).lower() if isinstance(value, bool) else str(value)
+        start = self.source.value(path)
+        positions = (
+            self.source.character_positions(path, source) if isinstance(value, str) else None
+        )
+        return expression_at(source, start, positions)
+
+    def _data(self, value: Any, path: JsonPath) -> d.Template:
+        if isinstance(value, str):
+            start = self.source.value(path)
+            positions = self.source.character_positions(path, value)
+            result, errors = split_template(value, start, positions)
+            for error in errors:
+                self.problems.append(Problem.at(
+                    locate(start, positions, error.offset), "template-syntax", error.message
+                ))
+            return result
+        if isinstance(value, dict):
+            return {key: self._data(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._data(item, (*path, i)) for i, item in enumerate(value)]
+        return value
+
+    def _duration(
+        self, value: Any, path: JsonPath, *, allow_zero: bool = False
+    ) -> timedelta | None:
+        if value is None:
+            return None
+        try:
+            return parse_duration(str(value), allow_zero=allow_zero)
+        except DurationError as error:
+            self.problems.append(Problem.at(self.source.value(path), "bad-duration", str(error)))
+            return timedelta(seconds=1)  # a placeholder so the other checks can go on
+
+    def _retry(self, value: Any, path: JsonPath) -> d.RetryPolicy | None:
+        if value is None:
+            return None
+        defaults = d.RetryPolicy()
+        return d.RetryPolicy(
+            attempts=value.get("attempts", defaults.attempts),
+            initial_delay=self._duration(value.get("initial_delay"), (*path, "initial_delay"))
+            or defaults.initial_delay,
+            factor=float(value.get("factor", defaults.factor)),
+            max_delay=self._duration(value.get("max_delay"), (*path, "max_delay"))
+            or defaults.max_delay,
+            jitter=float(value.get("jitter", defaults.jitter)),
+        )
+
+    def _step(self, step: dict[str, Any], path: JsonPath) -> d.Step:
+        common: dict[str, Any] = {
+            "id": step["id"],
+            "location": self.source.key(path),
+            "if_": self._condition(step.get("if"), (*path, "if")),
+            "next": step.get("next"),
+        }
+        if "action" in step:
+            return d.ActionStep(
+                **common,
+                action=step["action"],
+                with_=self._data(step.get("with", {}), (*path, "with")),
+                retry=self._retry(step.get("retry"), (*path, "retry")),
+            )
+        if "sleep" in step:
+            duration = self._duration(step["sleep"], (*path, "sleep"))
+            return d.SleepStep(**common, duration=duration or timedelta(seconds=1))
+        if "sleep_until" in step:
+            return d.SleepUntilStep(
+                **common, until=self._data(step["sleep_until"], (*path, "sleep_until"))
+            )
+        if "wait_for_event" in step:
+            wait = step["wait_for_event"]
+            wait_path = (*path, "wait_for_event")
+            return d.WaitForEventStep(
+                **common,
+                event=wait["event"],
+                match=self._condition(wait.get("if"), (*wait_path, "if")),
+                timeout=self._duration(wait.get("timeout"), (*wait_path, "timeout")),
+                lookback=self._duration(
+                    wait.get("lookback"), (*wait_path, "lookback"), allow_zero=True
+                )
+                or timedelta(0),
+            )
+        if "switch" in step:
+            return d.SwitchStep(
+                **common,
+                cases=tuple(
+                    d.SwitchCase(
+                        if_=self._condition(case.get("if"), (*path, "switch", k, "if")),
+                        next=case["next"],
+                        location=self.source.key((*path, "switch", k)),
+                    )
+                    for k, case in enumerate(step["switch"])
+                ),
+            )
+        return d.SetStep(
+            **common,
+            values=tuple(
+                (name, self._data(value, (*path, "set", name)))
+                for name, value in step["set"].items()
+            ),
+        )
+
+
+def build_workflow(document: Document) -> tuple[d.Workflow, list[Problem]]:
+    """Build the Workflow of a schema-valid document, with the problems met on the way."""
+    builder = WorkflowBuilder(document)
+    workflow = builder.build()
+    return workflow, builder.problems

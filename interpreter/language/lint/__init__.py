@@ -1,0 +1,40 @@
+"""Lint rules beyond the schema: each a small function yielding Problems."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from interpreter.language.lint.action_rules import action_inputs, missing_templates
+from interpreter.language.lint.context import LintContext
+from interpreter.language.lint.expression_rules import cel_names, cel_syntax
+from interpreter.language.lint.step_rules import (
+    busy_cycles,
+    duplicate_step_ids,
+    unknown_targets,
+    unreachable_steps,
+    waits_without_timeout,
+)
+from interpreter.language.lint.trigger_rules import cron_triggers
+from interpreter.language.problems import Problem
+
+Rule = Callable[[LintContext], Iterator[Problem]]
+
+RULES: tuple[Rule, ...] = (
+    duplicate_step_ids,
+    unknown_targets,
+    unreachable_steps,
+    busy_cycles,
+    waits_without_timeout,
+    cel_syntax,
+    cel_names,
+    action_inputs,
+    missing_templates,
+    cron_triggers,
+)
+
+
+def run_rules(context: LintContext) -> list[Problem]:
+    return [problem for rule in RULES for problem in rule(context)]
+
+
+__all__ = ["RULES", "LintContext", "Rule", "run_rules"]
