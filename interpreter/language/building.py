@@ -60,15 +60,19 @@ class WorkflowBuilder:
             path: JsonPath = ("on", i) if isinstance(value, list) else ("on",)
             location = self.source.key(path)
             if "cron" in item:
-                triggers.append(d.CronTrigger(
-                    cron=item["cron"], timezone=item.get("timezone", "UTC"), location=location
-                ))
+                triggers.append(
+                    d.CronTrigger(
+                        cron=item["cron"], timezone=item.get("timezone", "UTC"), location=location
+                    )
+                )
             else:
-                triggers.append(d.EventTrigger(
-                    event=item["event"],
-                    if_=self._condition(item.get("if"), (*path, "if")),
-                    location=location,
-                ))
+                triggers.append(
+                    d.EventTrigger(
+                        event=item["event"],
+                        if_=self._condition(item.get("if"), (*path, "if")),
+                        location=location,
+                    )
+                )
         return tuple(triggers)
 
     def _condition(self, value: Any, path: JsonPath) -> d.Expression | None:
@@ -88,9 +92,11 @@ class WorkflowBuilder:
             positions = self.source.character_positions(path, value)
             result, errors = split_template(value, start, positions)
             for error in errors:
-                self.problems.append(Problem.at(
-                    locate(start, positions, error.offset), "template-syntax", error.message
-                ))
+                self.problems.append(
+                    Problem.at(
+                        locate(start, positions, error.offset), "template-syntax", error.message
+                    )
+                )
             return result
         if isinstance(value, dict):
             return {key: self._data(item, (*path, key)) for key, item in value.items()}

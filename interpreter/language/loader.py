@@ -162,10 +162,15 @@ def load_paths(paths: Iterable[Path]) -> tuple[list[Workflow], list[Problem]]:
             if workflow is None:
                 continue
             if workflow.id in seen:
-                problems.append(Problem(
-                    str(file), 1, 1, "duplicate-campaign-id",
-                    f"campaign id {workflow.id!r} is also used by {seen[workflow.id].source_file}",
-                ))
+                problems.append(
+                    Problem(
+                        str(file),
+                        1,
+                        1,
+                        "duplicate-campaign-id",
+                        f"campaign id {workflow.id!r} is also used by {seen[workflow.id].source_file}",
+                    )
+                )
                 continue
             seen[workflow.id] = workflow
             workflows.append(workflow)

@@ -68,9 +68,7 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def as_json(problems: Iterable[Problem]) -> str:
-    records = [
-        {key: value for key, value in asdict(problem).items()} for problem in problems
-    ]
+    records = [{key: value for key, value in asdict(problem).items()} for problem in problems]
     ordered = [
         {k: record[k] for k in ("file", "line", "column", "severity", "code", "message")}
         for record in records

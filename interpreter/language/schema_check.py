@@ -115,11 +115,11 @@ def _explain(
         for key in instance:
             if key not in allowed:
                 yield Problem.at(
-                    source.key((*path, key)), "unknown-key",
+                    source.key((*path, key)),
+                    "unknown-key",
                     f"unknown key {key!r} in {prefix}{where}{suggest(key, allowed)}"
                     if suggest(key, allowed)
-                    else f"unknown key {key!r} in {prefix}{where}; "
-                    f"allowed: {', '.join(allowed)}",
+                    else f"unknown key {key!r} in {prefix}{where}; allowed: {', '.join(allowed)}",
                 )
         return
     if validator == "required":
@@ -147,13 +147,15 @@ def _explain(
         choices = list(error.validator_value)
         if path and path[-1] == "action" and code == "schema":
             yield Problem.at(
-                at_value, "unknown-action",
+                at_value,
+                "unknown-action",
                 f"unknown action {instance!r}{suggest(str(instance), choices)}"
                 + ("" if suggest(str(instance), choices) else f"; known: {', '.join(choices)}"),
             )
             return
         yield Problem.at(
-            at_value, code,
+            at_value,
+            code,
             f"{prefix}{where} is {instance!r}; it must be one of "
             f"{', '.join(map(str, choices))}{suggest(str(instance), choices)}",
         )
@@ -174,8 +176,12 @@ def _explain(
         # The error's instance is the offending name; point at that key.
         name = str(instance)
         at_name = source.key((*path, name))
-        yield Problem.at(at_name, code, f"{name!r} in {where} is not a name of letters, "
-                         "digits and _, not starting with a digit")
+        yield Problem.at(
+            at_name,
+            code,
+            f"{name!r} in {where} is not a name of letters, "
+            "digits and _, not starting with a digit",
+        )
         return
     if validator in ("minItems", "minLength", "minProperties"):
         yield Problem.at(at_value, code, f"{prefix}{where} must not be empty")
@@ -196,8 +202,11 @@ def _explain(
             if key in instance:
                 for need in needs:
                     if need not in instance:
-                        yield Problem.at(source.key((*path, key)), code,
-                                         f"{key!r} is only allowed together with {need!r}")
+                        yield Problem.at(
+                            source.key((*path, key)),
+                            code,
+                            f"{key!r} is only allowed together with {need!r}",
+                        )
         return
     if validator == "not" and isinstance(error.validator_value, dict):
         both = error.validator_value.get("required", [])
@@ -208,8 +217,7 @@ def _explain(
 
 def _only_required(branches: Any) -> bool:
     return isinstance(branches, list) and all(
-        isinstance(b, dict) and set(b) == {"required"} and len(b["required"]) == 1
-        for b in branches
+        isinstance(b, dict) and set(b) == {"required"} and len(b["required"]) == 1 for b in branches
     )
 
 

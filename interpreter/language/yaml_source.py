@@ -157,7 +157,10 @@ def decode_source(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
     if len(raw) > MAX_FILE_BYTES:
         return None, [
             Problem(
-                file, 1, 1, "file-too-large",
+                file,
+                1,
+                1,
+                "file-too-large",
                 f"the file is {len(raw)} bytes; a campaign may be at most {MAX_FILE_BYTES}",
             )
         ]
@@ -169,7 +172,10 @@ def decode_source(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
         column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         return None, [
             Problem(
-                file, line, column, "not-utf8",
+                file,
+                line,
+                column,
+                "not-utf8",
                 f"byte 0x{raw[error.start]:02x} is not UTF-8; save the file as UTF-8",
             )
         ]
@@ -179,8 +185,11 @@ def decode_source(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
 def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     """Compose ``text`` into a ``Document``; every failure is a Problem, never an exception."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        return None, [Problem(file, 1, 1, "file-too-large",
-                              f"a campaign may be at most {MAX_FILE_BYTES} bytes")]
+        return None, [
+            Problem(
+                file, 1, 1, "file-too-large", f"a campaign may be at most {MAX_FILE_BYTES} bytes"
+            )
+        ]
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
@@ -200,8 +209,11 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
         where = source.location_at_index(error.position)
         code = error.character if isinstance(error.character, int) else ord(error.character)
         return None, [
-            Problem.at(where, "yaml-syntax",
-                       f"the control character U+{code:04X} is not allowed in YAML text")
+            Problem.at(
+                where,
+                "yaml-syntax",
+                f"the control character U+{code:04X} is not allowed in YAML text",
+            )
         ]
     except yaml.YAMLError as error:
         return None, [Problem(file, 1, 1, "yaml-syntax", str(error))]
@@ -210,16 +222,25 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
     if not isinstance(root, yaml.MappingNode):
         where = _mark(file, root.start_mark)
         return None, [
-            Problem.at(where, "root-not-mapping",
-                       "a campaign file must be a mapping of keys such as id, on and steps")
+            Problem.at(
+                where,
+                "root-not-mapping",
+                "a campaign file must be a mapping of keys such as id, on and steps",
+            )
         ]
     builder = _Builder(source)
     try:
         data = builder.build(root, ())
     except _TooBig:
-        return None, [Problem(file, 1, 1, "yaml-aliases",
-                              f"the document expands to more than {MAX_NODES} nodes; "
-                              "remove the alias chains")]
+        return None, [
+            Problem(
+                file,
+                1,
+                1,
+                "yaml-aliases",
+                f"the document expands to more than {MAX_NODES} nodes; remove the alias chains",
+            )
+        ]
     if builder.problems:
         return None, builder.problems
     assert isinstance(data, dict)
@@ -231,8 +252,13 @@ def _tab_indentation(text: str, file: str) -> Iterator[Problem]:
         stripped = line.lstrip(" \t")
         indent = line[: len(line) - len(stripped)]
         if "\t" in indent and stripped and not stripped.startswith("#"):
-            yield Problem(file, number, indent.index("\t") + 1, "tab-indent",
-                          "a tab in the indentation; YAML indents with spaces only")
+            yield Problem(
+                file,
+                number,
+                indent.index("\t") + 1,
+                "tab-indent",
+                "a tab in the indentation; YAML indents with spaces only",
+            )
 
 
 def _mark(file: str, mark: yaml.Mark) -> Location:
@@ -259,8 +285,11 @@ class _Builder:
         file = self.source.file
         self.source.values.setdefault(path, _mark(file, node.start_mark))
         if id(node) in self.building:
-            self.problems.append(Problem.at(_mark(file, node.start_mark), "yaml-aliases",
-                                            "an alias refers to itself"))
+            self.problems.append(
+                Problem.at(
+                    _mark(file, node.start_mark), "yaml-aliases", "an alias refers to itself"
+                )
+            )
             return None
         if isinstance(node, yaml.ScalarNode):
             self.source.scalars.setdefault(
@@ -285,21 +314,29 @@ class _Builder:
         for key_node, value_node in node.value:
             where = _mark(file, key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
-                self.problems.append(Problem.at(where, "yaml-syntax",
-                                                "a key must be a plain name, not a collection"))
+                self.problems.append(
+                    Problem.at(where, "yaml-syntax", "a key must be a plain name, not a collection")
+                )
                 continue
             key = str(key_node.value)
             if key == "<<" and key_node.style is None:
-                self.problems.append(Problem.at(where, "unsupported-yaml",
-                                                "merge keys (<<) are not supported; "
-                                                "write the keys out"))
+                self.problems.append(
+                    Problem.at(
+                        where,
+                        "unsupported-yaml",
+                        "merge keys (<<) are not supported; write the keys out",
+                    )
+                )
                 continue
             if key in first_seen:
                 earlier = first_seen[key]
-                self.problems.append(Problem.at(
-                    where, "duplicate-key",
-                    f"key {key!r} appears twice in this mapping (first on line {earlier.line})",
-                ))
+                self.problems.append(
+                    Problem.at(
+                        where,
+                        "duplicate-key",
+                        f"key {key!r} appears twice in this mapping (first on line {earlier.line})",
+                    )
+                )
                 continue
             first_seen[key] = where
             self.source.keys[(*path, key)] = where
@@ -322,20 +359,26 @@ class _Builder:
             if node.tag == _FLOAT:
                 return _to_float(value)
         except ValueError:
-            self.problems.append(Problem.at(
-                _mark(self.source.file, node.start_mark), "yaml-syntax",
-                f"{value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}",
-            ))
+            self.problems.append(
+                Problem.at(
+                    _mark(self.source.file, node.start_mark),
+                    "yaml-syntax",
+                    f"{value!r} is not a valid {node.tag.rsplit(':', 1)[-1]}",
+                )
+            )
             return None
         self._unsupported_tag(node)
         return None
 
     def _unsupported_tag(self, node: yaml.Node) -> None:
-        self.problems.append(Problem.at(
-            _mark(self.source.file, node.start_mark), "unsupported-yaml",
-            f"the tag {node.tag} is not supported; campaigns hold only strings, numbers, "
-            "booleans, null, lists and mappings",
-        ))
+        self.problems.append(
+            Problem.at(
+                _mark(self.source.file, node.start_mark),
+                "unsupported-yaml",
+                f"the tag {node.tag} is not supported; campaigns hold only strings, numbers, "
+                "booleans, null, lists and mappings",
+            )
+        )
 
 
 def _to_int(text: str) -> int:

@@ -44,12 +44,14 @@ def missing_templates(context: LintContext) -> Iterator[Problem]:
         where = source.value(("steps", i, "with", "template"))
         if not is_inside_folder(template):
             yield Problem.at(
-                where, "missing-template",
+                where,
+                "missing-template",
                 f"template {template!r} must be a path inside the campaign's folder",
             )
         elif template not in context.files:
             yield Problem.at(
-                where, "missing-template",
+                where,
+                "missing-template",
                 f"template file {template!r} does not exist (paths are relative to the "
                 "campaign file's folder)",
             )

@@ -100,13 +100,15 @@ def cel_names(context: LintContext) -> Iterator[Problem]:
     graph = StepGraph(workflow)
     step_ids = [step.id for step in workflow.steps]
     var_names = [name for name, _ in workflow.vars]
-    set_names = {name for step in workflow.steps if isinstance(step, SetStep)
-                 for name, _ in step.values}
+    set_names = {
+        name for step in workflow.steps if isinstance(step, SetStep) for name, _ in step.values
+    }
     for expression, scope in _expressions(context):
         reading = read_cel(expression.source)
         for use in reading.names:
-            message, offset = _judge(use, scope, graph, step_ids, var_names, set_names,
-                                     workflow.secrets)
+            message, offset = _judge(
+                use, scope, graph, step_ids, var_names, set_names, workflow.secrets
+            )
             if message:
                 yield Problem.at(expression.location_of(offset), "cel-unknown-name", message)
 
@@ -129,8 +131,10 @@ def _judge(
         return f"unknown name {root!r}{hint}", at
     if root not in scope.roots:
         if root == "async":
-            return ("async (the candidate event) is only known in wait_for_event.if "
-                    "and cancel_on[].if", at)
+            return (
+                "async (the candidate event) is only known in wait_for_event.if and cancel_on[].if",
+                at,
+            )
         return f"{root} is not known yet in {scope.place}", at
     if len(use.path) < 2:
         return None, 0
@@ -145,8 +149,11 @@ def _judge(
         if scope.vars_before is not None:
             if name not in var_names[: scope.vars_before]:
                 later = name in var_names
-                return (f"vars.{name} is set later in vars; order vars so that it comes first"
-                        if later else f"vars.{name} is not set before this point"), name_at
+                return (
+                    f"vars.{name} is set later in vars; order vars so that it comes first"
+                    if later
+                    else f"vars.{name} is not set before this point"
+                ), name_at
         elif name not in var_names and name not in set_names:
             hint = suggest(name, [*var_names, *set_names])
             return f"vars.{name} is never set by vars or a set step{hint}", name_at
@@ -156,8 +163,10 @@ def _judge(
         if scope.step is not None:
             index = graph.index[name]
             if index not in graph.ran_before[scope.step]:
-                return (f"step {name!r} cannot have run before {scope.place}, "
-                        "so its output is not known here"), name_at
+                return (
+                    f"step {name!r} cannot have run before {scope.place}, "
+                    "so its output is not known here"
+                ), name_at
         if len(use.path) >= 3 and use.path[2] != "output":
             return f"steps.{name} has only output, not {use.path[2]!r}", use.offsets[2]
     return None, 0

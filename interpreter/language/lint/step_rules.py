@@ -27,7 +27,8 @@ def duplicate_step_ids(context: LintContext) -> Iterator[Problem]:
         if step.id in first:
             earlier = context.workflow.steps[first[step.id]].location
             yield Problem.at(
-                source.value(("steps", i, "id")), "duplicate-step-id",
+                source.value(("steps", i, "id")),
+                "duplicate-step-id",
                 f"step id {step.id!r} is already used on line {earlier.line}; "
                 "give each step its own id",
             )
@@ -43,12 +44,14 @@ def unknown_targets(context: LintContext) -> Iterator[Problem]:
         if step.next is not None:
             targets.append((step.next, ("steps", i, "next")))
         if isinstance(step, SwitchStep):
-            targets += [(case.next, ("steps", i, "switch", k, "next"))
-                        for k, case in enumerate(step.cases)]
+            targets += [
+                (case.next, ("steps", i, "switch", k, "next")) for k, case in enumerate(step.cases)
+            ]
         for target, path in targets:
             if target != END and target not in ids:
                 yield Problem.at(
-                    source.value(path), "unknown-target",
+                    source.value(path),
+                    "unknown-target",
                     f"there is no step {target!r} to go to{suggest(target, [*ids, END])}",
                 )
 
@@ -58,7 +61,8 @@ def unreachable_steps(context: LintContext) -> Iterator[Problem]:
     for i, step in enumerate(context.workflow.steps):
         if i not in graph.reachable:
             yield Problem.at(
-                step.location, "unreachable-step",
+                step.location,
+                "unreachable-step",
                 f"no run can reach step {step.id!r}: every way into it is a jump elsewhere",
                 severity="warning",
             )
@@ -69,7 +73,8 @@ def busy_cycles(context: LintContext) -> Iterator[Problem]:
     graph = StepGraph(workflow)
     source = context.document.source
     passable = {
-        i for i, step in enumerate(workflow.steps)
+        i
+        for i, step in enumerate(workflow.steps)
         if not isinstance(step, _PAUSING) and i in graph.reachable
     }
     for group in graph.loops(passable):
@@ -77,14 +82,19 @@ def busy_cycles(context: LintContext) -> Iterator[Problem]:
         names = " → ".join(workflow.steps[i].id for i in group)
         # Point at the jump that closes the loop, which is where the author would add a pause.
         back = [
-            jump for i in group for jump in graph.jumps[i]
+            jump
+            for i in group
+            for jump in graph.jumps[i]
             if jump.target in members and jump.target <= jump.source and jump.path is not None
         ]
-        where = source.value(back[0].path) if back and back[0].path else (
-            workflow.steps[group[0]].location
+        where = (
+            source.value(back[0].path)
+            if back and back[0].path
+            else (workflow.steps[group[0]].location)
         )
         yield Problem.at(
-            where, "busy-cycle",
+            where,
+            "busy-cycle",
             f"the steps {names} loop with no sleep, sleep_until or wait_for_event, "
             "so a run would spin; add a pause to the loop",
         )
@@ -95,6 +105,7 @@ def waits_without_timeout(context: LintContext) -> Iterator[Problem]:
     for i, step in enumerate(context.workflow.steps):
         if isinstance(step, WaitForEventStep) and step.timeout is None:
             yield Problem.at(
-                source.key(("steps", i, "wait_for_event")), "wait-without-timeout",
+                source.key(("steps", i, "wait_for_event")),
+                "wait-without-timeout",
                 f"step {step.id!r} could wait forever; add a timeout such as 3d",
             )

@@ -19,13 +19,15 @@ def cron_triggers(context: LintContext) -> Iterator[Problem]:
         base = ("on", i) if isinstance(data["on"], list) else ("on",)
         if len(trigger.cron.split()) != 5:
             yield Problem.at(
-                source.value((*base, "cron")), "bad-cron",
+                source.value((*base, "cron")),
+                "bad-cron",
                 f"{trigger.cron!r} is not a five-field cron schedule such as '0 9 * * 1'",
             )
         try:
             ZoneInfo(trigger.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             yield Problem.at(
-                source.value((*base, "timezone")), "bad-timezone",
+                source.value((*base, "timezone")),
+                "bad-timezone",
                 f"{trigger.timezone!r} is not an IANA time zone such as 'Europe/Paris'",
             )
