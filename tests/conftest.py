@@ -1,0 +1,43 @@
+"""Database fixtures shared by every test layer."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A fresh SQLite file's URL."""
+    return f"sqlite:///{tmp_path / 'flow.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A freshly created PostgreSQL database, dropped after the test.
+
+    Skips unless FLOW_TEST_POSTGRES_URL names a server where we may create
+    databases; each test gets its own so parallel runs never collide.
+    """
+    admin = os.environ.get("FLOW_TEST_POSTGRES_URL")
+    if not admin:
+        pytest.skip("FLOW_TEST_POSTGRES_URL is not set")
+    admin_url = make_url(admin)
+    if admin_url.drivername == "postgresql":
+        admin_url = admin_url.set(drivername="postgresql+psycopg")
+    name = f"flow_test_{uuid.uuid4().hex[:16]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
