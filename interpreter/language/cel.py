@@ -38,31 +38,9 @@ JSON = Any
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _MEMBER_PATH = re.compile(rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*$")
-_RESERVED = frozenset(
-    {
-        "true",
-        "false",
-        "null",
-        "in",
-        "as",
-        "break",
-        "const",
-        "continue",
-        "else",
-        "for",
-        "function",
-        "if",
-        "import",
-        "let",
-        "loop",
-        "package",
-        "namespace",
-        "return",
-        "var",
-        "void",
-        "while",
-    }
-)
+_RESERVED = frozenset({"true", "false", "null", "in", "as", "break", "const", "continue",
+                       "else", "for", "function", "if", "import", "let", "loop", "package",
+                       "namespace", "return", "var", "void", "while"})
 _ENVIRONMENT = celpy.Environment()
 
 
@@ -85,8 +63,7 @@ def _compile(source: str) -> _Compiled:
             return _Compiled(path=path, program=None, roots=frozenset({path[0]}), tree=None)
     tree = _ENVIRONMENT.compile(source)
     roots = frozenset(
-        str(token)
-        for token in tree.scan_values(
+        str(token) for token in tree.scan_values(
             lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
         )
     )
@@ -241,7 +218,7 @@ def match_key(expr: Expression, scope: Mapping[str, JSON]) -> tuple[str, JSON] |
             path = _async_path(expr.source, one)
             if path is None or "async" in _idents(other):
                 continue
-            side = Expression(expr.source[_start(other) : _end(other)], expr.location)
+            side = Expression(expr.source[_start(other):_end(other)], expr.location)
             try:
                 return path, evaluate(side, scope)
             except ExpressionError:
@@ -271,7 +248,7 @@ def _top_level_equalities(tree: Any) -> list[tuple[Any, Any]]:
 
 
 def _async_path(source: str, node: Any) -> str | None:
-    text = source[_start(node) : _end(node)]
+    text = source[_start(node):_end(node)]
     match = _MEMBER_PATH.match(text)
     if not match:
         return None
@@ -282,16 +259,11 @@ def _async_path(source: str, node: Any) -> str | None:
 
 
 def _idents(node: Any) -> set[str]:
-    return (
-        {
-            str(token)
-            for token in node.scan_values(
-                lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
-            )
-        }
-        if isinstance(node, lark.Tree)
-        else set()
-    )
+    return {
+        str(token) for token in node.scan_values(
+            lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
+        )
+    } if isinstance(node, lark.Tree) else set()
 
 
 def _start(node: Any) -> int:
