@@ -26,8 +26,13 @@ def cli() -> None:
 def _register() -> None:
     # Imported here so that a command module that fails to import names itself
     # in the error rather than breaking `flow --help` with a traceback.
-    from interpreter.cli.lint_command import lint
+    from interpreter.cli.run_command import run
 
+    cli.add_command(run)
+    try:
+        from interpreter.cli.lint_command import lint
+    except ImportError:  # the lint command lands separately
+        return
     cli.add_command(lint)
 
 

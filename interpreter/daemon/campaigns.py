@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from interpreter.daemon.clock import RealClock
 from interpreter.errors import DefinitionError
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.loader import load_workflow_text
@@ -24,13 +25,15 @@ class Campaigns:
     def add(self, workflow: Workflow) -> None:
         """Make ``workflow`` the current definition of its campaign and pin its
         snapshot (YAML and templates) in the store for the runs it will start."""
-        self._store.save_definition(
-            workflow.id,
-            workflow.content_hash,
-            workflow.source_file,
-            workflow.source_text,
-            dict(workflow.files),
-        )
+        with self._store.transaction() as tx:
+            tx.save_definition(
+                workflow.id,
+                workflow.content_hash,
+                workflow.source_file,
+                workflow.source_text,
+                dict(workflow.files),
+                RealClock().now(),
+            )
         self._by_hash[workflow.content_hash] = workflow
         self._current[workflow.id] = workflow
         self._by_event = {}
@@ -49,9 +52,12 @@ class Campaigns:
         """The exact definition a run started with, loaded from its snapshot."""
         workflow = self._by_hash.get(content_hash)
         if workflow is None:
-            source_file, source_text, files = self._store.load_definition(content_hash)
+            stored = self._store.load_definition(content_hash)
             workflow, problems = load_workflow_text(
-                source_text, source_file, files=files, base_dir=Path(source_file).parent
+                stored.source_text,
+                stored.source_file,
+                files=stored.files,
+                base_dir=Path(stored.source_file).parent,
             )
             if workflow is None:
                 first = problems[0] if problems else None

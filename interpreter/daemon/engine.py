@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from interpreter.actions.base import ActionContext
-from interpreter.actions.registry import run_action
+from interpreter.actions.base import Action, ActionContext
+from interpreter.actions.registry import ACTIONS, run_action
 from interpreter.core.advance import advance, new_run_state
 from interpreter.core.codec import state_from_json, state_to_json
 from interpreter.core.model import (
@@ -47,7 +47,9 @@ from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
 from interpreter.language.cel import canonical, evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
+from interpreter.store.records import StepRecord, Wait
 from interpreter.store.store import Store
+from interpreter.store.transaction import Transaction
 
 log = logging.getLogger("flow.engine")
 
@@ -70,7 +72,7 @@ class _Outcome:
     state: RunState
     inbox_upto: int | None
     had_step_wait: bool
-    steps: list[dict[str, JSON]] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
     cancel_waits: list[WaitForEvent] = field(default_factory=list)
     step_wait: WaitForEvent | None = None
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
@@ -92,6 +94,7 @@ class Engine:
         owner: str | None = None,
         lease_seconds: int = 300,
         batch: int = 64,
+        actions: Mapping[str, Action] = ACTIONS,
     ) -> None:
         self.store = store
         self.campaigns = campaigns
@@ -101,6 +104,7 @@ class Engine:
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
         self.batch = batch
+        self.actions = actions
         self._secret_values = [value for value in self.secrets.values() if value]
 
     # ---- events in -----------------------------------------------------------
@@ -113,7 +117,7 @@ class Engine:
             return self._ingest(tx, name, data, event_id, ts)
 
     def _ingest(
-        self, tx: Any, name: str, data: JSON, event_id: str | None, ts: datetime | None
+        self, tx: Transaction, name: str, data: JSON, event_id: str | None, ts: datetime | None
     ) -> IngestResult:
         now = self.clock.now()
         event = Event(event_id or new_id("evt"), name, data, ts or now)
@@ -124,7 +128,7 @@ class Engine:
         delivered = self._deliver(tx, event, now)
         return IngestResult(event.id, False, started, delivered)
 
-    def _start_runs(self, tx: Any, event: Event, now: datetime) -> list[str]:
+    def _start_runs(self, tx: Transaction, event: Event, now: datetime) -> list[str]:
         started: list[str] = []
         document = event.as_cel()
         for workflow in self.campaigns.triggered_by(event.name):
@@ -159,8 +163,8 @@ class Engine:
         except ExpressionError:
             return False
 
-    def _deliver(self, tx: Any, event: Event, now: datetime) -> int:
-        runs = {candidate[0] for candidate in tx.candidate_waits(event.name, event.as_cel())}
+    def _deliver(self, tx: Transaction, event: Event, now: datetime) -> int:
+        runs = {candidate.run_id for candidate in tx.candidate_waits(event.name, event.as_cel())}
         for run_id in sorted(runs):
             tx.enqueue(run_id, "event", event.as_cel(), now)
         return len(runs)
@@ -193,10 +197,10 @@ class Engine:
         outcome = _Outcome(
             claimed.run_id,
             state,
-            inbox_upto=max((item[0] for item in claimed.inbox), default=None),
+            inbox_upto=max((item.seq for item in claimed.inbox), default=None),
             had_step_wait=state.status == "waiting",
         )
-        inputs: list[Input] = [_inbox_input(kind, payload) for _, kind, payload in claimed.inbox]
+        inputs: list[Input] = [_inbox_input(item.kind, item.payload) for item in claimed.inbox]
         now = self.clock.now()
         if state.wake_at is not None and state.wake_at <= now:
             inputs.append(TimerFired())
@@ -257,7 +261,7 @@ class Engine:
         started = self.clock.now()
         result: Input
         try:
-            output = run_action(command.action, command.input, context)
+            output = run_action(command.action, command.input, context, self.actions)
             result = StepSucceeded(command.step_id, output, command.attempt)
             row = {"status": "ok", "output": output}
         except ActionError as error:
@@ -284,22 +288,22 @@ class Engine:
         input: JSON = None,
         output: JSON = None,
         error: JSON = None,
-    ) -> dict[str, JSON]:
-        return {
-            "run_id": outcome.run_id,
-            "step_id": step_id,
-            "visit": outcome.state.visits.get(step_id, 1),
-            "attempt": attempt,
-            "kind": kind,
-            "status": status,
-            "input": input,
-            "output": redact(output, self._secret_values),
-            "error": error,
-            "started_at": started,
-            "finished_at": finished,
-        }
+    ) -> StepRecord:
+        return StepRecord(
+            run_id=outcome.run_id,
+            step_id=step_id,
+            visit=outcome.state.visits.get(step_id, 1),
+            attempt=attempt,
+            kind=kind,
+            status=status,  # type: ignore[arg-type]  # one of the StepStatus literals
+            input=input,
+            output=redact(output, self._secret_values),
+            error=error,
+            started_at=started,
+            finished_at=finished,
+        )
 
-    def _save(self, tx: Any, outcome: _Outcome) -> None:
+    def _save(self, tx: Transaction, outcome: _Outcome) -> None:
         state = outcome.state
         now = self.clock.now()
         finished = state.status in FINISHED
@@ -331,15 +335,14 @@ class Engine:
             self._look_back(tx, outcome.run_id, outcome.step_wait, now)
 
     @staticmethod
-    def _add_wait(tx: Any, run_id: str, wait: WaitForEvent) -> None:
+    def _add_wait(tx: Transaction, run_id: str, wait: WaitForEvent) -> None:
         tx.add_wait(
-            run_id, wait.purpose, wait.step_id, wait.index, wait.event, wait.match_path,
-            None if wait.match_path is None else canonical(wait.match_value),
-            wait.timeout_at, wait.since,
+            Wait(run_id, wait.purpose, wait.step_id, wait.index, wait.event, wait.match_path,
+                 wait.match_value, wait.timeout_at, wait.since)
         )
 
     @staticmethod
-    def _look_back(tx: Any, run_id: str, wait: WaitForEvent, now: datetime) -> None:
+    def _look_back(tx: Transaction, run_id: str, wait: WaitForEvent, now: datetime) -> None:
         """Deliver events that arrived after the previous step began but before
         this wait was stored: the race a wait must not lose. Done in the same
         transaction that stores the wait, so an event lands either here or in
@@ -398,4 +401,4 @@ def _emit(outcome: _Outcome, name: str, envelope: JSON) -> str:
 
 
 def _recorded_error(outcome: _Outcome, step_id: str) -> bool:
-    return any(row["step_id"] == step_id and row["status"] == "error" for row in outcome.steps)
+    return any(row.step_id == step_id and row.status == "error" for row in outcome.steps)

@@ -17,7 +17,9 @@ def event_from_document(document: Any) -> Event:
     ts = get("ts")
     if isinstance(ts, str):
         ts = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    if isinstance(ts, datetime) and ts.tzinfo is None:
+    if not isinstance(ts, datetime):
+        raise ValueError(f"event {get('id')!r} has no timestamp")
+    if ts.tzinfo is None:
         ts = ts.replace(tzinfo=UTC)
     return Event(str(get("id")), str(get("name")), get("data"), ts)
 

@@ -1,0 +1,77 @@
+"""A run's timeline: every recorded step attempt, as offsets from the run's start."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from interpreter.cli.output import offset, paint, rfc3339, status, table
+from interpreter.store.records import RunDetail, StepRecord
+
+_SUMMARY_WIDTH = 70
+
+
+def run_started_at(detail: RunDetail) -> datetime:
+    started = detail.run.state.get("started_at")
+    if isinstance(started, str):
+        return datetime.fromisoformat(started)
+    return detail.run.created_at
+
+
+def timeline_entries(detail: RunDetail) -> list[dict[str, Any]]:
+    """One JSON object per entry: ``at``, ``run``, ``step``, ``kind``, ``output``
+    (and ``status``, ``attempt``, ``error`` where they say something)."""
+    entries = []
+    for step in detail.steps:
+        entry: dict[str, Any] = {
+            "at": rfc3339(step.finished_at),
+            "run": detail.run.id,
+            "step": step.step_id,
+            "kind": step.kind,
+            "status": step.status,
+            "attempt": step.attempt,
+            "output": step.output,
+        }
+        if step.error is not None:
+            entry["error"] = step.error
+        entries.append(entry)
+    return entries
+
+
+def timeline_table(detail: RunDetail) -> str:
+    start = run_started_at(detail)
+    rows = [
+        (offset(step.finished_at - start), step.step_id, step.kind, status(step.status),
+         _summary(step))
+        for step in detail.steps
+    ]
+    return table(("at", "step", "kind", "status", "what happened"), rows)
+
+
+def _summary(step: StepRecord) -> str:
+    if step.status == "error" and isinstance(step.error, dict):
+        text = str(step.error.get("message", step.error))
+        if step.attempt > 1:
+            text = f"attempt {step.attempt}: {text}"
+        return paint(_clip(text), "red")
+    if step.status == "skipped":
+        return "skipped: its `if` was false"
+    if step.kind == "wait_for_event":
+        output = step.output
+        return "timed out" if output is None else _clip(f"matched {_compact(output)}")
+    if step.kind == "sleep" or step.kind == "sleep_until":
+        return "woke"
+    return _clip(_compact(step.output))
+
+
+def _compact(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={_compact(item)}" for key, item in value.items())
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _SUMMARY_WIDTH else text[: _SUMMARY_WIDTH - 1] + "…"

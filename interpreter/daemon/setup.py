@@ -1,0 +1,80 @@
+"""Putting an engine together from what a command line names: a database URL,
+campaign files, secrets and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from interpreter.actions.base import Action
+from interpreter.actions.registry import ACTIONS
+from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.clock import Clock, RealClock
+from interpreter.daemon.engine import Engine
+from interpreter.daemon.secrets import gather
+from interpreter.errors import DefinitionError
+from interpreter.language.definitions import Workflow
+from interpreter.language.loader import load_workflow
+from interpreter.language.problems import Problem, has_errors, sort_problems
+from interpreter.store.database import open_store
+
+
+class CampaignErrors(DefinitionError):
+    """A campaign has lint errors."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__(f"{sum(p.is_error for p in problems)} lint error(s)")
+        self.problems = list(problems)
+
+
+def load_campaigns(paths: Iterable[Path]) -> list[Workflow]:
+    """Every campaign at ``paths`` (files, or folders of ``*.yaml``), or CampaignErrors."""
+    workflows: list[Workflow] = []
+    problems: list[Problem] = []
+    for path in _campaign_files(paths):
+        workflow, found = load_workflow(path)
+        problems.extend(found)
+        if workflow is not None and not has_errors(found):
+            workflows.append(workflow)
+    if has_errors(problems):
+        raise CampaignErrors(sort_problems(p for p in problems if p.is_error))
+    return workflows
+
+
+def _campaign_files(paths: Iterable[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                candidate
+                for candidate in sorted(path.glob("*.y*ml"))
+                if not candidate.name.endswith((".test.yaml", ".test.yml"))
+            )
+        elif path.exists():
+            files.append(path)
+        else:
+            raise DefinitionError(f"{path}: no such file or folder")
+    return files
+
+
+def open_engine(
+    workflows: Sequence[Workflow],
+    *,
+    db_url: str | None = None,
+    secrets: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    data_dir: Path = Path(".flow"),
+    actions: Mapping[str, Action] = ACTIONS,
+    lease_seconds: int = 60,
+) -> Engine:
+    store = open_store(db_url)
+    names = {name for workflow in workflows for name in workflow.secrets}
+    return Engine(
+        store,
+        Campaigns(store, workflows),
+        clock or RealClock(),
+        secrets=gather(names, secrets or {}),
+        data_dir=data_dir,
+        actions=actions,
+        lease_seconds=lease_seconds,
+    )

@@ -1,0 +1,63 @@
+"""The worker loop: drive due runs on the real clock until told to stop.
+
+It is the one loop that reads the clock. It waits for whichever comes first:
+the next timer, the poll interval (new work from another process), or stop.
+SIGTERM and SIGINT finish the batch in hand, save it, and return, so in-flight
+runs are left parked in the database rather than half-done.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from types import FrameType
+
+from interpreter.daemon.engine import Engine
+
+log = logging.getLogger("flow.worker")
+
+
+def work(
+    engine: Engine,
+    stop: threading.Event,
+    *,
+    poll: timedelta = timedelta(milliseconds=500),
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Drive runs until ``stop`` is set; returns how many run batches were processed."""
+    processed = 0
+    while not stop.is_set():
+        claimed = engine.drive_once()
+        if claimed:
+            processed += claimed
+            if on_batch is not None:
+                on_batch(claimed)
+            continue
+        stop.wait(_idle_wait(engine, poll).total_seconds())
+    return processed
+
+
+def _idle_wait(engine: Engine, poll: timedelta) -> timedelta:
+    next_wake = engine.store.next_wake_at()
+    if next_wake is None:
+        return poll
+    return max(timedelta(0), min(poll, next_wake - engine.clock.now()))
+
+
+def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
+    """Set ``stop`` on SIGTERM or SIGINT; returns a function restoring the old handlers."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s; finishing the batch in hand", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
