@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from interpreter.core.model import JSON, Record, RunAction, RunState, SleepUntil, WaitForEvent
 from interpreter.core.outcomes import complete, fail, fail_expression
@@ -65,10 +66,15 @@ def run_from(turn: Turn, state: RunState, index: int) -> RunState:
     )
 
 
-def finish(turn: Turn, state: RunState, step: Step, output: JSON) -> tuple[RunState, int]:
-    """Store ``output`` as ``steps.<id>.output`` and name the step that follows."""
+def finish(
+    turn: Turn, state: RunState, step: Step, output: JSON, **changes: Any
+) -> tuple[RunState, int]:
+    """Store ``output`` as ``steps.<id>.output`` and name the step that follows.
+
+    ``changes`` are further fields to set in the same copy of the state.
+    """
     steps = {**state.steps, step.id: {"output": output}}
-    state = replace(state, steps=steps, status="running", wake_at=None, attempt=0)
+    state = replace(state, steps=steps, status="running", wake_at=None, attempt=0, **changes)
     return state, successor(turn, state, step)
 
 
@@ -81,68 +87,87 @@ def successor(turn: Turn, state: RunState, step: Step) -> int:
 
 
 def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunState, Next]:
-    visits = {**state.visits, step.id: state.visits.get(step.id, 0) + 1}
-    state = replace(state, cursor=index, visits=visits, attempt=0, wake_at=None)
+    # Entering changes nothing CEL can see, so the fields below are applied
+    # together with each kind's own changes: one copy of the state per step.
+    entered: dict[str, Any] = {
+        "cursor": index,
+        "visits": {**state.visits, step.id: state.visits.get(step.id, 0) + 1},
+        "attempt": 0,
+        "wake_at": None,
+    }
     if step.if_ is not None:
         try:
             chosen = cel.evaluate_condition(step.if_, turn.scope(state))
         except ExpressionError as error:
-            return fail_expression(turn, state, step.id, error), None
+            return fail_expression(turn, replace(state, **entered), step.id, error), None
         if not chosen:
             turn.commands.append(Record(step.id, "skipped", None))
             # A skipped step's output is null, so later steps can test for it.
-            return finish(turn, state, step, None)
+            return finish(turn, state, step, None, cursor=index, visits=entered["visits"])
     if isinstance(step, ActionStep):
-        return _enter_action(turn, state, step)
+        return _enter_action(turn, state, step, entered)
     if isinstance(step, SleepStep):
-        return _enter_sleep(turn, state, step)
+        return _enter_sleep(turn, state, step, entered)
     if isinstance(step, SleepUntilStep):
-        return _enter_sleep_until(turn, state, step)
+        return _enter_sleep_until(turn, state, step, entered)
     if isinstance(step, WaitForEventStep):
-        return _enter_wait(turn, state, step)
+        return _enter_wait(turn, state, step, entered)
     if isinstance(step, SwitchStep):
-        return _enter_switch(turn, state, step)
-    return _enter_set(turn, state, step)
+        return _enter_switch(turn, state, step, entered)
+    return _enter_set(turn, state, step, entered)
 
 
-def _enter_action(turn: Turn, state: RunState, step: ActionStep) -> tuple[RunState, Next]:
-    state = replace(state, status="running", attempt=1, step_started_at=turn.now)
-    return run_action(turn, state, step), None
+def _enter_action(
+    turn: Turn, state: RunState, step: ActionStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
+    entered.update(status="running", attempt=1, step_started_at=turn.now)
+    return run_action(turn, replace(state, **entered), step), None
 
 
 def run_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
-    """Ask for the action at ``state.attempt``; the first try and every retry."""
+    """Ask for the action at ``state.attempt``: the first try and every retry.
+
+    ``state`` must already be running with no wake-up set.
+    """
     try:
         arguments = cel.render(step.with_, turn.scope(state))
     except ExpressionError as error:
         return fail_expression(turn, state, step.id, error)
     key = idempotency_key(state.run_id, step.id, state.visits.get(step.id, 1))
     turn.commands.append(RunAction(step.id, step.action, arguments, state.attempt, key))
-    return replace(state, status="running", wake_at=None)
+    return state
 
 
-def _enter_sleep(turn: Turn, state: RunState, step: SleepStep) -> tuple[RunState, Next]:
-    return _sleep(turn, state, step, turn.now + step.duration), None
+def _enter_sleep(
+    turn: Turn, state: RunState, step: SleepStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
+    return _sleep(turn, state, step, turn.now + step.duration, entered), None
 
 
-def _sleep(turn: Turn, state: RunState, step: Step, until: datetime) -> RunState:
+def _sleep(
+    turn: Turn, state: RunState, step: Step, until: datetime, entered: dict[str, Any]
+) -> RunState:
     turn.commands.append(SleepUntil(step.id, until))
-    return replace(state, status="sleeping", wake_at=until, step_started_at=turn.now)
+    entered.update(status="sleeping", wake_at=until, step_started_at=turn.now)
+    return replace(state, **entered)
 
 
-def _enter_sleep_until(turn: Turn, state: RunState, step: SleepUntilStep) -> tuple[RunState, Next]:
+def _enter_sleep_until(
+    turn: Turn, state: RunState, step: SleepUntilStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
     try:
         value = cel.render(step.until, turn.scope(state))
     except ExpressionError as error:
-        return fail_expression(turn, state, step.id, error), None
+        return fail_expression(turn, replace(state, **entered), step.id, error), None
     until = parse_timestamp(value)
     if until is None:
         message = f"sleep_until needs an RFC 3339 timestamp with a timezone, got {value!r}"
+        state = replace(state, **entered)
         return fail(turn, state, step.id, message, location=str(step.location)), None
     if until <= turn.now:
         turn.commands.append(Record(step.id, "sleep_until", None))
-        return finish(turn, state, step, None)
-    return _sleep(turn, state, step, until), None
+        return finish(turn, state, step, None, cursor=entered["cursor"], visits=entered["visits"])
+    return _sleep(turn, state, step, until, entered), None
 
 
 def parse_timestamp(value: JSON) -> datetime | None:
@@ -165,7 +190,9 @@ def parse_timestamp(value: JSON) -> datetime | None:
     return moment
 
 
-def _enter_wait(turn: Turn, state: RunState, step: WaitForEventStep) -> tuple[RunState, Next]:
+def _enter_wait(
+    turn: Turn, state: RunState, step: WaitForEventStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
     now = turn.now
     # Events that arrived while the previous step was still going (the welcome
     # email being sent, say) must still match, so the window opens when that
@@ -184,11 +211,13 @@ def _enter_wait(turn: Turn, state: RunState, step: WaitForEventStep) -> tuple[Ru
             since=since,
         )
     )
-    state = replace(state, status="waiting", wake_at=timeout_at, step_started_at=now)
-    return state, None
+    entered.update(status="waiting", wake_at=timeout_at, step_started_at=now)
+    return replace(state, **entered), None
 
 
-def _enter_switch(turn: Turn, state: RunState, step: SwitchStep) -> tuple[RunState, Next]:
+def _enter_switch(
+    turn: Turn, state: RunState, step: SwitchStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
     scope = turn.scope(state)
     target: str | None = None
     for case in step.cases:
@@ -200,16 +229,20 @@ def _enter_switch(turn: Turn, state: RunState, step: SwitchStep) -> tuple[RunSta
                 target = case.next
                 break
         except ExpressionError as error:
-            return fail_expression(turn, state, step.id, error), None
+            return fail_expression(turn, replace(state, **entered), step.id, error), None
     output = {"next": target}
     turn.commands.append(Record(step.id, "switch", output))
-    state, after = finish(turn, state, step, output)
+    state, after = finish(
+        turn, state, step, output, cursor=entered["cursor"], visits=entered["visits"]
+    )
     if target is None:
         return state, after  # no case matched: fall through like any other step
     return state, _index_of(turn, target)
 
 
-def _enter_set(turn: Turn, state: RunState, step: SetStep) -> tuple[RunState, Next]:
+def _enter_set(
+    turn: Turn, state: RunState, step: SetStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
     variables = dict(state.vars)
     values: dict[str, JSON] = {}
     scope = turn.scope(state)
@@ -218,11 +251,14 @@ def _enter_set(turn: Turn, state: RunState, step: SetStep) -> tuple[RunState, Ne
         try:
             value = cel.render(template, scope)
         except ExpressionError as error:
-            return fail_expression(turn, state, step.id, error), None
+            return fail_expression(turn, replace(state, **entered), step.id, error), None
         variables[name] = value
         values[name] = value
     turn.commands.append(Record(step.id, "set", values))
-    return finish(turn, replace(state, vars=variables), step, values)
+    visits = entered["visits"]
+    return finish(
+        turn, state, step, values, cursor=entered["cursor"], visits=visits, vars=variables
+    )
 
 
 def _index_of(turn: Turn, target: str) -> int:

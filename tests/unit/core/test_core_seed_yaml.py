@@ -3,38 +3,22 @@ runs exactly like the hand-built copy the other core tests use."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from _core_workflows import Run, event, seed
 
 from interpreter.core.model import EventReceived, RunAction, StepSucceeded, TimerFired
 from interpreter.language.definitions import Workflow
+from interpreter.language.loader import load_workflow
 
 SEED = Path(__file__).parents[3] / "workflows" / "signup-drip.yaml"
 
 
 def _load_seed() -> Workflow:
-    text = SEED.read_text()
-    try:  # the public entry point, once it lands
-        loader: Any = importlib.import_module("interpreter.language.loader")
-    except ImportError:
-        loader = None
-    if loader is not None and hasattr(loader, "load_workflow_text"):
-        loaded = loader.load_workflow_text(text, str(SEED))
-        workflow = loaded[0] if isinstance(loaded, tuple) else loaded
-        assert isinstance(workflow, Workflow)
-        return workflow
-    building = pytest.importorskip("interpreter.language.building")
-    yaml_source = pytest.importorskip("interpreter.language.yaml_source")
-    document, problems = yaml_source.parse_document(text, str(SEED))
-    assert not problems
-    workflow, problems = building.build_workflow(document)
-    assert not problems
-    assert isinstance(workflow, Workflow)
+    workflow, problems = load_workflow(SEED)
+    assert workflow is not None, problems
     return workflow
 
 
