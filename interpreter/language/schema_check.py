@@ -190,6 +190,10 @@ def _explain(
         limit = error.validator_value
         yield Problem.at(at_value, code, f"{prefix}{where} must be at least {limit}")
         return
+    if validator == "exclusiveMinimum":
+        limit = error.validator_value
+        yield Problem.at(at_value, code, f"{prefix}{where} must be more than {limit}")
+        return
     if validator == "maximum":
         limit = error.validator_value
         yield Problem.at(at_value, code, f"{prefix}{where} must be at most {limit}")
