@@ -207,3 +207,23 @@ def test_only_declared_secrets_are_in_scope() -> None:
     assert run.status == "failed"
     assert run.state.error["step"] == "leak"
     assert "HOME" in run.state.error["message"]
+
+
+def test_a_click_before_the_wait_is_stored_is_left_for_the_wait_window() -> None:
+    # The core ignores it; the engine offers it again once the wait's ``since``
+    # (the welcome email's start) is stored, which is what closes the race.
+    run = Run.start(seed())
+    before = run.state
+
+    assert run.later(timedelta(seconds=1), _click(at_offset=timedelta(seconds=1))) == []
+    assert run.send(TimerFired()) == []  # no timer is due while an action runs
+    assert run.state is before
+
+    waited = run.later(timedelta(seconds=1), StepSucceeded("welcome_email", {"id": WELCOME_ID}, 1))
+    assert isinstance(waited[0], WaitForEvent) and waited[0].since <= T0 + timedelta(seconds=1)
+    resumed = run.send(_click(at_offset=timedelta(seconds=1)))
+    assert resumed[0] == Record(
+        "wait_for_engagement",
+        "wait_for_event",
+        _click(at_offset=timedelta(seconds=1)).event.as_cel(),
+    )
