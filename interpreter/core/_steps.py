@@ -48,6 +48,7 @@ def idempotency_key(run_id: str, step_id: str, visit: int) -> str:
 
 
 def run_from(turn: Turn, state: RunState, index: int) -> RunState:
+    """Enter steps from ``index`` on until one parks the run or the run ends."""
     steps = turn.workflow.steps
     for _ in range(MAX_STEP_ENTRIES):
         if index >= len(steps):
@@ -56,11 +57,12 @@ def run_from(turn: Turn, state: RunState, index: int) -> RunState:
         if after is None:
             return state
         index = after
-    step_id = steps[index].id if index < len(steps) else None
+    if index >= len(steps):
+        return complete(turn, state)
     return fail(
         turn,
         state,
-        step_id,
+        steps[index].id,
         f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
         "a loop with nothing to wait on would never stop",
     )
