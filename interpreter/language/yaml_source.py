@@ -217,7 +217,7 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
         ]
     except yaml.YAMLError as error:
         return None, [Problem(file, 1, 1, "yaml-syntax", str(error))]
-    if root is None:
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL):
         return None, [Problem(file, 1, 1, "empty-file", "the file holds no campaign")]
     if not isinstance(root, yaml.MappingNode):
         where = _mark(file, root.start_mark)

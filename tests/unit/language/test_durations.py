@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from interpreter.language.durations import DurationError, format_duration, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30s", timedelta(seconds=30)),
+        ("15m", timedelta(minutes=15)),
+        ("2h", timedelta(hours=2)),
+        ("3d", timedelta(days=3)),
+        ("1w", timedelta(weeks=1)),
+        ("1d12h", timedelta(days=1, hours=12)),
+        ("P3D", timedelta(days=3)),
+        ("PT1H30M", timedelta(hours=1, minutes=30)),
+        ("P1DT0.5S", timedelta(days=1, seconds=0.5)),
+        ("P2W", timedelta(weeks=2)),
+    ],
+)
+def test_forms(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "3", "1 day", "1d1d", "P", "PT", "P1DT", "3x", "-1s"])
+def test_bad(text: str) -> None:
+    with pytest.raises(DurationError):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["0s", "PT0S", "0d0h"])
+def test_zero_is_refused_unless_allowed(text: str) -> None:
+    with pytest.raises(DurationError, match="zero"):
+        parse_duration(text)
+    assert parse_duration(text, allow_zero=True) == timedelta(0)
+
+
+def test_format_round_trips() -> None:
+    assert format_duration(timedelta(days=1, hours=12)) == "1d12h"
+    assert parse_duration(format_duration(timedelta(seconds=93784))) == timedelta(seconds=93784)
