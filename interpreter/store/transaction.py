@@ -231,12 +231,18 @@ class Transaction:
         return True
 
     def claim_due_runs(
-        self, now: datetime, owner: str, lease_seconds: float, limit: int
+        self,
+        now: datetime,
+        owner: str,
+        lease_seconds: float,
+        limit: int,
+        run_ids: Sequence[str] | None = None,
     ) -> list[ClaimedRun]:
         """Lease up to ``limit`` due runs to ``owner``, earliest due first.
 
         PostgreSQL skips rows other claimers hold (FOR UPDATE SKIP LOCKED);
-        SQLite's BEGIN IMMEDIATE already serialises claimers. A claimed run's
+        SQLite's BEGIN IMMEDIATE already serialises claimers. ``run_ids``
+        narrows the claim to those runs (``flow runs cancel`` applies at once). A claimed run's
         wake_at becomes its lease expiry, so it leaves the due range while
         leased and comes back by itself if its worker dies.
         """
@@ -247,6 +253,8 @@ class Transaction:
             .order_by(r.wake_at)
             .limit(limit)
         )
+        if run_ids is not None:
+            query = query.where(r.id.in_(list(run_ids)))
         if self._postgres:
             query = query.with_for_update(skip_locked=True)
         rows = self._c.execute(query).all()
