@@ -4,6 +4,7 @@ at the edge, and nowhere else."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -26,14 +27,15 @@ def cli() -> None:
 def _register() -> None:
     # Imported here so that a command module that fails to import names itself
     # in the error rather than breaking `flow --help` with a traceback.
+    from interpreter.cli.db_command import db
+    from interpreter.cli.lint_command import lint
     from interpreter.cli.run_command import run
+    from interpreter.cli.runs_command import runs
+    from interpreter.cli.send_command import send
+    from interpreter.cli.worker_command import worker
 
-    cli.add_command(run)
-    try:
-        from interpreter.cli.lint_command import lint
-    except ImportError:  # the lint command lands separately
-        return
-    cli.add_command(lint)
+    for command in (lint, run, send, worker, runs, db):
+        cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return 2 if isinstance(error, click.UsageError) else error.exit_code
+    except click.exceptions.Exit as exit_:
+        return exit_.exit_code
+    except Exception as error:  # the last line of defence: never a traceback
+        if os.environ.get("FLOW_DEBUG"):
+            raise
+        detail = " ".join(str(error).split())[:300]
+        click.echo(f"flow: internal error: {type(error).__name__}: {detail} "
+                   "(set FLOW_DEBUG=1 for the traceback)", err=True)
+        return 70
     return int(result or 0)
 
 

@@ -60,8 +60,11 @@ def _summary(step: StepRecord) -> str:
     if step.kind == "wait_for_event":
         output = step.output
         return "timed out" if output is None else _clip(f"matched {_compact(output)}")
-    if step.kind == "sleep" or step.kind == "sleep_until":
+    if step.kind in ("sleep", "sleep_until"):
         return "woke"
+    if step.kind == "switch" and isinstance(step.output, dict):
+        target = step.output.get("next")
+        return f"jumped to {target}" if target else "no case matched: fell through"
     return _clip(_compact(step.output))
 
 

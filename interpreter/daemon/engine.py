@@ -175,14 +175,15 @@ class Engine:
 
     # ---- driving runs -------------------------------------------------------
 
-    def drive_once(self) -> int:
-        """Claim a batch of due runs, advance each as far as it goes, save them all.
-
-        Returns how many runs were claimed.
+    def drive_once(self, run_ids: list[str] | None = None) -> int:
+        """Claim a batch of due runs (or only ``run_ids``), advance each as far as
+        it goes, and save them all. Returns how many runs were claimed.
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
-            claimed = tx.claim_due_runs(now, self.owner, self.lease_seconds, self.batch)
+            claimed = tx.claim_due_runs(
+                now, self.owner, self.lease_seconds, self.batch, run_ids=run_ids
+            )
         if not claimed:
             return 0
         outcomes = [self._process(run) for run in claimed]
@@ -190,6 +191,10 @@ class Engine:
             for outcome in outcomes:
                 self._save(tx, outcome)
         return len(claimed)
+
+    def drive_run(self, run_id: str) -> bool:
+        """Advance one run now if it is due and no other worker holds it."""
+        return self.drive_once([run_id]) > 0
 
     def _process(self, claimed: Any) -> _Outcome:
         workflow = self.campaigns.pinned(claimed.workflow_hash)

@@ -1,0 +1,153 @@
+"""``flow runs``: list, show and cancel runs."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import click
+
+from interpreter.cli.edge import Exit, at_the_edge
+from interpreter.cli.options import db_option, format_option
+from interpreter.cli.output import paint, rfc3339, status, table, to_json
+from interpreter.cli.timeline import run_started_at, timeline_entries, timeline_table
+from interpreter.core.model import FINISHED
+from interpreter.daemon.setup import open_engine
+from interpreter.store.database import open_store
+from interpreter.store.records import RunRecord
+
+STATUSES = ("running", "sleeping", "waiting", "completed", "failed", "cancelled")
+
+
+@click.group("runs")
+def runs() -> None:
+    """List, inspect and cancel runs.
+
+    \b
+    Example:
+      flow runs list --status waiting
+      flow runs show run_0123456789abcdef
+    """
+
+
+@runs.command("list")
+@click.option("--status", "status_filter", type=click.Choice(STATUSES), help="Only this status.")
+@click.option("--campaign", "campaign", metavar="ID", help="Only this campaign's runs.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@db_option
+@format_option
+@at_the_edge
+def list_runs(
+    status_filter: str | None, campaign: str | None, limit: int, db_url: str | None,
+    output_format: str,
+) -> None:
+    """The newest runs first.
+
+    \b
+    Example:
+      flow runs list --status failed --format json
+    """
+    with open_store(db_url) as store:
+        records = store.list_runs(status=status_filter, workflow_id=campaign, limit=limit)
+    if output_format == "json":
+        click.echo(to_json([_run_json(record) for record in records]))
+        return
+    if not records:
+        click.echo("no runs")
+        return
+    rows = [
+        (record.id, record.workflow_id, status(record.status), rfc3339(record.created_at),
+         _next(record))
+        for record in records
+    ]
+    click.echo(table(("run", "campaign", "status", "started", "next"), rows))
+
+
+@runs.command("show")
+@click.argument("run_id", metavar="RUN")
+@db_option
+@format_option
+@at_the_edge
+def show(run_id: str, db_url: str | None, output_format: str) -> None:
+    """One run: its state, its timeline and what it waits for.
+
+    \b
+    Example:
+      flow runs show run_0123456789abcdef --format json
+    """
+    with open_store(db_url) as store:
+        detail = store.get_run(run_id)
+        waits = store.list_waits(run_id)
+    run = detail.run
+    if output_format == "json":
+        document = _run_json(run)
+        document["state"] = run.state
+        document["timeline"] = timeline_entries(detail)
+        document["waits"] = [asdict(wait) for wait in waits]
+        click.echo(to_json(document))
+        return
+    click.echo(f"run           {paint(run.id, 'bold')}")
+    click.echo(f"campaign      {run.workflow_id} (definition {run.workflow_hash[:12]})")
+    click.echo(f"status        {status(run.status)}")
+    click.echo(f"started       {rfc3339(run_started_at(detail))}")
+    if run.status not in FINISHED and run.wake_at is not None:
+        click.echo(f"next          {rfc3339(run.wake_at)}")
+    error = run.state.get("error")
+    if isinstance(error, dict):
+        where = f" at {error['location']}" if error.get("location") else ""
+        click.echo(f"error         step {error.get('step')}{where}: {error.get('message')}")
+    for wait in waits:
+        key = f" where {wait.match_path} == {to_json(wait.match_value)}" if wait.match_path else ""
+        until = f", times out {rfc3339(wait.timeout_at)}" if wait.timeout_at else ""
+        what = "waits for" if wait.purpose == "step" else "cancelled by"
+        click.echo(f"{what:<14}{wait.event_name}{key}{until}")
+    click.echo("")
+    click.echo(timeline_table(detail) if detail.steps else "no steps recorded yet")
+
+
+@runs.command("cancel")
+@click.argument("run_id", metavar="RUN")
+@db_option
+@at_the_edge
+def cancel(run_id: str, db_url: str | None) -> None:
+    """Cancel a run that has not finished. Its waits and timers are dropped; a step
+    already executing finishes, and nothing after it runs.
+
+    \b
+    Example:
+      flow runs cancel run_0123456789abcdef
+    """
+    engine = open_engine([], db_url=db_url)
+    try:
+        record = engine.store.get_run(run_id).run
+        if record.status in FINISHED:
+            raise Exit(f"run {run_id} is already {record.status}")
+        engine.cancel(run_id)
+        engine.drive_run(run_id)
+        final = engine.store.get_run(run_id).run.status
+    finally:
+        engine.store.close()
+    if final == "cancelled":
+        click.echo(f"run {run_id} cancelled")
+    else:
+        click.echo(f"run {run_id}: cancel requested; a worker holds it and will apply it")
+
+
+def _next(record: RunRecord) -> str:
+    if record.status in FINISHED or record.wake_at is None:
+        return "-" if record.status in FINISHED else "waiting for an event"
+    return rfc3339(record.wake_at)
+
+
+def _run_json(record: RunRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "campaign": record.workflow_id,
+        "definition": record.workflow_hash,
+        "status": record.status,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "wake_at": record.wake_at,
+        "trigger_event_id": record.trigger_event_id,
+    }
+

@@ -1,0 +1,62 @@
+"""``flow worker``: drive every due run in the database until stopped."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import click
+
+from interpreter.cli.arguments import split_pairs
+from interpreter.cli.campaign_loading import campaigns_or_exit
+from interpreter.cli.edge import at_the_edge
+from interpreter.cli.options import db_option, secret_option, workflows_option
+from interpreter.daemon.setup import open_engine
+from interpreter.daemon.worker import stop_on_signals, work
+
+
+@click.command("worker")
+@db_option
+@workflows_option
+@secret_option
+@click.option("--lease-seconds", default=60, show_default=True, envvar="FLOW_LEASE_SECONDS",
+              help="How long a claimed run stays this worker's; a dead worker's runs "
+                   "are taken over after it [env FLOW_LEASE_SECONDS].")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+@at_the_edge
+def worker(
+    db_url: str | None,
+    workflows_dir: Path,
+    secret_pairs: tuple[str, ...],
+    lease_seconds: int,
+    quiet: bool,
+) -> None:
+    """Drive every due run in the database, in the foreground, until Ctrl-C or
+    SIGTERM. The batch in hand is finished and saved; everything else stays
+    parked in the database for the next worker.
+
+    \b
+    Example:
+      APP_DATABASE_URL=sqlite:///workflows/demo/app.db flow worker --db sqlite:///.flow/flow.db
+    """
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    engine = open_engine(
+        campaigns_or_exit(workflows_dir),
+        db_url=db_url,
+        secrets=split_pairs(secret_pairs, "--secret"),
+        lease_seconds=lease_seconds,
+    )
+    stop = threading.Event()
+    restore = stop_on_signals(stop)
+    if not quiet:
+        click.echo(f"flow worker {engine.owner} on {engine.store.url}; Ctrl-C to stop", err=True)
+    try:
+        processed = work(engine, stop)
+    finally:
+        restore()
+        engine.store.close()
+    if not quiet:
+        click.echo(f"flow worker stopped after advancing {processed} run(s)", err=True)
