@@ -33,7 +33,11 @@ _BUSY_TIMEOUT_MS = 30_000
 def open_store(url: str | None = None) -> Store:
     """Open the database at ``url`` (default ``.flow/flow.db``), migrating it if fresh."""
     engine, display = _engine(url)
-    _migrate(engine, display, fresh_only=True)
+    try:
+        _migrate(engine, display, fresh_only=True)
+    except BaseException:
+        engine.dispose()
+        raise
     return Store(engine, display)
 
 

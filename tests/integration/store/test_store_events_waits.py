@@ -35,7 +35,11 @@ def test_event_is_deduplicated_on_its_id(store: Store) -> None:
     assert first[1] and not again[1] and other[1]
     assert again[0] == first[0] < other[0]
     stored = store.get_event("ev1")
-    assert (stored.name, stored.data, stored.received_at) == ("app/user.signup", {"email": "a@x"}, at(1))
+    assert (stored.name, stored.data, stored.received_at) == (
+        "app/user.signup",
+        {"email": "a@x"},
+        at(1),
+    )
     assert store.get_event("ev2").data is None
     with pytest.raises(NotFound):
         store.get_event("ev3")
@@ -60,7 +64,7 @@ def test_times_round_trip_as_aware_utc_with_microseconds(store: Store) -> None:
     assert stored.ts == local and stored.ts.utcoffset() == timedelta(0)
     assert stored.ts.microsecond == 7
     with pytest.raises(StoreError, match="naive datetime"), store.transaction() as tx:
-        tx.record_event("naive", "n", {}, datetime(2026, 1, 1), T0)  # noqa: DTZ001
+        tx.record_event("naive", "n", {}, datetime(2026, 1, 1), T0)
 
 
 def test_candidate_waits_are_found_by_key(store: Store) -> None:
@@ -81,7 +85,9 @@ def test_candidate_waits_are_found_by_key(store: Store) -> None:
     event = {"id": "e", "name": "resend/email.clicked", "data": {"email_id": "em_1"}}
     found = store.candidate_waits("resend/email.clicked", event)
     assert sorted(c.run_id for c in found) == ["r1", "r3"]
-    assert {(c.purpose, c.step_id, c.idx, c.since) for c in found} == {("step", "wait_click", 0, T0)}
+    assert {(c.purpose, c.step_id, c.idx, c.since) for c in found} == {
+        ("step", "wait_click", 0, T0)
+    }
 
     by_int = {"data": {"email_id": "em_2", "user": {"id": 42}, "meta": {"a": None, "b": [1, 2]}}}
     found = store.candidate_waits("resend/email.clicked", by_int)
