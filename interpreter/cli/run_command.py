@@ -78,7 +78,7 @@ def run(
                 raise Exit(f"no run started: the event was not taken, because of {why}")
             run_id = result.started[0]
             if isinstance(clock, VirtualClock):
-                engine.run_until_idle(clock.advance_to)
+                engine.run_virtual(clock)
             else:
                 _drive_in_foreground(engine, run_id)
             detail = engine.store.get_run(run_id)

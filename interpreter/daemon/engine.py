@@ -41,7 +41,7 @@ from interpreter.core.model import (
     WaitForEvent,
 )
 from interpreter.daemon.campaigns import Campaigns
-from interpreter.daemon.clock import Clock
+from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.events import event_from_document, wait_matches_document
 from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
@@ -361,19 +361,19 @@ class Engine:
     def _declared(self, workflow: Workflow) -> dict[str, str]:
         return {name: self.secrets[name] for name in workflow.secrets if name in self.secrets}
 
-    def run_until_idle(self, advance_clock: Any | None = None) -> None:
-        """Drive until nothing is due. With ``advance_clock`` (a virtual clock's
-        ``advance_to``), jump to the next timer instead of stopping, until no run
-        has a timer left."""
+    def run_virtual(self, clock: VirtualClock, until: datetime | None = None) -> None:
+        """Drive on a virtual clock, jumping straight to each next timer, until no
+        run has a timer left or the next one lies past ``until`` (then the clock
+        stops at ``until``, so events can be sent at exactly that moment)."""
         while True:
             if self.drive_once():
                 continue
-            if advance_clock is None:
-                return
             next_wake = self.store.next_wake_at()
-            if next_wake is None:
+            if next_wake is None or (until is not None and next_wake > until):
+                if until is not None:
+                    clock.advance_to(until)
                 return
-            advance_clock(next_wake)
+            clock.advance_to(next_wake)
 
 
 def _inbox_input(kind: str, payload: JSON) -> Input:
