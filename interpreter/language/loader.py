@@ -168,7 +168,8 @@ def load_paths(paths: Iterable[Path]) -> tuple[list[Workflow], list[Problem]]:
                         1,
                         1,
                         "duplicate-campaign-id",
-                        f"campaign id {workflow.id!r} is also used by {seen[workflow.id].source_file}",
+                        f"campaign id {workflow.id!r} is also used by "
+                        f"{seen[workflow.id].source_file}",
                     )
                 )
                 continue

@@ -97,7 +97,7 @@ def test_error_column_in_a_quoted_scalar() -> None:
 
 def test_error_column_in_a_block_scalar() -> None:
     text = plant(
-        '    if: size(steps.check_plan.output.rows) == 0 || '
+        "    if: size(steps.check_plan.output.rows) == 0 || "
         'steps.check_plan.output.rows[0].plan != "pro"',
         "    if: |\n      size(steps.check_plan.output.rows) == 0 ||\n        stepz.check_plan",
     )
