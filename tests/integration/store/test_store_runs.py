@@ -149,7 +149,7 @@ def test_steps_are_recorded_once_and_read_back_in_order(store: Store) -> None:
     assert first.status == "error" and first.error == error and first.output is None
     assert first.input == {"to": "a@example.com"}
     assert (first.started_at, first.finished_at) == (T0, at(1))
-    with pytest.raises(StoreError, match="flow"), store.transaction() as tx:
+    with pytest.raises(StoreError, match="steps"), store.transaction() as tx:
         tx.record_step(step("r1", "send", attempt=2))
     assert len(store.get_run("r1").steps) == 4
 
