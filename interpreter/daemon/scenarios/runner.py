@@ -1,0 +1,169 @@
+"""Run one scenario: a throwaway SQLite database, a virtual clock, the real engine.
+
+Each event is sent at its moment: the engine first drives every run up to it
+(jumping from timer to timer), then the event's ``${ }`` are resolved against
+what has happened so far and it is ingested. Last, the runs go as far as they
+can. Time is bounded by ``HORIZON``, so a campaign that never stops sleeping
+fails its scenario instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from interpreter.actions.base import Action
+from interpreter.actions.email.transport import CapturingTransport, SentEmail
+from interpreter.actions.registry import build_actions
+from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.clock import VirtualClock
+from interpreter.daemon.engine import Engine
+from interpreter.daemon.scenarios.compare import Verdict, judge
+from interpreter.daemon.scenarios.history import (
+    HappenedAction,
+    RunSummary,
+    actions_so_far,
+    runs_so_far,
+)
+from interpreter.daemon.scenarios.mocks import CallLog, scripted_actions
+from interpreter.errors import FlowError
+from interpreter.language.cel import render
+from interpreter.language.definitions import Workflow
+from interpreter.language.durations import format_duration
+from interpreter.language.scenario import Scenario
+from interpreter.store.database import open_store
+from interpreter.store.store import Store
+
+JSON = Any
+HORIZON = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What one scenario did and how it compares with what it expects.
+
+    ``error`` is set when the scenario could not be played to its end (an event's
+    ``${ }`` failed, or runs still had timers past the horizon); it then fails.
+    """
+
+    scenario: Scenario
+    verdict: Verdict
+    actions: tuple[HappenedAction, ...]
+    runs: tuple[RunSummary, ...]
+    emails: tuple[SentEmail, ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and self.verdict.passed
+
+
+@dataclass
+class _Play:
+    """The state of one scenario while it is being played."""
+
+    scenario: Scenario
+    engine: Engine
+    clock: VirtualClock
+    log: CallLog
+    action_names: frozenset[str]
+    started: list[str] = field(default_factory=list)
+
+    @property
+    def store(self) -> Store:
+        return self.engine.store
+
+    def runs(self) -> list[RunSummary]:
+        return runs_so_far(self.store, self.started)
+
+    def actions(self, runs: list[RunSummary]) -> list[HappenedAction]:
+        return actions_so_far(self.store, runs, self.action_names, self.log, self.scenario.start)
+
+
+def run_scenario(
+    scenario: Scenario, workflow: Workflow, *, horizon: timedelta = HORIZON
+) -> ScenarioResult:
+    """Play ``scenario`` against ``workflow`` and judge it. Never raises a FlowError:
+    a scenario that cannot be played fails with the reason as its ``error``."""
+    transport = CapturingTransport()
+    log = CallLog()
+    # No outbox and no FLOW_EMAIL_FROM: a scenario gives the same result anywhere.
+    real = build_actions(email_transport=transport, environ={})
+    actions = scripted_actions(real, scenario.mocks, log)
+    with tempfile.TemporaryDirectory(prefix="flow-test-") as scratch:
+        store = open_store(f"sqlite:///{Path(scratch) / 'scenario.db'}")
+        try:
+            clock = VirtualClock(scenario.start)
+            engine = _engine(store, workflow, scenario, clock, actions, scratch)
+            play = _Play(scenario, engine, clock, log, frozenset(real))
+            error = _play(play, horizon)
+            runs = play.runs()
+            happened = play.actions(runs)
+        finally:
+            store.close()
+            _close_actions(real)
+    expect = scenario.expect
+    return ScenarioResult(
+        scenario, judge(expect, happened, runs), tuple(happened), tuple(runs),
+        tuple(transport.sent), error,
+    )
+
+
+def _engine(
+    store: Store,
+    workflow: Workflow,
+    scenario: Scenario,
+    clock: VirtualClock,
+    actions: Mapping[str, Action],
+    scratch: str,
+) -> Engine:
+    # Built here rather than with open_engine: that one falls back to the
+    # environment for secrets, and a scenario must never reach a real database
+    # because CI happens to have APP_DATABASE_URL set.
+    return Engine(
+        store,
+        Campaigns(store, [workflow]),
+        clock,
+        secrets=dict(scenario.secrets),
+        data_dir=Path(scratch) / "data",
+        actions=actions,
+    )
+
+
+def _play(play: _Play, horizon: timedelta) -> str | None:
+    scenario = play.scenario
+    start = scenario.start
+    try:
+        for index, event in enumerate(scenario.events):
+            play.engine.run_virtual(play.clock, until=start + event.at)
+            runs = play.runs()
+            scope = {
+                "actions": [action.as_cel() for action in play.actions(runs)],
+                "runs": [run.as_cel() for run in runs],
+            }
+            try:
+                data = render(event.data, scope)
+            except FlowError as failure:
+                return f"events[{index}] ({event.name} at +{format_duration(event.at)}): {failure}"
+            result = play.engine.ingest(event.name, data, event_id=event.id)
+            play.started.extend(result.started)
+        limit = start + horizon
+        play.engine.run_virtual(play.clock, until=limit)
+        if play.store.next_wake_at() is not None:
+            return (f"runs still had timers after {format_duration(horizon)} of virtual time; "
+                    "stopped there")
+    except FlowError as failure:
+        return f"the engine stopped: {failure}"
+    return None
+
+
+def _close_actions(actions: Mapping[str, Action]) -> None:
+    # sql.query keeps a connection pool per database URL.
+    for action in actions.values():
+        close = getattr(action, "close", None)
+        if callable(close):
+            close()
