@@ -32,9 +32,10 @@ def _register() -> None:
     from interpreter.cli.run_command import run
     from interpreter.cli.runs_command import runs
     from interpreter.cli.send_command import send
+    from interpreter.cli.test_command import test
     from interpreter.cli.worker_command import worker
 
-    for command in (lint, run, send, worker, runs, db):
+    for command in (lint, run, send, worker, runs, db, test):
         cli.add_command(command)
 
 
