@@ -38,6 +38,11 @@ JSON = Any
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 _MEMBER_PATH = re.compile(rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*$")
+# ``PATH == LITERAL`` and ``PATH != LITERAL`` with a null, bool, int or plain string.
+_COMPARISON = re.compile(
+    rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*(==|!=)\s*"
+    r'(null|true|false|-?[0-9]+|"[^"\\\n]*")\s*$'
+)
 _RESERVED = frozenset({"true", "false", "null", "in", "as", "break", "const", "continue",
                        "else", "for", "function", "if", "import", "let", "loop", "package",
                        "namespace", "return", "var", "void", "while"})
@@ -46,12 +51,14 @@ _ENVIRONMENT = celpy.Environment()
 
 @dataclass(frozen=True)
 class _Compiled:
-    """One expression, ready to run: either a plain member path or a CEL program."""
+    """One expression, ready to run: a plain member path, a path compared with a
+    literal (``comparison``), or else only the CEL program."""
 
     path: tuple[str, ...] | None
     program: Any
     roots: frozenset[str]
     tree: Any
+    comparison: tuple[tuple[str, ...], bool, Any] | None = None  # path, negated, literal
 
 
 @lru_cache(maxsize=4096)
@@ -67,7 +74,20 @@ def _compile(source: str) -> _Compiled:
             lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
         )
     )
-    return _Compiled(path=None, program=_ENVIRONMENT.program(tree), roots=roots, tree=tree)
+    program = _ENVIRONMENT.program(tree)
+    return _Compiled(path=None, program=program, roots=roots, tree=tree,
+                     comparison=_literal_comparison(source))
+
+
+def _literal_comparison(source: str) -> tuple[tuple[str, ...], bool, Any] | None:
+    match = _COMPARISON.match(source)
+    if not match:
+        return None
+    path = tuple(part.strip() for part in match.group(1).split("."))
+    if any(part in _RESERVED for part in path):
+        return None
+    literal: Any = json.loads(match.group(3))
+    return path, match.group(2) == "!=", literal
 
 
 def _compiled(expr: Expression) -> _Compiled:
@@ -154,6 +174,10 @@ def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
     if compiled.path is not None:
         value = _walk(expr, compiled.path, scope)
         return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
+    if compiled.comparison is not None:
+        decided = _compare(expr, compiled.comparison, scope)
+        if decided is not None:
+            return decided
     activation = {root: to_cel(scope[root]) for root in compiled.roots if root in scope}
     try:
         return from_cel(compiled.program.evaluate(activation))
@@ -161,6 +185,28 @@ def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
         raise _fail(expr, str(error.args[0]) if error.args else "evaluation failed") from None
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as error:
         raise _fail(expr, str(error) or type(error).__name__) from None
+
+
+def _compare(
+    expr: Expression, comparison: tuple[tuple[str, ...], bool, Any], scope: Mapping[str, JSON]
+) -> bool | None:
+    """``PATH ==/!= LITERAL`` without cel-python, where the answer is certain.
+
+    Against ``null`` any value compares by the CEL spec's heterogeneous
+    equality (cel-python raises "no such overload" for ``map != null``, which
+    the spec answers ``true``). Against another literal only a value of the
+    literal's own type is decided here; anything else goes to cel-python, so
+    its answer and its errors stay exactly as they were.
+    """
+    path, negated, literal = comparison
+    value = _walk(expr, path, scope)
+    if literal is None:
+        equal = value is None
+    elif type(value) is type(literal):
+        equal = value == literal
+    else:
+        return None
+    return equal != negated
 
 
 def evaluate_condition(expr: Expression, scope: Mapping[str, JSON]) -> bool:

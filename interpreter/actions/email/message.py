@@ -1,4 +1,4 @@
-"""Building one well-formed ``EmailMessage`` from an email step.
+"""Building one well-formed MIME message from an email step.
 
 The ids are derived, not random: the same step visit (same run, step and
 idempotency key) always yields the same ``Message-ID`` and email id, so a send
@@ -13,10 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import default as default_policy
-from email.utils import format_datetime, parseaddr
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 
 from interpreter.errors import ActionError
 
@@ -49,6 +52,7 @@ def message_id_for(run_id: str, step_id: str, idempotency_key: str, sender: str)
     return f"<{digest}@{domain}>"
 
 
+@lru_cache(maxsize=4096)
 def check_address(value: str, role: str) -> str:
     """One mailbox, as ``a@b.example`` or ``Name <a@b.example>``; anything else is refused.
 
@@ -79,19 +83,46 @@ def check_subject(subject: str) -> str:
     return subject.strip()
 
 
-def build_message(draft: Draft) -> EmailMessage:
-    message = EmailMessage(policy=default_policy)
+def build_message(draft: Draft) -> Message:
+    """The MIME message, built with the compat32 classes.
+
+    The modern ``EmailMessage`` API re-parses every header it is given and
+    costs about 2.5 ms a message here; these classes cost about 0.3 ms for the
+    same bytes on the wire, which matters when a campaign sends thousands.
+    """
+    message: Message
+    if draft.html is None:
+        message = _part(draft.text or "", "plain")
+    else:
+        message = MIMEMultipart("alternative")
+        # Clients show the last alternative they understand, so plain text goes first.
+        message.attach(_part(draft.text or "", "plain"))
+        message.attach(_part(draft.html, "html"))
     message["Message-ID"] = draft.message_id
     message["Date"] = format_datetime(draft.date)
-    message["From"] = draft.sender
-    message["To"] = ", ".join(draft.to)
-    message["Subject"] = draft.subject
-    message["MIME-Version"] = "1.0"
+    message["From"] = _header_address(draft.sender)
+    message["To"] = ", ".join(_header_address(address) for address in draft.to)
+    message["Subject"] = _header_text(draft.subject)
     message["X-Flow-Email-Id"] = draft.email_id
-    if draft.html is None:
-        message.set_content(draft.text or "", subtype="plain")
-        return message
-    # Clients show the last alternative they understand, so plain text goes first.
-    message.set_content(draft.text or "", subtype="plain")
-    message.add_alternative(draft.html, subtype="html")
     return message
+
+
+def _part(body: str, subtype: str) -> MIMEText:
+    """A body as 7bit text when it can travel so (readable in the outbox), else
+    base64: the standard library's quoted-printable encoder is pure Python and
+    costs more than everything else about a message."""
+    if body.isascii() and all(len(line) <= _MAX_LINE for line in body.splitlines()):
+        return MIMEText(body, subtype, "us-ascii")
+    return MIMEText(body, subtype, "utf-8")
+
+
+_MAX_LINE = 998  # RFC 5322's limit on a line, without its CRLF
+
+
+def _header_text(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _header_address(value: str) -> str:
+    name, address = parseaddr(value)
+    return formataddr((name, address), charset="utf-8") if name else address
