@@ -11,6 +11,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from interpreter.store import Store, open_store
+from interpreter.store.memory import MemoryStore
+
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
@@ -41,3 +44,21 @@ def postgres_url() -> Iterator[str]:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(fixture)
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "memory"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "memory":
+        # Structurally the same operations; typed as Store for the tests.
+        yield MemoryStore()  # type: ignore[misc]
+        return
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    with open_store(request.getfixturevalue(fixture)) as opened:
+        yield opened

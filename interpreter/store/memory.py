@@ -141,13 +141,19 @@ class MemoryTransaction:
         return True
 
     def claim_due_runs(
-        self, now: datetime, owner: str, lease_seconds: float, limit: int
+        self,
+        now: datetime,
+        owner: str,
+        lease_seconds: float,
+        limit: int,
+        run_ids: Sequence[str] | None = None,
     ) -> list[ClaimedRun]:
         due = sorted(
             (
                 r
                 for r in self._d.runs.values()
-                if r.wake_at is not None
+                if (run_ids is None or r.id in run_ids)
+                and r.wake_at is not None
                 and r.wake_at <= now
                 and (r.lease_until is None or r.lease_until < now)
             ),
