@@ -102,9 +102,14 @@ def _happened_text(action: HappenedAction, width: int) -> str:
         message = action.error.get("message") if isinstance(action.error, dict) else action.error
         attempt = f" (attempt {action.attempt})" if action.attempt > 1 else ""
         return f"{head} failed{attempt}: {_clip(str(message))}"
-    summary = _compact(action.with_)
-    if action.action != "email.send":  # an email's output is only its ids
-        summary += f" -> {_compact(action.output)}"
+    if action.action == "email.send" and isinstance(action.with_, dict):
+        # Who and what tell emails apart; an email's output is only its ids.
+        shown = {key: action.with_[key] for key in ("to", "subject") if key in action.with_}
+        summary = _compact(shown)
+    elif action.output is not None:
+        summary = f"output {_compact(action.output)}"
+    else:
+        summary = _compact(action.with_)
     return f"{head} {_clip(summary)}".rstrip()
 
 
