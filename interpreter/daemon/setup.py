@@ -14,7 +14,7 @@ from interpreter.daemon.engine import Engine
 from interpreter.daemon.secrets import gather
 from interpreter.errors import DefinitionError
 from interpreter.language.definitions import Workflow
-from interpreter.language.loader import load_workflow
+from interpreter.language.loader import load_paths
 from interpreter.language.problems import Problem, has_errors, sort_problems
 from interpreter.store.database import open_store
 
@@ -28,33 +28,15 @@ class CampaignErrors(DefinitionError):
 
 
 def load_campaigns(paths: Iterable[Path]) -> list[Workflow]:
-    """Every campaign at ``paths`` (files, or folders of ``*.yaml``), or CampaignErrors."""
-    workflows: list[Workflow] = []
-    problems: list[Problem] = []
-    for path in _campaign_files(paths):
-        workflow, found = load_workflow(path)
-        problems.extend(found)
-        if workflow is not None and not has_errors(found):
-            workflows.append(workflow)
+    """Every campaign at ``paths`` (files, or folders of YAML), or CampaignErrors."""
+    paths = list(paths)
+    for path in paths:
+        if not path.exists():
+            raise DefinitionError(f"{path}: no such file or folder")
+    workflows, problems = load_paths(paths)
     if has_errors(problems):
         raise CampaignErrors(sort_problems(p for p in problems if p.is_error))
     return workflows
-
-
-def _campaign_files(paths: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                candidate
-                for candidate in sorted(path.glob("*.y*ml"))
-                if not candidate.name.endswith((".test.yaml", ".test.yml"))
-            )
-        elif path.exists():
-            files.append(path)
-        else:
-            raise DefinitionError(f"{path}: no such file or folder")
-    return files
 
 
 def open_engine(

@@ -131,16 +131,22 @@ def _read_template(base_dir: Path, name: str) -> str | None:
 
 
 def campaign_files(path: Path) -> list[Path]:
-    """The campaign files in ``path``: itself if a file, else every YAML file below it."""
+    """The campaign files in ``path``: itself if a file, else every YAML file below
+    it except test scenarios (``*.test.yaml``), which ``flow test`` reads."""
     if path.is_file():
         return [path]
     return sorted(
         candidate
         for candidate in path.rglob("*")
         if candidate.suffix in CAMPAIGN_SUFFIXES
+        and not is_scenario_file(candidate)
         and candidate.is_file()
         and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
     )
+
+
+def is_scenario_file(path: Path) -> bool:
+    return path.name.endswith(tuple(f".test{suffix}" for suffix in CAMPAIGN_SUFFIXES))
 
 
 def load_directory(path: Path | str) -> tuple[list[Workflow], list[Problem]]:
