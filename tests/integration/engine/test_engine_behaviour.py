@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from _engine_harness import START, Harness, campaign_from_text, seed_campaign
@@ -69,10 +69,10 @@ steps:
 
 
 class FlakyServer(BaseHTTPRequestHandler):
-    failures_left = 0
-    keys: list[str] = []
+    failures_left: ClassVar[int] = 0
+    keys: ClassVar[list[str]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:
         type(self).keys.append(self.headers.get("Idempotency-Key", ""))
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if type(self).failures_left > 0:
