@@ -13,6 +13,7 @@ The last line is one JSON object: {"runs": N, "seconds": S, "runs_per_s": R}.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -24,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from _databases import describe, fresh_database  # noqa: E402
 
 from interpreter.daemon.clock import VirtualClock  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
@@ -50,8 +53,9 @@ def main() -> None:
     )
     arguments = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="flow-bench-") as scratch:
-        db_url = arguments.db or f"sqlite:///{scratch}/bench.db"
+    with contextlib.ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="flow-bench-"))
+        db_url = stack.enter_context(fresh_database(arguments.db, Path(scratch)))
         clock = VirtualClock(datetime(2026, 1, 5, 9, tzinfo=UTC))
         (campaign,) = load_campaigns([ROOT / "workflows" / "signup-drip.yaml"])
         engine = open_engine(
@@ -85,7 +89,7 @@ def main() -> None:
         sent = sum(1 for _ in (arguments.outbox / "outbox").glob("*.eml"))
         shutil.rmtree(arguments.outbox, ignore_errors=True)
         print(f"emails written to the outbox: {sent}")
-    print(f"database: {'SQLite file' if arguments.db is None else arguments.db.split('@')[-1]}")
+    print(f"database: {describe(arguments.db)}")
     print(f"signups ingested and welcome emails sent in {ingested - started:.2f} s")
     print(f"run statuses: {statuses}")
     if statuses.get("completed") != arguments.runs:
