@@ -7,7 +7,10 @@ levers keep it off the hot path:
   source text;
 - only the scope roots an expression names are converted to CEL values;
 - a plain member path such as ``vars.email`` is read straight from the scope,
-  with the same results and the same error messages as cel-python gives.
+  with the same results and the same error messages as cel-python gives;
+- other common shapes (member access, ``size()``, comparisons, ``&&``, ``||``)
+  run as compiled Python closures (``cel_fast``) whenever their answer is
+  certain, and go to cel-python otherwise, so errors keep its messages.
 
 cel-python's ``CompiledRunner`` (transpiling to Python) cannot be used: it
 emits ``activation.async``, a syntax error, for the ``async`` root that flow's
@@ -32,6 +35,7 @@ from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 
 from interpreter.errors import ExpressionError
+from interpreter.language.cel_fast import Program, Undecided, compile_fast
 from interpreter.language.definitions import Expression, Interpolation
 
 JSON = Any
@@ -59,6 +63,7 @@ class _Compiled:
     roots: frozenset[str]
     tree: Any
     comparison: tuple[tuple[str, ...], bool, Any] | None = None  # path, negated, literal
+    fast: Program | None = None  # decides the common cases without cel-python
 
 
 @lru_cache(maxsize=4096)
@@ -76,7 +81,7 @@ def _compile(source: str) -> _Compiled:
     )
     program = _ENVIRONMENT.program(tree)
     return _Compiled(path=None, program=program, roots=roots, tree=tree,
-                     comparison=_literal_comparison(source))
+                     comparison=_literal_comparison(source), fast=compile_fast(tree))
 
 
 def _literal_comparison(source: str) -> tuple[tuple[str, ...], bool, Any] | None:
@@ -178,6 +183,14 @@ def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
         decided = _compare(expr, compiled.comparison, scope)
         if decided is not None:
             return decided
+    if compiled.fast is not None:
+        try:
+            value = compiled.fast(scope)
+        except Undecided:
+            pass
+        else:
+            if _plain(value):
+                return value
     activation = {root: to_cel(scope[root]) for root in compiled.roots if root in scope}
     try:
         return from_cel(compiled.program.evaluate(activation))
@@ -185,6 +198,13 @@ def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
         raise _fail(expr, str(error.args[0]) if error.args else "evaluation failed") from None
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as error:
         raise _fail(expr, str(error) or type(error).__name__) from None
+
+
+def _plain(value: JSON) -> bool:
+    """A fast-path result that cel-python would give back unchanged."""
+    if type(value) is int:
+        return bool(-(2**63) <= value < 2**63)
+    return value is None or isinstance(value, bool | float | str)
 
 
 def _compare(
