@@ -94,7 +94,7 @@ def build_message(draft: Draft) -> Message:
     if draft.html is None:
         message = _part(draft.text or "", "plain")
     else:
-        message = MIMEMultipart("alternative")
+        message = MIMEMultipart("alternative", boundary=_boundary(draft))
         # Clients show the last alternative they understand, so plain text goes first.
         message.attach(_part(draft.text or "", "plain"))
         message.attach(_part(draft.html, "html"))
@@ -105,6 +105,19 @@ def build_message(draft: Draft) -> Message:
     message["Subject"] = _header_text(draft.subject)
     message["X-Flow-Email-Id"] = draft.email_id
     return message
+
+
+def _boundary(draft: Draft) -> str:
+    """A boundary derived from the message id, so a retried send writes the same
+    bytes, and checked absent from both bodies by a plain search (the generator's
+    own random boundary costs a regular expression compiled per message)."""
+    base = "=_flow_" + hashlib.sha256(draft.message_id.encode()).hexdigest()[:32]
+    bodies = (draft.text or "", draft.html or "")
+    boundary, counter = base, 0
+    while any(boundary in body for body in bodies):
+        counter += 1
+        boundary = f"{base}_{counter}"
+    return boundary
 
 
 def _part(body: str, subtype: str) -> MIMEText:

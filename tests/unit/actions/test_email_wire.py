@@ -1,0 +1,77 @@
+"""The bytes an email is written as: compat32's output, only faster."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import random
+import string
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import compat32
+
+import pytest
+
+from interpreter.actions.email.message import Draft, build_message
+from interpreter.actions.email.transport import WIRE
+
+COMPAT32_WIRE = compat32.clone(linesep="\r\n")
+NAMES = ["Subject", "To", "From", "Content-Type", "X-Flow-Email-Id", "Message-ID"]
+
+
+def _values() -> list[str]:
+    generator = random.Random(5322)
+    alphabet = string.ascii_letters + string.digits + " \t;=\"<>@,.:-_()'/?!é\r\n"
+    values = ["", " ", "Welcome to ACME", " padded ", "=?utf-8?q?x?=", "a" * 90, "Ünïcode"]
+    values += [
+        "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 100)))
+        for _ in range(3000)
+    ]
+    return values
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_headers_fold_exactly_as_compat32_folds_them(name: str) -> None:
+    for value in _values():
+        try:
+            expected = COMPAT32_WIRE.fold_binary(name, value)
+        except email.errors.HeaderParseError:
+            with pytest.raises(email.errors.HeaderParseError):
+                WIRE.fold_binary(name, value)
+            continue
+        assert WIRE.fold_binary(name, value) == expected, (name, value)
+
+
+def _draft(**changes: object) -> Draft:
+    fields: dict[str, object] = {
+        "sender": "flow@localhost",
+        "to": ["ada@example.com"],
+        "subject": "Welcome",
+        "html": "<p>Hi</p>",
+        "text": "Hi",
+        "message_id": "<abc@localhost>",
+        "email_id": "em_1",
+        "date": datetime(2024, 5, 1, tzinfo=UTC),
+    }
+    fields.update(changes)
+    return Draft(**fields)  # type: ignore[arg-type]  # the fields above match Draft
+
+
+def test_the_boundary_is_stable_for_a_message_id() -> None:
+    first = build_message(_draft()).as_bytes(policy=WIRE)
+    again = build_message(_draft()).as_bytes(policy=WIRE)
+    other = build_message(_draft(message_id="<other@localhost>")).as_bytes(policy=WIRE)
+    assert first == again
+    assert first != other
+
+
+def test_a_body_that_holds_the_boundary_gets_another_one() -> None:
+    boundary = build_message(_draft()).get_boundary()
+    assert boundary is not None
+    text = f"--{boundary}\nnot a part\n--{boundary}--\n"
+    message = build_message(_draft(text=text, html=f"<p>{boundary}</p>"))
+    assert message.get_boundary() != boundary
+    parsed = email.message_from_bytes(message.as_bytes(policy=WIRE), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    bodies = [str(part.get_content()).replace("\r\n", "\n") for part in parsed.iter_parts()]
+    assert bodies == [text, f"<p>{boundary}</p>"]
