@@ -13,7 +13,12 @@ import click
 from interpreter.cli.arguments import read_json_argument, split_pairs
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.output import offset, paint, status, to_json
-from interpreter.cli.timeline import run_started_at, timeline_entries, timeline_table
+from interpreter.cli.timeline import (
+    describe_error,
+    run_started_at,
+    timeline_entries,
+    timeline_table,
+)
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
@@ -136,7 +141,5 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
     click.echo(timeline_table(detail))
     elapsed = (detail.steps[-1].finished_at if detail.steps else run.updated_at)
     click.echo(f"{status(run.status)} after {offset(elapsed - run_started_at(detail))[1:]}")
-    error = run.state.get("error")
-    if run.status == "failed" and isinstance(error, dict):
-        where = f" at {error['location']}" if error.get("location") else ""
-        click.echo(f"error in step {error.get('step')}{where}: {error.get('message')}", err=True)
+    if run.status == "failed":
+        click.echo(f"error in {describe_error(run.state.get('error'))}", err=True)

@@ -10,7 +10,12 @@ import click
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option
 from interpreter.cli.output import paint, rfc3339, status, table, to_json
-from interpreter.cli.timeline import run_started_at, timeline_entries, timeline_table
+from interpreter.cli.timeline import (
+    describe_error,
+    run_started_at,
+    timeline_entries,
+    timeline_table,
+)
 from interpreter.core.model import FINISHED
 from interpreter.daemon.setup import open_engine
 from interpreter.store.database import open_store
@@ -92,17 +97,15 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
     click.echo(f"started       {rfc3339(run_started_at(detail))}")
     if run.status not in FINISHED and run.wake_at is not None:
         click.echo(f"next          {rfc3339(run.wake_at)}")
-    error = run.state.get("error")
-    if isinstance(error, dict):
-        where = f" at {error['location']}" if error.get("location") else ""
-        click.echo(f"error         step {error.get('step')}{where}: {error.get('message')}")
+    if run.status == "failed":
+        click.echo(f"error         {describe_error(run.state.get('error'))}")
     for wait in waits:
         key = f" where {wait.match_path} == {to_json(wait.match_value)}" if wait.match_path else ""
         until = f", times out {rfc3339(wait.timeout_at)}" if wait.timeout_at else ""
         what = "waits for" if wait.purpose == "step" else "cancelled by"
         click.echo(f"{what:<14}{wait.event_name}{key}{until}")
     click.echo("")
-    click.echo(timeline_table(detail) if detail.steps else "no steps recorded yet")
+    click.echo(timeline_table(detail))
 
 
 @runs.command("cancel")

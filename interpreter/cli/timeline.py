@@ -40,6 +40,8 @@ def timeline_entries(detail: RunDetail) -> list[dict[str, Any]]:
 
 
 def timeline_table(detail: RunDetail) -> str:
+    if not detail.steps:
+        return "no steps recorded yet"
     start = run_started_at(detail)
     rows = [
         (offset(step.finished_at - start), step.step_id, step.kind, status(step.status),
@@ -47,6 +49,16 @@ def timeline_table(detail: RunDetail) -> str:
         for step in detail.steps
     ]
     return table(("at", "step", "kind", "status", "what happened"), rows)
+
+
+def describe_error(error: Any) -> str:
+    """A failed run's error as one line: where, then what."""
+    if not isinstance(error, dict):
+        return str(error)
+    step = error.get("step")
+    where = f"step {step}" if step else "the run's start (vars)"
+    location = f" at {error['location']}" if error.get("location") else ""
+    return f"{where}{location}: {error.get('message')}"
 
 
 def _summary(step: StepRecord) -> str:
