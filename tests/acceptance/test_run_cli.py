@@ -1,0 +1,132 @@
+"""The installed `flow` command as a user types it: run, send, worker, runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+FLOW = str(Path(sys.executable).with_name("flow"))
+ROOT = Path(__file__).resolve().parents[2]
+APP_DB = f"sqlite:///{ROOT / 'workflows' / 'demo' / 'app.db'}"
+
+
+def flow(*arguments: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [FLOW, *arguments], cwd=cwd, input=stdin, capture_output=True, text=True,
+        timeout=120, check=False, env={**os.environ, "APP_DATABASE_URL": APP_DB},
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
+    return tmp_path
+
+
+def test_the_main_job_runs_the_seed_campaign_in_virtual_time(project: Path) -> None:
+    result = flow("run", "workflows/signup-drip.yaml", "--event",
+                  "@workflows/events/signup.json", "--secret", f"APP_DATABASE_URL={APP_DB}",
+                  "--simulate", cwd=project)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["AT", "STEP", "KIND", "STATUS", "WHAT", "HAPPENED"]
+    assert [line.split()[:2] for line in lines[2:7]] == [
+        ["+0s", "welcome_email"], ["+3d", "wait_for_engagement"], ["+3d", "route"],
+        ["+3d", "check_plan"], ["+3d", "trial_offer_email"],
+    ]
+    assert lines[-1] == "completed after 3d"
+    assert len(list((project / ".flow" / "outbox").glob("*.eml"))) == 2
+    assert not (project / ".flow" / "flow.db").exists(), "simulation must not touch the real db"
+
+
+def test_run_json_prints_one_object_per_timeline_entry(project: Path) -> None:
+    result = flow("run", "workflows/signup-drip.yaml", "--event", "-", "--simulate",
+                  "--format", "json", cwd=project,
+                  stdin='{"data": {"user": {"id": 2, "email": "grace@example.com", '
+                        '"first_name": "Grace"}}}')
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["step"] for e in entries][-2:] == ["check_plan", "trial_offer_email"]
+    assert entries[-1]["status"] == "skipped"  # grace is on the pro plan
+    assert set(entries[0]) >= {"at", "run", "step", "kind", "output"}
+    assert entries[0]["at"].endswith("Z")
+
+
+def test_a_campaign_with_lint_errors_does_not_run(project: Path) -> None:
+    broken = project / "workflows" / "signup-drip.yaml"
+    broken.write_text(broken.read_text().replace("timeout: 3d", "timeout: 3 days"))
+    result = flow("run", str(broken), "--event", "{}", "--simulate", cwd=project)
+    assert result.returncode == 1
+    assert "signup-drip.yaml:33:" in result.stderr and "bad-duration" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (("run", "workflows/signup-drip.yaml", "--event", "{oops"), 2, "--event:1:2: invalid JSON"),
+        (("run", "missing.yaml", "--event", "{}"), 1, "missing.yaml: no such file"),
+        (("send", "x", "--data", "[1"), 2, "--data:1:3: invalid JSON"),
+        (("runs", "show", "run_nope"), 1, "no run run_nope"),
+        (("runs", "list", "--db", "mysql://x/y"), 1, "SQLite and PostgreSQL"),
+        (("worker", "--lease-seconds", "soon"), 2, "Invalid value for '--lease-seconds'"),
+    ],
+)
+def test_bad_input_gets_one_line_and_a_nonzero_exit(
+    project: Path, arguments: tuple[str, ...], code: int, message: str
+) -> None:
+    result = flow(*arguments, cwd=project)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_send_worker_and_runs_carry_a_run_through_a_click(project: Path) -> None:
+    signup = '{"user": {"id": 3, "email": "linus@example.com", "first_name": "Linus"}}'
+    sent = flow("send", "app/signup.completed", "--data", signup, "--format", "json",
+                cwd=project)
+    assert sent.returncode == 0, sent.stderr
+    [run_id] = json.loads(sent.stdout)["started"]
+
+    worker = subprocess.Popen([FLOW, "worker", "--quiet"], cwd=project,
+                              env={**os.environ, "APP_DATABASE_URL": APP_DB})
+    try:
+        shown: dict[str, object] = {}
+        for _ in range(100):
+            shown = json.loads(flow("runs", "show", run_id, "--format", "json",
+                                    cwd=project).stdout)
+            if shown["status"] == "waiting":
+                break
+            time.sleep(0.1)
+        assert shown["status"] == "waiting"
+        state = shown["state"]
+        assert isinstance(state, dict)
+        email_id = state["steps"]["welcome_email"]["output"]["id"]
+        clicked = flow("send", "resend/email.clicked", "--data",
+                       json.dumps({"email_id": email_id}), cwd=project)
+        assert "woke 1 waiting run" in clicked.stdout
+        for _ in range(100):
+            shown = json.loads(flow("runs", "show", run_id, "--format", "json",
+                                    cwd=project).stdout)
+            if shown["status"] == "sleeping":
+                break
+            time.sleep(0.1)
+        assert shown["status"] == "sleeping"  # a day before the power-user tips
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+
+    listed = flow("runs", "list", cwd=project)
+    assert run_id in listed.stdout and "sleeping" in listed.stdout
+    cancelled = flow("runs", "cancel", run_id, cwd=project)
+    assert cancelled.returncode == 0 and f"run {run_id} cancelled" in cancelled.stdout
+    again = flow("runs", "cancel", run_id, cwd=project)
+    assert again.returncode == 1 and "already cancelled" in again.stderr
