@@ -34,19 +34,23 @@ class Turn:
         return self._declared
 
     def scope(self, state: RunState) -> dict[str, Any]:
-        started = state.started_at
-        return {
-            "event": state.event,
-            "vars": state.vars,
-            "steps": state.steps,
-            "run": {
-                "id": state.run_id,
-                "workflow": state.workflow_id,
-                "started_at": rfc3339(started) if started is not None else None,
-            },
-            "now": self.now,
-            "secrets": self.declared_secrets(),
-        }
+        return {**run_scope(state), "now": self.now, "secrets": self.declared_secrets()}
+
+
+def run_scope(state: RunState) -> dict[str, Any]:
+    """What a run has to show: its trigger event, vars, step outputs and itself.
+    Email templates see exactly this; CEL sees it plus ``now`` and ``secrets``."""
+    started = state.started_at
+    return {
+        "event": state.event,
+        "vars": state.vars,
+        "steps": state.steps,
+        "run": {
+            "id": state.run_id,
+            "workflow": state.workflow_id,
+            "started_at": rfc3339(started) if started is not None else None,
+        },
+    }
 
 
 def with_async(scope: dict[str, Any], candidate: JSON) -> dict[str, Any]:
