@@ -40,6 +40,7 @@ from interpreter.core.model import (
     TimerFired,
     WaitForEvent,
 )
+from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.events import event_from_document, wait_matches_document
@@ -47,7 +48,7 @@ from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
 from interpreter.language.cel import canonical, evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
-from interpreter.store.records import StepRecord, Wait
+from interpreter.store.records import RunSave, StepRecord, Wait
 from interpreter.store.store import Store
 from interpreter.store.transaction import Transaction
 
@@ -206,8 +207,7 @@ class Engine:
             return 0
         outcomes = [self._process(run) for run in claimed]
         with self.store.transaction() as tx:
-            for outcome in outcomes:
-                self._save(tx, outcome)
+            self._save(tx, outcomes)
         return len(claimed)
 
     def drive_run(self, run_id: str) -> bool:
@@ -277,7 +277,7 @@ class Engine:
             attempt=command.attempt,
             idempotency_key=command.idempotency_key,
             files=workflow.files,
-            render_scope=_render_scope(state),
+            render_scope=run_scope(state),
             data_dir=self.data_dir,
             emit=lambda name, envelope: _emit(outcome, name, envelope),
         )
@@ -326,43 +326,49 @@ class Engine:
             finished_at=finished,
         )
 
-    def _save(self, tx: Transaction, outcome: _Outcome) -> None:
-        state = outcome.state
-        now = self.clock.now()
-        finished = state.status in FINISHED
-        saved = tx.save_run(
-            outcome.run_id,
-            self.owner,
-            state.status,
-            state_to_json(state),
-            None if finished else state.wake_at,
-            now,
-            outcome.inbox_upto,
-        )
-        if not saved:
-            log.warning("run %s: lease lost; its work will be redone", outcome.run_id)
-            return
-        if outcome.steps:
-            tx.record_steps(outcome.steps)
-        for name, event_id, data in outcome.emitted:
-            self._ingest(tx, name, data, event_id, None)
-        if finished:
-            tx.delete_waits(outcome.run_id)
-            return
-        for wait in outcome.cancel_waits:
-            self._add_wait(tx, outcome.run_id, wait)
-        if outcome.had_step_wait:
-            tx.delete_waits(outcome.run_id, "step")
-        if state.status == "waiting" and outcome.step_wait is not None:
-            self._add_wait(tx, outcome.run_id, outcome.step_wait)
-            self._look_back(tx, outcome.run_id, outcome.step_wait, now)
+    def _save(self, tx: Transaction, outcomes: list[_Outcome]) -> None:
+        """Save a batch's outcomes together, each kind of row in one statement.
 
-    @staticmethod
-    def _add_wait(tx: Transaction, run_id: str, wait: WaitForEvent) -> None:
-        tx.add_wait(
-            Wait(run_id, wait.purpose, wait.step_id, wait.index, wait.event, wait.match_path,
-                 wait.match_value, wait.timeout_at, wait.since)
-        )
+        Per run this does what saving it alone would: its state and lease,
+        its step rows, the events it emitted, then its waits. Its wait is
+        stored after those events, and ``_look_back`` then finds any of them
+        it should receive, as it would an event from another transaction.
+        """
+        now = self.clock.now()
+        saves = [
+            RunSave(
+                outcome.run_id,
+                outcome.state.status,
+                state_to_json(outcome.state),
+                None if outcome.state.status in FINISHED else outcome.state.wake_at,
+                outcome.inbox_upto,
+            )
+            for outcome in outcomes
+        ]
+        held = tx.save_runs(self.owner, now, saves)
+        saved: list[_Outcome] = []
+        for outcome in outcomes:
+            if outcome.run_id in held:
+                saved.append(outcome)
+            else:
+                log.warning("run %s: lease lost; its work will be redone", outcome.run_id)
+        tx.record_steps([row for outcome in saved for row in outcome.steps])
+        for outcome in saved:
+            for name, event_id, data in outcome.emitted:
+                self._ingest(tx, name, data, event_id, None)
+        # A finished run's waits went with save_runs.
+        going = [outcome for outcome in saved if outcome.state.status not in FINISHED]
+        tx.delete_waits_of([outcome.run_id for outcome in going if outcome.had_step_wait], "step")
+        waits: list[Wait] = []
+        looking: list[tuple[str, WaitForEvent]] = []
+        for outcome in going:
+            waits += [_wait_row(outcome.run_id, wait) for wait in outcome.cancel_waits]
+            if outcome.state.status == "waiting" and outcome.step_wait is not None:
+                waits.append(_wait_row(outcome.run_id, outcome.step_wait))
+                looking.append((outcome.run_id, outcome.step_wait))
+        tx.add_waits(waits)
+        for run_id, wait in looking:
+            self._look_back(tx, run_id, wait, now)
 
     @staticmethod
     def _look_back(tx: Transaction, run_id: str, wait: WaitForEvent, now: datetime) -> None:
@@ -394,25 +400,17 @@ class Engine:
             clock.advance_to(next_wake)
 
 
+def _wait_row(run_id: str, wait: WaitForEvent) -> Wait:
+    return Wait(run_id, wait.purpose, wait.step_id, wait.index, wait.event, wait.match_path,
+                wait.match_value, wait.timeout_at, wait.since)
+
+
 def _inbox_input(kind: str, payload: JSON) -> Input:
     if kind == "start":
         return Start(event_from_document(payload))
     if kind == "cancel":
         return Cancel(str(payload.get("reason", "cancelled")))
     return EventReceived(event_from_document(payload))
-
-
-def _render_scope(state: RunState) -> dict[str, JSON]:
-    return {
-        "event": state.event,
-        "vars": state.vars,
-        "steps": state.steps,
-        "run": {
-            "id": state.run_id,
-            "workflow": state.workflow_id,
-            "started_at": state.started_at.isoformat() if state.started_at else None,
-        },
-    }
 
 
 def _emit(outcome: _Outcome, name: str, envelope: JSON) -> str:

@@ -25,6 +25,7 @@ from interpreter.store.records import (
     InboxKind,
     RunDetail,
     RunRecord,
+    RunSave,
     StepRecord,
     StoredEvent,
     Wait,
@@ -203,6 +204,14 @@ class MemoryTransaction:
         )  # fmt: skip
         return True
 
+    def save_runs(self, owner: str, now: datetime, saves: Sequence[RunSave]) -> set[str]:
+        return {
+            save.run_id
+            for save in saves
+            if self.save_run(save.run_id, owner, save.status, save.state, save.wake_at, now,
+                             save.consumed_inbox_upto)
+        }  # fmt: skip
+
     def release(self, run_id: str, owner: str, now: datetime) -> bool:
         run = self._d.runs.get(run_id)
         if run is None or run.lease_owner != owner:
@@ -264,8 +273,13 @@ class MemoryTransaction:
             self._d.waits.append((self._d.next_seq(), copy.deepcopy(stored)))
 
     def delete_waits(self, run_id: str, purpose: WaitPurpose | None = None) -> int:
+        return self.delete_waits_of([run_id], purpose)
+
+    def delete_waits_of(self, run_ids: Sequence[str], purpose: WaitPurpose | None = None) -> int:
+        doomed_runs = set(run_ids)
+
         def doomed(w: Wait) -> bool:
-            return w.run_id == run_id and (purpose is None or w.purpose == purpose)
+            return w.run_id in doomed_runs and (purpose is None or w.purpose == purpose)
 
         before = len(self._d.waits)
         self._d.waits = [(seq, w) for seq, w in self._d.waits if not doomed(w)]
@@ -292,6 +306,10 @@ class MemoryTransaction:
             return False
         self._d.cron_ticks.add((workflow_id, tick_at))
         return True
+
+    def latest_cron_tick(self, workflow_id: str) -> datetime | None:
+        ticks = [tick for campaign, tick in self._d.cron_ticks if campaign == workflow_id]
+        return max(ticks, default=None)
 
 
 class MemoryStore:

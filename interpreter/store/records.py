@@ -86,6 +86,17 @@ class WaitCandidate:
 
 
 @dataclass(frozen=True, slots=True)
+class RunSave:
+    """A claimed run's new state, as ``save_runs`` stores it."""
+
+    run_id: str
+    status: str
+    state: JSON
+    wake_at: datetime | None
+    consumed_inbox_upto: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class StepRecord:
     """One completed step attempt."""
 

@@ -29,6 +29,7 @@ from interpreter.store.records import (
     InboxKind,
     RunDetail,
     RunRecord,
+    RunSave,
     StepRecord,
     StoredEvent,
     Wait,
@@ -72,19 +73,31 @@ _SAVE_RUN = (
 )
 # A run that got new inputs while it was leased must stay due whatever the
 # worker computed. A separate statement, so that on PostgreSQL it sees inbox
-# rows committed while it waited for the run's row lock.
+# rows committed while it waited for the runs' row locks.
 _WAKE_IF_INBOX = (
     update(t.runs)
     .where(
-        t.runs.c.id == bindparam("b_id"),
+        t.runs.c.id.in_(bindparam("b_ids", expanding=True)),
         or_(t.runs.c.wake_at.is_(None), t.runs.c.wake_at > bindparam("b_now", type_=Instant())),
-        select(t.inbox.c.seq).where(t.inbox.c.run_id == bindparam("b_id")).exists(),
+        select(t.inbox.c.seq).where(t.inbox.c.run_id == t.runs.c.id).exists(),
     )
     .values(wake_at=bindparam("b_now", type_=Instant()))
+)
+# In id order, so that on PostgreSQL concurrent writers lock rows in one order.
+_LEASES_HELD = (
+    select(t.runs.c.id)
+    .where(
+        t.runs.c.id.in_(bindparam("b_ids", expanding=True)),
+        t.runs.c.lease_owner == bindparam("b_owner"),
+    )
+    .order_by(t.runs.c.id)
 )
 _CONSUME_INBOX = delete(t.inbox).where(
     t.inbox.c.run_id == bindparam("b_id"), t.inbox.c.seq <= bindparam("b_upto")
 )
+_DELETE_INBOX_OF = delete(t.inbox).where(t.inbox.c.run_id.in_(bindparam("b_ids", expanding=True)))
+_DELETE_WAITS_OF = delete(t.waits).where(t.waits.c.run_id.in_(bindparam("b_ids", expanding=True)))
+_DELETE_WAITS_OF_PURPOSE = _DELETE_WAITS_OF.where(t.waits.c.purpose == bindparam("b_purpose"))
 _ENQUEUE_WAKE = (
     update(t.runs)
     .where(t.runs.c.id == bindparam("b_id"), t.runs.c.status.not_in(_FINISHED))
@@ -110,6 +123,9 @@ class Transaction:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
         self._postgres = connection.dialect.name == "postgresql"
+        # Set when this transaction makes a run due now: the store then wakes
+        # the workers when it commits (NOTIFY flow_wakeup on PostgreSQL).
+        self.wakes = False
         self._insert = postgresql.insert if self._postgres else sqlite.insert
 
     # ---- definitions -------------------------------------------------------
@@ -213,7 +229,9 @@ class Transaction:
             .on_conflict_do_nothing()
             .returning(t.runs.c.id)
         )
-        return self._c.execute(statement).first() is not None
+        created = self._c.execute(statement).first() is not None
+        self.wakes |= created
+        return created
 
     def enqueue(self, run_id: str, kind: InboxKind, payload: JSON, now: datetime) -> bool:
         """Queue an input for a run and make the run due now.
@@ -228,6 +246,7 @@ class Transaction:
         self._c.execute(
             t.inbox.insert().values(run_id=run_id, kind=kind, payload=payload, created_at=now)
         )
+        self.wakes = True
         return True
 
     def claim_due_runs(
@@ -303,25 +322,52 @@ class Transaction:
         ``consumed_inbox_upto`` are deleted. A finished run loses its wake
         time, its waits and any inputs still queued, which nothing will read.
         """
-        finished = status in FINISHED
-        params = {
-            "b_id": run_id,
-            "b_owner": owner,
-            "b_status": status,
-            "b_state": dict(state),
-            "b_now": now,
-            "b_wake_at": None if finished else wake_at,
-        }
-        if not self._c.execute(_SAVE_RUN, params).rowcount:
-            return False
+        save = RunSave(run_id, status, state, wake_at, consumed_inbox_upto)
+        return bool(self.save_runs(owner, now, [save]))
+
+    def save_runs(self, owner: str, now: datetime, saves: Sequence[RunSave]) -> set[str]:
+        """``save_run`` for many runs in a handful of statements; returns the
+        ids of the runs saved, those whose lease ``owner`` still held."""
+        if not saves:
+            return set()
+        query = _LEASES_HELD.with_for_update() if self._postgres else _LEASES_HELD
+        rows = self._c.execute(query, {"b_ids": [s.run_id for s in saves], "b_owner": owner})
+        held = {row[0] for row in rows}
+        kept = [save for save in saves if save.run_id in held]
+        if not kept:
+            return held
+        self._c.execute(
+            _SAVE_RUN,
+            [
+                {
+                    "b_id": save.run_id,
+                    "b_owner": owner,
+                    "b_status": save.status,
+                    "b_state": dict(save.state),
+                    "b_now": now,
+                    "b_wake_at": None if save.status in FINISHED else save.wake_at,
+                }
+                for save in kept
+            ],
+        )
+        finished = [save.run_id for save in kept if save.status in FINISHED]
         if finished:
-            self._c.execute(delete(t.inbox).where(t.inbox.c.run_id == run_id))
-            self._c.execute(delete(t.waits).where(t.waits.c.run_id == run_id))
-            return True
-        if consumed_inbox_upto is not None:
-            self._c.execute(_CONSUME_INBOX, {"b_id": run_id, "b_upto": consumed_inbox_upto})
-        self._c.execute(_WAKE_IF_INBOX, {"b_id": run_id, "b_now": now})
-        return True
+            self._c.execute(_DELETE_INBOX_OF, {"b_ids": finished})
+            self._c.execute(_DELETE_WAITS_OF, {"b_ids": finished})
+        going = [save for save in kept if save.status not in FINISHED]
+        consumed = [
+            {"b_id": save.run_id, "b_upto": save.consumed_inbox_upto}
+            for save in going
+            if save.consumed_inbox_upto is not None
+        ]
+        if consumed:
+            self._c.execute(_CONSUME_INBOX, consumed)
+        if going:
+            # Issued after the deletes, so on PostgreSQL it sees inbox rows
+            # committed while this transaction waited for the rows' locks.
+            ids = [save.run_id for save in going]
+            self._c.execute(_WAKE_IF_INBOX, {"b_ids": ids, "b_now": now})
+        return held
 
     def release(self, run_id: str, owner: str, now: datetime) -> bool:
         """Give a claimed run back untouched (at shutdown), due again at ``now``."""
@@ -389,10 +435,18 @@ class Transaction:
             self._c.execute(t.waits.insert(), [_wait_row(wait) for wait in waits])
 
     def delete_waits(self, run_id: str, purpose: WaitPurpose | None = None) -> int:
-        statement = delete(t.waits).where(t.waits.c.run_id == run_id)
-        if purpose is not None:
-            statement = statement.where(t.waits.c.purpose == purpose)
-        return int(self._c.execute(statement).rowcount)
+        return self.delete_waits_of([run_id], purpose)
+
+    def delete_waits_of(self, run_ids: Sequence[str], purpose: WaitPurpose | None = None) -> int:
+        """Delete the waits of these runs (only those of ``purpose`` if given)."""
+        if not run_ids:
+            return 0
+        if purpose is None:
+            result = self._c.execute(_DELETE_WAITS_OF, {"b_ids": list(run_ids)})
+        else:
+            parameters = {"b_ids": list(run_ids), "b_purpose": purpose}
+            result = self._c.execute(_DELETE_WAITS_OF_PURPOSE, parameters)
+        return int(result.rowcount)
 
     def list_waits(self, run_id: str) -> list[Wait]:
         w = t.waits.c
@@ -472,6 +526,14 @@ class Transaction:
             .returning(t.cron_ticks.c.workflow_id)
         )
         return self._c.execute(statement).first() is not None
+
+    def latest_cron_tick(self, workflow_id: str) -> datetime | None:
+        """The latest tick of a campaign's cron triggers that some daemon claimed."""
+        c = t.cron_ticks.c
+        value: datetime | None = self._c.execute(
+            select(func.max(c.tick_at)).where(c.workflow_id == workflow_id)
+        ).scalar()
+        return value
 
 
 def _wait_row(wait: Wait) -> dict[str, Any]:

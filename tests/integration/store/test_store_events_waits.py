@@ -113,3 +113,19 @@ def test_waits_are_listed_and_deleted_by_purpose(store: Store) -> None:
     with store.transaction() as tx:
         assert tx.delete_waits("r1") == 1
     assert store.list_waits("r1") == []
+
+
+def test_waits_of_many_runs_are_deleted_in_one_call(store: Store) -> None:
+    for name in ("r1", "r2", "r3"):
+        make_run(store, name, due=None)
+        with store.transaction() as tx:
+            tx.add_waits([wait(name), wait(name, "app/user.deleted", purpose="cancel")])
+    with store.transaction() as tx:
+        assert tx.delete_waits_of(["r1", "r2"], "step") == 2
+        assert tx.delete_waits_of([], "step") == 0
+    assert [w.purpose for w in store.list_waits("r1")] == ["cancel"]
+    assert [w.purpose for w in store.list_waits("r3")] == ["step", "cancel"]
+    with store.transaction() as tx:
+        assert tx.delete_waits_of(["r1", "r3"]) == 3
+    assert store.list_waits("r1") == store.list_waits("r3") == []
+    assert len(store.list_waits("r2")) == 1

@@ -6,7 +6,7 @@ import pytest
 from _factories import T0, at, make_run, step, wait
 
 from interpreter.errors import NotFound, StoreError
-from interpreter.store import Store
+from interpreter.store import RunSave, Store
 
 
 def test_idempotency_key_gives_one_run_per_campaign(store: Store) -> None:
@@ -174,3 +174,34 @@ def test_cron_tick_is_claimed_once(store: Store) -> None:
         assert not tx.claim_cron_tick("weekly", T0)
         assert tx.claim_cron_tick("weekly", at(60))
         assert tx.claim_cron_tick("daily", T0)
+
+
+def test_save_runs_saves_the_runs_still_leased_in_one_call(store: Store) -> None:
+    for name in ("done", "parked", "busy", "stolen"):
+        make_run(store, name)
+    with store.transaction() as tx:
+        tx.add_waits([wait("done"), wait("parked", purpose="cancel")])
+        claimed = {run.run_id: run for run in tx.claim_due_runs(T0, "w1", 30, 10)}
+    with store.transaction() as tx:
+        tx.claim_due_runs(at(31), "w2", 30, 10, run_ids=["stolen"])
+        assert tx.enqueue("busy", "event", {"late": True}, at(31))
+    saves = [
+        RunSave("done", "completed", {"n": 1}, at(99), None),
+        RunSave("parked", "waiting", {"n": 2}, None, claimed["parked"].inbox[-1].seq),
+        RunSave("busy", "sleeping", {"n": 3}, at(500), claimed["busy"].inbox[-1].seq),
+        RunSave("stolen", "completed", {"n": 4}, None, None),
+    ]
+    with store.transaction() as tx:
+        assert tx.save_runs("w1", at(32), saves) == {"done", "parked", "busy"}
+        assert tx.save_runs("w1", at(32), []) == set()
+    runs = {run.id: run for run in store.list_runs()}
+    assert (runs["done"].status, runs["done"].state, runs["done"].wake_at) == (
+        "completed", {"n": 1}, None,
+    )  # fmt: skip
+    assert store.list_waits("done") == []
+    assert (runs["parked"].status, runs["parked"].wake_at) == ("waiting", None)
+    assert [w.purpose for w in store.list_waits("parked")] == ["cancel"]
+    # An input that arrived during the lease keeps the run due.
+    assert (runs["busy"].status, runs["busy"].wake_at) == ("sleeping", at(32))
+    assert runs["stolen"].lease_owner == "w2" and runs["stolen"].status == "running"
+    assert all(runs[name].lease_owner is None for name in ("done", "parked", "busy"))
