@@ -22,7 +22,9 @@ from interpreter.language.problems import Problem
 from interpreter.language.templating import has_template
 from interpreter.language.yaml_source import JsonPath, SourceMap
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+# interpreter/schemas links to the top-level schemas/ folder, so the same path
+# works in a checkout and in an installed wheel, which carries the files.
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 WORKFLOW_SCHEMA = SCHEMA_DIR / "workflow.schema.json"
 ACTION_SCHEMA_DIR = SCHEMA_DIR / "actions"
 
