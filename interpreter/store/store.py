@@ -7,7 +7,7 @@ transaction of their own, for the CLI and for tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -30,6 +30,8 @@ from interpreter.store.transaction import Transaction
 # transactions take the write lock up front (BEGIN IMMEDIATE), so two writers
 # queue on the busy timeout instead of one failing at its first write.
 WRITE_OPTION = "flow_write"
+# The channel a transaction that makes a run due notifies on PostgreSQL.
+WAKEUP_CHANNEL = "flow_wakeup"
 
 
 class Store:
@@ -39,6 +41,8 @@ class Store:
         self._engine = engine
         self.url = display_url  # the password hidden: safe to print
         self.dialect = engine.dialect.name
+        # Called after a commit that made a run due: wakes this process's workers.
+        self.on_wakeup: list[Callable[[], None]] = []
 
     def close(self) -> None:
         self._engine.dispose()
@@ -67,9 +71,16 @@ class Store:
             with self._engine.connect() as connection:
                 connection.execution_options(**{WRITE_OPTION: write})
                 with connection.begin():
-                    yield Transaction(connection)
+                    tx = Transaction(connection)
+                    yield tx
+                    if tx.wakes and self.dialect == "postgresql":
+                        # Delivered when (and only if) the transaction commits.
+                        connection.exec_driver_sql(f"NOTIFY {WAKEUP_CHANNEL}")
         except SQLAlchemyError as error:
             raise StoreError(f"{self.url}: {describe(error)}") from error
+        if tx.wakes:
+            for wake in self.on_wakeup:
+                wake()
 
     # ---- reads -----------------------------------------------------------------
 
