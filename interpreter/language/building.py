@@ -46,6 +46,7 @@ class WorkflowBuilder:
                 for name, value in data.get("vars", {}).items()
             ),
             retry=self._retry(data.get("retry"), ("retry",)) or d.RetryPolicy(),
+            track=data.get("track", True) is not False,
             steps=tuple(self._step(step, ("steps", i)) for i, step in enumerate(data["steps"])),
             source_file=self.source.file,
             source_text=self.source.text,
@@ -137,10 +138,14 @@ class WorkflowBuilder:
             "next": step.get("next"),
         }
         if "action" in step:
+            with_ = self._data(step.get("with", {}), (*path, "with"))
+            # `track: false` on the campaign is every email step's default.
+            if step["action"] == "email.send" and self.document.data.get("track") is False:
+                with_ = {"track": False, **with_}
             return d.ActionStep(
                 **common,
                 action=step["action"],
-                with_=self._data(step.get("with", {}), (*path, "with")),
+                with_=with_,
                 retry=self._retry(step.get("retry"), (*path, "retry")),
             )
         if "sleep" in step:

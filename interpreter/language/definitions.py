@@ -187,6 +187,7 @@ class Workflow:
     secrets: tuple[str, ...] = ()
     vars: tuple[tuple[str, Template], ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    track: bool = True  # click and open tracking for the campaign's emails
     steps: tuple[Step, ...]
     source_file: str
     source_text: str = ""
