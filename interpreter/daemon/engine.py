@@ -55,6 +55,8 @@ from interpreter.store.transaction import Transaction
 log = logging.getLogger("flow.engine")
 
 JSON = Any
+# The name of the event that starts a run on a cron tick.
+CRON_EVENT = "flow/cron"
 
 
 @dataclass(frozen=True)
@@ -154,22 +156,47 @@ class Engine:
             scope = {"event": document, "now": now, "secrets": self._declared(workflow)}
             if not any(self._trigger_accepts(t, event, scope) for t in workflow.triggers):
                 continue
-            key: str | None = None
-            if workflow.idempotency is not None:
-                try:
-                    key = canonical(evaluate(workflow.idempotency, scope))
-                except ExpressionError as error:
-                    log.warning("%s: no run started for event %s: %s", workflow.id, event.id, error)
-                    continue
-            run_id = new_id("run")
-            state = state_to_json(new_run_state(workflow, run_id))
-            created = tx.create_run(
-                run_id, workflow.id, workflow.content_hash, key, event.id, state, now
-            )
-            if created:
-                tx.enqueue(run_id, "start", document, now)
+            run_id = self._start_run(tx, workflow, event, scope, now)
+            if run_id is not None:
                 started.append(run_id)
         return started
+
+    def _start_run(
+        self, tx: Transaction, workflow: Workflow, event: Event, scope: Mapping[str, JSON],
+        now: datetime,
+    ) -> str | None:
+        key: str | None = None
+        if workflow.idempotency is not None:
+            try:
+                key = canonical(evaluate(workflow.idempotency, scope))
+            except ExpressionError as error:
+                log.warning("%s: no run started for event %s: %s", workflow.id, event.id, error)
+                return None
+        run_id = new_id("run")
+        state = state_to_json(new_run_state(workflow, run_id))
+        if not tx.create_run(run_id, workflow.id, workflow.content_hash, key, event.id, state, now):
+            return None
+        tx.enqueue(run_id, "start", event.as_cel(), now)
+        return run_id
+
+    def fire_cron_tick(self, workflow: Workflow, tick_at: datetime) -> str | None:
+        """Claim one tick of a campaign's cron schedule and start its run, in one
+        transaction: exactly one daemon wins a tick, and a tick is never claimed
+        without its run. The run's trigger event is ``flow/cron`` with data
+        ``{"campaign", "tick"}`` and an id derived from both. Returns the run's
+        id, or None when another daemon had the tick."""
+        now = self.clock.now()
+        tick = tick_at.isoformat()
+        event = Event(f"cron:{workflow.id}:{tick}", CRON_EVENT,
+                      {"campaign": workflow.id, "tick": tick}, tick_at)
+        with self.store.transaction() as tx:
+            if not tx.claim_cron_tick(workflow.id, tick_at):
+                return None
+            _, inserted = tx.record_event(event.id, event.name, event.data, event.ts, now)
+            if not inserted:
+                return None
+            scope = {"event": event.as_cel(), "now": now, "secrets": self._declared(workflow)}
+            return self._start_run(tx, workflow, event, scope, now)
 
     @staticmethod
     def _trigger_accepts(trigger: object, event: Event, scope: Mapping[str, JSON]) -> bool:

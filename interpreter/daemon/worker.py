@@ -26,8 +26,15 @@ def work(
     *,
     poll: timedelta = timedelta(milliseconds=500),
     on_batch: Callable[[int], None] | None = None,
+    wait: Callable[[float], object] | None = None,
 ) -> int:
-    """Drive runs until ``stop`` is set; returns how many run batches were processed."""
+    """Drive runs until ``stop`` is set; returns how many run batches were processed.
+
+    When idle it sleeps until the next timer or ``poll``, through ``wait``
+    (default ``stop.wait``): ``flow serve`` passes one that also returns on a
+    wake-up (new work committed here, or a NOTIFY from another process) and
+    on stop."""
+    idle = wait or stop.wait
     processed = 0
     while not stop.is_set():
         claimed = engine.drive_once()
@@ -36,7 +43,7 @@ def work(
             if on_batch is not None:
                 on_batch(claimed)
             continue
-        stop.wait(_idle_wait(engine, poll).total_seconds())
+        idle(_idle_wait(engine, poll).total_seconds())
     return processed
 
 

@@ -12,6 +12,7 @@ from interpreter.store.records import (
     RunSave,
     StepRecord,
     StoredEvent,
+    Suppression,
     Wait,
     WaitCandidate,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "StepRecord",
     "Store",
     "StoredEvent",
+    "Suppression",
     "Transaction",
     "Wait",
     "WaitCandidate",

@@ -226,6 +226,13 @@ class MemoryTransaction:
     def count_unfinished(self) -> int:
         return sum(r.status not in FINISHED for r in self._d.runs.values())
 
+    def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
+        counts: dict[str, tuple[int, int]] = {}
+        for r in self._d.runs.values():
+            runs, due = counts.get(r.status, (0, 0))
+            counts[r.status] = (runs + 1, due + (r.wake_at is not None and r.wake_at <= due_by))
+        return counts
+
     def list_runs(
         self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
     ) -> list[RunRecord]:
@@ -370,6 +377,10 @@ class MemoryStore:
     def count_unfinished(self) -> int:
         with self.reading() as tx:
             return tx.count_unfinished()
+
+    def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
+        with self.reading() as tx:
+            return tx.count_runs_by_status(due_by)
 
     def list_runs(
         self, status: str | None = None, workflow_id: str | None = None, limit: int = 100

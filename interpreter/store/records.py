@@ -135,3 +135,14 @@ class RunDetail:
 
     run: RunRecord
     steps: tuple[StepRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An address campaign email is not sent to, and why (``unsubscribed``,
+    ``bounced``, ``complained``, ``manual``)."""
+
+    address: str
+    reason: str
+    detail: str | None
+    created_at: datetime

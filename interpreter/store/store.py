@@ -112,6 +112,10 @@ class Store:
         with self.reading() as tx:
             return tx.count_unfinished()
 
+    def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
+        with self.reading() as tx:
+            return tx.count_runs_by_status(due_by)
+
     def list_runs(
         self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
     ) -> list[RunRecord]:

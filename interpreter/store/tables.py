@@ -123,6 +123,17 @@ inbox = Table(
     Index("inbox_run", "run_id", "seq"),
 )
 
+# Addresses (lower-cased) that campaign email is never sent to: unsubscribed,
+# bounced for good, complained, or added by an operator.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("address", String(320), primary_key=True),
+    Column("reason", String(32), nullable=False),
+    Column("detail", Text),
+    Column("created_at", Instant, nullable=False),
+)
+
 cron_ticks = Table(
     "cron_ticks",
     metadata,

@@ -388,6 +388,13 @@ class Transaction:
         statement = select(func.count()).where(t.runs.c.status.not_in(_FINISHED))
         return int(self._c.execute(statement).scalar_one())
 
+    def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
+        """For each status: (runs, of which due by ``due_by``), one grouped scan for /metrics."""
+        r = t.runs.c
+        due = func.sum(case((r.wake_at <= due_by, 1), else_=0))
+        rows = self._c.execute(select(r.status, func.count(), due).group_by(r.status))
+        return {status: (int(count), int(due or 0)) for status, count, due in rows}
+
     def list_runs(
         self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
     ) -> list[RunRecord]:
