@@ -28,6 +28,7 @@ from interpreter.store.records import (
     RunSave,
     StepRecord,
     StoredEvent,
+    Suppression,
     Wait,
     WaitCandidate,
     WaitPurpose,
@@ -43,6 +44,7 @@ class _Data:
     waits: list[tuple[int, Wait]] = field(default_factory=list)
     inbox: list[tuple[str, InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
+    suppressions: dict[str, Suppression] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:
@@ -317,6 +319,25 @@ class MemoryTransaction:
     def latest_cron_tick(self, workflow_id: str) -> datetime | None:
         ticks = [tick for campaign, tick in self._d.cron_ticks if campaign == workflow_id]
         return max(ticks, default=None)
+
+    def add_suppression(self, address: str, reason: str, detail: str | None, now: datetime) -> bool:
+        key = address.lower()
+        if key in self._d.suppressions:
+            return False
+        self._d.suppressions[key] = Suppression(key, reason, detail, _utc(now))
+        return True
+
+    def remove_suppression(self, address: str) -> bool:
+        return self._d.suppressions.pop(address.lower(), None) is not None
+
+    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
+        return {a.lower() for a in addresses if a.lower() in self._d.suppressions}
+
+    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
+        found = sorted(
+            self._d.suppressions.values(), key=lambda s: (-s.created_at.timestamp(), s.address)
+        )
+        return found[:limit]
 
 
 class MemoryStore:

@@ -32,6 +32,7 @@ from interpreter.store.records import (
     RunSave,
     StepRecord,
     StoredEvent,
+    Suppression,
     Wait,
     WaitCandidate,
     WaitPurpose,
@@ -541,6 +542,41 @@ class Transaction:
             select(func.max(c.tick_at)).where(c.workflow_id == workflow_id)
         ).scalar()
         return value
+
+    # ---- suppressions ----------------------------------------------------------
+
+    def add_suppression(self, address: str, reason: str, detail: str | None, now: datetime) -> bool:
+        """Suppress ``address`` (compared lower-cased); False if it already was."""
+        statement = (
+            self._insert(t.suppressions)
+            .values(address=address.lower(), reason=reason, detail=detail, created_at=now)
+            .on_conflict_do_nothing(index_elements=["address"])
+            .returning(t.suppressions.c.address)
+        )
+        return self._c.execute(statement).first() is not None
+
+    def remove_suppression(self, address: str) -> bool:
+        s = t.suppressions.c
+        return (
+            self._c.execute(delete(t.suppressions).where(s.address == address.lower())).rowcount > 0
+        )
+
+    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
+        """Which of ``addresses`` are suppressed, lower-cased."""
+        wanted = sorted({address.lower() for address in addresses})
+        if not wanted:
+            return set()
+        s = t.suppressions.c
+        return set(self._c.execute(select(s.address).where(s.address.in_(wanted))).scalars())
+
+    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
+        s = t.suppressions.c
+        rows = self._c.execute(
+            select(s.address, s.reason, s.detail, s.created_at)
+            .order_by(s.created_at.desc(), s.address)
+            .limit(limit)
+        )
+        return [Suppression(*row) for row in rows]
 
 
 def _wait_row(wait: Wait) -> dict[str, Any]:
