@@ -76,7 +76,9 @@ def finish(
     ``changes`` are further fields to set in the same copy of the state.
     """
     steps = {**state.steps, step.id: {"output": output}}
-    state = replace(state, steps=steps, status="running", wake_at=None, attempt=0, **changes)
+    state = replace(
+        state, steps=steps, status="running", wake_at=None, attempt=0, retry_base=0, **changes
+    )
     return state, successor(turn, state, step)
 
 
@@ -95,6 +97,7 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         "cursor": index,
         "visits": {**state.visits, step.id: state.visits.get(step.id, 0) + 1},
         "attempt": 0,
+        "retry_base": 0,
         "wake_at": None,
     }
     if step.if_ is not None:

@@ -31,6 +31,7 @@ from interpreter.core.model import (
     EventReceived,
     Input,
     Record,
+    Retry,
     RunState,
     SleepUntil,
     Start,
@@ -54,7 +55,7 @@ from interpreter.language.definitions import (
     Workflow,
 )
 
-__all__ = ["advance", "idempotency_key", "new_run_state"]
+__all__ = ["advance", "idempotency_key", "new_run_state", "retry_step_index"]
 
 
 def new_run_state(workflow: Workflow, run_id: str) -> RunState:
@@ -69,7 +70,8 @@ def advance(
     now: datetime,
     secrets: Mapping[str, str],
 ) -> tuple[RunState, list[Command]]:
-    if state.status in FINISHED:
+    # Only an operator's Retry reopens a finished run; every other input is stale.
+    if state.status in FINISHED and not isinstance(input, Retry):
         return state, []
     turn = Turn(workflow, now, secrets)
     try:
@@ -99,6 +101,11 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
         except ExpressionError as error:
             return fail_expression(turn, state, None, error)
     state = replace(state, vars=variables)
+    _subscribe_cancel_on(turn, scope)
+    return run_from(turn, state, 0)
+
+
+def _subscribe_cancel_on(turn: Turn, scope: dict[str, Any]) -> None:
     for index, entry in enumerate(turn.workflow.cancel_on):
         key = cel.match_key(entry.if_, scope) if entry.if_ is not None else None
         turn.commands.append(
@@ -108,12 +115,11 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
                 match_path=key[0] if key is not None else None,
                 match_value=key[1] if key is not None else None,
                 timeout_at=None,
-                since=now,
+                since=turn.now,
                 purpose="cancel",
                 index=index,
             )
         )
-    return run_from(turn, state, 0)
 
 
 def _apply_step_succeeded(turn: Turn, state: RunState, result: StepSucceeded) -> RunState:
@@ -132,7 +138,8 @@ def _apply_step_failed(turn: Turn, state: RunState, failure: StepFailed) -> RunS
     policy = step.retry or turn.workflow.retry
     visit = state.visits.get(step.id, 1)
     seed = f"{state.run_id}:{step.id}:{visit}:{attempt}"
-    delay = retry_delay(policy, attempt, seed) if failure.retryable else None
+    # After an operator's Retry the policy starts afresh: count only the tries since.
+    delay = retry_delay(policy, attempt - state.retry_base, seed) if failure.retryable else None
     if delay is None:
         return fail(
             turn,
@@ -212,6 +219,45 @@ def _apply_cancel(turn: Turn, state: RunState, request: Cancel) -> RunState:
     return cancel(turn, state, request.reason)
 
 
+def retry_step_index(workflow: Workflow, state: RunState) -> int | None:
+    """The index of the step a failed run failed at, or None when ``Retry`` cannot
+    resume it: it did not fail, it failed before its first step (in ``vars``),
+    or its definition has no such step."""
+    error = state.error
+    if state.status != "failed" or state.started_at is None or not isinstance(error, dict):
+        return None
+    step_id = error.get("step")
+    if not isinstance(step_id, str):
+        return None
+    try:
+        return workflow.step_index(step_id)
+    except KeyError:
+        return None
+
+
+def _apply_retry(turn: Turn, state: RunState, _retry: Retry) -> RunState:
+    """Resume a failed run at the step that failed, keeping outputs, vars and visits.
+
+    An action that ran and failed is tried again in the same visit: the same
+    idempotency key, so a provider that did get the last attempt can drop the
+    duplicate; attempt numbers go on from the last one, with a fresh retry
+    budget. A step that failed before any action ran (a CEL error, a ``with``
+    that did not resolve) is entered again as a new visit, ``if`` included.
+    """
+    index = retry_step_index(turn.workflow, state)
+    if index is None:
+        return state
+    spent = state.error.get("attempts") if isinstance(state.error, dict) else None
+    state = replace(state, status="running", error=None, cursor=index, wake_at=None)
+    # A failed run lost its cancel_on subscriptions with its other waits.
+    _subscribe_cancel_on(turn, turn.scope(state))
+    step = turn.workflow.steps[index]
+    if isinstance(step, ActionStep) and isinstance(spent, int) and spent > 0:
+        state = replace(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)
+        return run_action(turn, state, step)
+    return run_from(turn, state, index)
+
+
 def _awaited_action(turn: Turn, state: RunState, step_id: str, attempt: int) -> ActionStep | None:
     """The action step a result belongs to, or None if the result is stale.
 
@@ -246,4 +292,5 @@ _APPLY: dict[type, Callable[[Turn, RunState, Any], RunState]] = {
     EventReceived: _apply_event_received,
     TimerFired: _apply_timer_fired,
     Cancel: _apply_cancel,
+    Retry: _apply_retry,
 }

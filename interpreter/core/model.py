@@ -49,6 +49,10 @@ class RunState:
     steps: dict[str, dict[str, JSON]] = field(default_factory=dict)  # id -> {"output": ...}
     cursor: int | None = 0
     attempt: int = 0
+    # Attempts of the current visit spent before the latest ``Retry``: the retry
+    # policy counts only the ones after it, while attempt numbers keep growing so
+    # that every attempt keeps its own row on the timeline.
+    retry_base: int = 0
     visits: dict[str, int] = field(default_factory=dict)
     started_at: datetime | None = None
     wake_at: datetime | None = None  # when a sleep ends, a wait times out or a retry is due
@@ -100,7 +104,12 @@ class Cancel:
     reason: str = "cancelled"
 
 
-Input = Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel
+@dataclass(frozen=True)
+class Retry:
+    """An operator resumes a failed run at the step that failed (``flow runs retry``)."""
+
+
+Input = Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel | Retry
 
 
 # ---- commands -------------------------------------------------------------
