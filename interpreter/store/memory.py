@@ -19,6 +19,7 @@ from interpreter.errors import NotFound, StoreError
 from interpreter.store.matching import canonical, value_at
 from interpreter.store.records import (
     JSON,
+    REPLAY_KEY_PREFIX,
     ClaimedRun,
     Definition,
     InboxItem,
@@ -143,6 +144,15 @@ class MemoryTransaction:
         self._d.inbox.append((run_id, item))
         return True
 
+    def reopen_run(self, run_id: str, now: datetime) -> bool:
+        run = self._d.runs.get(run_id)
+        if run is None or run.status != "failed":
+            return False
+        now = _utc(now)
+        self._d.runs[run_id] = replace(run, status="running", wake_at=now, updated_at=now)
+        self._d.inbox.append((run_id, InboxItem(self._d.next_seq(), "retry", {})))
+        return True
+
     def claim_due_runs(
         self,
         now: datetime,
@@ -246,6 +256,29 @@ class MemoryTransaction:
         ]
         runs.sort(key=lambda r: r.id)
         runs.sort(key=lambda r: r.created_at, reverse=True)
+        return copy.deepcopy(runs[:limit])
+
+    def replay_candidates(
+        self,
+        workflow_id: str,
+        status: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        keys = {r.idempotency_key for r in self._d.runs.values() if r.workflow_id == workflow_id}
+        runs = sorted(
+            (
+                r
+                for r in self._d.runs.values()
+                if r.workflow_id == workflow_id
+                and r.status == status
+                and (since is None or r.created_at >= since)
+                and (until is None or r.created_at < until)
+                and f"{REPLAY_KEY_PREFIX}{r.id}" not in keys
+            ),
+            key=lambda r: (r.created_at, r.id),
+        )
         return copy.deepcopy(runs[:limit])
 
     def get_run(self, run_id: str) -> RunDetail:
@@ -408,6 +441,17 @@ class MemoryStore:
     ) -> list[RunRecord]:
         with self.reading() as tx:
             return tx.list_runs(status, workflow_id, limit)
+
+    def replay_candidates(
+        self,
+        workflow_id: str,
+        status: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        with self.reading() as tx:
+            return tx.replay_candidates(workflow_id, status, since, until, limit)
 
     def get_run(self, run_id: str) -> RunDetail:
         with self.reading() as tx:

@@ -9,7 +9,10 @@ from typing import Any, Literal
 
 JSON = Any
 
-InboxKind = Literal["start", "event", "cancel"]
+InboxKind = Literal["start", "event", "cancel", "retry"]
+# A replayed run's idempotency key is this prefix and the id of the run it
+# replays: the link kept without a column, and one replay per run at most.
+REPLAY_KEY_PREFIX = "replay:"
 WaitPurpose = Literal["step", "cancel"]
 StepStatus = Literal["ok", "error", "skipped"]
 

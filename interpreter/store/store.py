@@ -122,6 +122,17 @@ class Store:
         with self.reading() as tx:
             return tx.list_runs(status, workflow_id, limit)
 
+    def replay_candidates(
+        self,
+        workflow_id: str,
+        status: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        with self.reading() as tx:
+            return tx.replay_candidates(workflow_id, status, since, until, limit)
+
     def get_run(self, run_id: str) -> RunDetail:
         with self.reading() as tx:
             return tx.get_run(run_id)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Connection, bindparam, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Select
 
@@ -23,6 +23,7 @@ from interpreter.store import tables as t
 from interpreter.store.matching import canonical, value_at
 from interpreter.store.records import (
     JSON,
+    REPLAY_KEY_PREFIX,
     ClaimedRun,
     Definition,
     InboxItem,
@@ -250,6 +251,25 @@ class Transaction:
         self.wakes = True
         return True
 
+    def reopen_run(self, run_id: str, now: datetime) -> bool:
+        """Make a failed run running and due now, with a ``retry`` input queued.
+
+        Returns False, changing nothing, unless the run exists and is failed.
+        A failed run has no wake time and no lease, so no worker holds it.
+        """
+        r = t.runs.c
+        reopened = self._c.execute(
+            update(t.runs)
+            .where(r.id == run_id, r.status == "failed")
+            .values(status="running", wake_at=now, updated_at=now)
+        ).rowcount
+        if not reopened:
+            return False
+        self._c.execute(
+            t.inbox.insert().values(run_id=run_id, kind="retry", payload={}, created_at=now)
+        )
+        return True
+
     def claim_due_runs(
         self,
         now: datetime,
@@ -406,6 +426,40 @@ class Transaction:
             query = query.where(r.status == status)
         if workflow_id is not None:
             query = query.where(r.workflow_id == workflow_id)
+        return [RunRecord(**row._mapping) for row in self._c.execute(query)]
+
+    def replay_candidates(
+        self,
+        workflow_id: str,
+        status: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[RunRecord]:
+        """Runs of a campaign in ``status`` created in [since, until), oldest
+        first, leaving out those already replayed (a run whose idempotency key
+        is ``replay:<their id>`` exists)."""
+        r = t.runs.c
+        replays = t.runs.alias("replays")
+        replayed = (
+            select(replays.c.id)
+            .where(
+                replays.c.workflow_id == r.workflow_id,
+                replays.c.idempotency_key == literal(REPLAY_KEY_PREFIX) + r.id,
+            )
+            .exists()
+        )
+        query = (
+            select(*_RUN_COLUMNS)
+            .where(r.workflow_id == workflow_id, r.status == status, ~replayed)
+            .order_by(r.created_at, r.id)
+        )
+        if since is not None:
+            query = query.where(r.created_at >= since)
+        if until is not None:
+            query = query.where(r.created_at < until)
+        if limit is not None:
+            query = query.limit(limit)
         return [RunRecord(**row._mapping) for row in self._c.execute(query)]
 
     def get_run(self, run_id: str) -> RunDetail:
