@@ -32,6 +32,7 @@ from interpreter.core.model import (
     Fail,
     Input,
     Record,
+    Retry,
     RunAction,
     RunState,
     Start,
@@ -437,6 +438,8 @@ def _inbox_input(kind: str, payload: JSON) -> Input:
         return Start(event_from_document(payload))
     if kind == "cancel":
         return Cancel(str(payload.get("reason", "cancelled")))
+    if kind == "retry":
+        return Retry()
     return EventReceived(event_from_document(payload))
 
 
