@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from _databases import describe, fresh_database  # noqa: E402
 
 from interpreter.daemon.clock import VirtualClock  # noqa: E402
+from interpreter.daemon.engine import EventIn  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
 
 
@@ -46,7 +47,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
-    parser.add_argument("--batch", type=int, default=256, help="runs claimed per transaction")
+    parser.add_argument("--batch", type=int, default=256,
+                        help="runs claimed, and events sent, per transaction")
     parser.add_argument(
         "--outbox", type=Path, default=_default_outbox(),
         help="where emails are written (default: tmpfs when there is one; see README)",
@@ -68,16 +70,27 @@ def main() -> None:
         engine.batch = arguments.batch
         started = time.perf_counter()
         run_ids = []
-        for index in range(arguments.runs):
-            user = {"id": index, "email": f"user{index}@example.com", "first_name": f"U{index}"}
-            result = engine.ingest("app/signup.completed", {"user": user})
-            run_ids.extend(result.started)
+        # Events arrive in batches, as through the HTTP API's arrays of events.
+        for first in range(0, arguments.runs, arguments.batch):
+            signups = [
+                EventIn("app/signup.completed", {"user": {
+                    "id": index, "email": f"user{index}@example.com", "first_name": f"U{index}",
+                }})
+                for index in range(first, min(first + arguments.batch, arguments.runs))
+            ]  # fmt: skip
+            for result in engine.ingest_many(signups):
+                run_ids.extend(result.started)
         engine.run_virtual(clock, until=clock.now())
         ingested = time.perf_counter()
-        for run_id in run_ids[::3]:
-            state = engine.store.get_run(run_id).run.state
-            email_id = state["steps"]["welcome_email"]["output"]["id"]
-            engine.ingest("resend/email.clicked", {"email_id": email_id})
+        # The email ids the clicks carry, read from the runs in one query.
+        states = {r.id: r.state for r in engine.store.list_runs(limit=arguments.runs + 10)}
+        clicks = [
+            EventIn("resend/email.clicked",
+                    {"email_id": states[run_id]["steps"]["welcome_email"]["output"]["id"]})
+            for run_id in run_ids[::3]
+        ]  # fmt: skip
+        for first in range(0, len(clicks), arguments.batch):
+            engine.ingest_many(clicks[first:first + arguments.batch])
         engine.run_virtual(clock)
         seconds = time.perf_counter() - started
         statuses: dict[str, int] = {}

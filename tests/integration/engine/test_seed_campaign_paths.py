@@ -8,6 +8,7 @@ from pathlib import Path
 
 from _engine_harness import Harness, seed_campaign
 
+from interpreter.daemon.engine import EventIn
 from interpreter.store.store import Store
 
 DAY = timedelta(days=1)
@@ -96,3 +97,25 @@ def test_a_duplicate_signup_starts_nothing(store: Store, tmp_path: Path) -> None
     replay = harness.engine.ingest("app/signup.completed", {"user": {"id": 9}}, event_id="e-1")
     assert len(same_id.started) == 1 and replay.duplicate and replay.started == ()
     assert len(store.list_runs()) == 2
+
+
+def test_a_batch_of_events_behaves_as_the_events_one_by_one(store: Store, tmp_path: Path) -> None:
+    harness = Harness(store, [seed_campaign()], tmp_path)
+    user = {"id": 3, "email": "bo@example.com", "first_name": "Bo"}
+    results = harness.engine.ingest_many([
+        EventIn("app/signup.completed", {"user": user}, id="s-1"),
+        EventIn("app/signup.completed", {"user": user}, id="s-2"),  # same user: no second run
+        EventIn("app/signup.completed", {"user": user}, id="s-1"),  # same event id
+        EventIn("app/signup.completed", {"user": {**user, "id": 4}}),
+    ])  # fmt: skip
+    assert [len(r.started) for r in results] == [1, 0, 0, 1]
+    assert [r.duplicate for r in results] == [False, False, True, False]
+    harness.run_until(timedelta(hours=1))
+    ids = [harness.detail(r.started[0]).steps[0].output["id"] for r in (results[0], results[3])]
+    clicks = harness.engine.ingest_many(
+        [EventIn("resend/email.clicked", {"email_id": email_id}) for email_id in ids]
+    )
+    assert [r.delivered for r in clicks] == [1, 1]
+    harness.run_until()
+    assert {run.status for run in store.list_runs()} == {"completed"}
+    assert harness.subjects().count("Supercharge your ACME experience") == 2
