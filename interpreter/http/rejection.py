@@ -1,0 +1,32 @@
+"""A request refused at the HTTP edge, as data: its status, its message and,
+for a batch, the index of the offending event and the field at fault."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse
+
+from interpreter.errors import FlowError
+
+
+class Rejected(FlowError):
+    """The request was refused."""
+
+    def __init__(
+        self, status: int, message: str, *, index: int | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(message, status=status, index=index, field=field)
+        self.status = status
+        self.index = index
+        self.field = field
+
+    def response(self) -> JSONResponse:
+        body: dict[str, object] = {"error": self.message}
+        if self.index is not None:
+            body["index"] = self.index
+        if self.field is not None:
+            body["field"] = self.field
+        return JSONResponse(body, status_code=self.status)
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
