@@ -154,3 +154,10 @@ def _run_json(record: RunRecord) -> dict[str, Any]:
         "trigger_event_id": record.trigger_event_id,
     }
 
+
+
+# Recovery lives in its own module; it is part of the same `flow runs` group.
+from interpreter.cli.runs_recovery import replay, retry  # noqa: E402
+
+runs.add_command(retry)
+runs.add_command(replay)

@@ -24,6 +24,7 @@ from datetime import datetime
 from interpreter.core.advance import new_run_state, retry_step_index
 from interpreter.core.codec import state_from_json, state_to_json
 from interpreter.core.model import Event
+from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine, new_id
 from interpreter.errors import DefinitionError, FlowError, NotFound, UsageError
 from interpreter.language.definitions import Workflow
@@ -81,6 +82,12 @@ def retry_run(engine: Engine, run_id: str, *, drive: bool = True) -> RetryResult
     applied = engine.drive_run(run_id) if drive else False
     status = engine.store.get_run(run_id).run.status
     return RetryResult(run_id, workflow.steps[index].id, applied, status)
+
+
+def pinned_secret_names(store: Store, run_id: str) -> tuple[str, ...]:
+    """The secrets a run's pinned definition declares, to read before retrying it."""
+    record = store.get_run(run_id).run
+    return Campaigns(store).pinned(record.workflow_hash).secrets
 
 
 def select_replay(

@@ -48,9 +48,12 @@ def open_engine(
     data_dir: Path = Path(".flow"),
     actions: Mapping[str, Action] = ACTIONS,
     lease_seconds: int = 60,
+    secret_names: Iterable[str] = (),
 ) -> Engine:
+    """``secret_names``: more secrets to read than ``workflows`` declare (those
+    of a run's pinned definition, when retrying it)."""
     store = open_store(db_url)
-    names = {name for workflow in workflows for name in workflow.secrets}
+    names = {name for workflow in workflows for name in workflow.secrets} | set(secret_names)
     return Engine(
         store,
         Campaigns(store, workflows),
