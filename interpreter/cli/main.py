@@ -32,10 +32,11 @@ def _register() -> None:
     from interpreter.cli.run_command import run
     from interpreter.cli.runs_command import runs
     from interpreter.cli.send_command import send
+    from interpreter.cli.serve_command import serve_command
     from interpreter.cli.test_command import test
     from interpreter.cli.worker_command import worker
 
-    for command in (lint, run, send, worker, runs, db, test):
+    for command in (lint, run, send, worker, runs, db, test, serve_command):
         cli.add_command(command)
 
 
