@@ -16,6 +16,7 @@ import httpx
 
 from interpreter.actions.base import JSON, Action, ActionContext
 from interpreter.actions.email import EmailSendAction, EmailTransport
+from interpreter.actions.email.send import SuppressionCheck
 from interpreter.actions.event_send import EventSendAction
 from interpreter.actions.http_request import HttpRequestAction
 from interpreter.actions.log import LogAction
@@ -29,14 +30,19 @@ def build_actions(
     http_client: httpx.Client | None = None,
     http_transport: httpx.BaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
+    suppressed: SuppressionCheck | None = None,
 ) -> Mapping[str, Action]:
-    """The built-in actions, configured; ``None`` everywhere gives the defaults."""
+    """The built-in actions, configured; ``None`` everywhere gives the defaults.
+
+    ``suppressed`` tells ``email.send`` which recipients are on the suppression
+    list (``interpreter.daemon.email_setup`` wires it to the store).
+    """
     actions: list[Action] = [
         LogAction(),
         HttpRequestAction(client=http_client, transport=http_transport),
         SqlQueryAction(),
         EventSendAction(),
-        EmailSendAction(transport=email_transport, environ=environ),
+        EmailSendAction(transport=email_transport, environ=environ, suppressed=suppressed),
     ]
     return MappingProxyType({action.name: action for action in actions})
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from interpreter.actions.base import Action
-from interpreter.actions.registry import ACTIONS
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, RealClock
+from interpreter.daemon.email_setup import configured_actions
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.secrets import gather
 from interpreter.errors import DefinitionError
@@ -46,13 +46,21 @@ def open_engine(
     secrets: Mapping[str, str] | None = None,
     clock: Clock | None = None,
     data_dir: Path = Path(".flow"),
-    actions: Mapping[str, Action] = ACTIONS,
+    actions: Mapping[str, Action] | None = None,
     lease_seconds: int = 60,
     secret_names: Iterable[str] = (),
 ) -> Engine:
     """``secret_names``: more secrets to read than ``workflows`` declare (those
-    of a run's pinned definition, when retrying it)."""
+    of a run's pinned definition, when retrying it). ``actions``: by default
+    the built-in ones, sending email as the environment configures it
+    (``interpreter.daemon.email_setup``)."""
     store = open_store(db_url)
+    if actions is None:
+        try:
+            actions = configured_actions(store)
+        except BaseException:
+            store.close()
+            raise
     names = {name for workflow in workflows for name in workflow.secrets} | set(secret_names)
     return Engine(
         store,

@@ -39,6 +39,7 @@ class Draft:
     message_id: str
     email_id: str
     date: datetime
+    headers: tuple[tuple[str, str], ...] = ()  # such as List-Unsubscribe
 
 
 def email_id_for(idempotency_key: str) -> str:
@@ -104,6 +105,8 @@ def build_message(draft: Draft) -> Message:
     message["To"] = ", ".join(_header_address(address) for address in draft.to)
     message["Subject"] = _header_text(draft.subject)
     message["X-Flow-Email-Id"] = draft.email_id
+    for name, value in draft.headers:
+        message[name] = value
     return message
 
 

@@ -1,13 +1,26 @@
-"""The ``email.send`` action: render, build, hand to a transport."""
+"""The ``email.send`` action: check the suppression list, render, track, build,
+hand to a transport.
+
+With ``FLOW_PUBLIC_URL`` (and ``FLOW_SECRET_KEY``) set, every email carries
+``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058) and templates see
+``unsubscribe_url``; unless ``with.track`` is false, its HTML links go through
+the click endpoint and an open pixel is added (see ``tracking.py``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from pathlib import PurePosixPath
 
-from interpreter.actions._arguments import optional_str, reject_unknown, require_str
+from interpreter.actions._arguments import (
+    optional_bool,
+    optional_str,
+    reject_unknown,
+    require_str,
+)
 from interpreter.actions.base import JSON, ActionContext
 from interpreter.actions.email.html_text import html_to_text
 from interpreter.actions.email.message import (
@@ -19,17 +32,24 @@ from interpreter.actions.email.message import (
     message_id_for,
 )
 from interpreter.actions.email.render import TemplateRenderer, is_html
+from interpreter.actions.email.tracking import TokenSigner, TrackingToken, track_html
 from interpreter.actions.email.transport import EmailTransport, OutboxTransport
 from interpreter.errors import ActionError
 
 DEFAULT_FROM = "flow@localhost"
-_ARGUMENTS = frozenset({"to", "subject", "template", "from", "html", "text"})
+_ARGUMENTS = frozenset({"to", "subject", "template", "from", "html", "text", "track"})
+
+# Given bare addresses, returns those (lower-cased) on the suppression list.
+SuppressionCheck = Callable[[Sequence[str]], set[str]]
 
 
 class EmailSendAction:
-    """``with: {to, subject, template? | html?, text?, from?}``.
+    """``with: {to, subject, template? | html?, text?, from?, track?}``.
 
-    Output: ``{id, message_id, to, subject}``.
+    Output: ``{id, message_id, to, subject}``, plus ``provider_id`` when the
+    transport returns one; ``{skipped: "suppressed", id, to, subject}`` when
+    every recipient is on the suppression list (suppressed recipients are
+    dropped from a list of several).
 
     Without a transport it writes to the outbox under the context's data
     directory, so each run's data directory keeps its own mail.
@@ -43,23 +63,39 @@ class EmailSendAction:
         transport: EmailTransport | None = None,
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
+        suppressed: SuppressionCheck | None = None,
     ) -> None:
         self._transport = transport
+        self._suppressed = suppressed
         self._environ = environ if environ is not None else os.environ
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def __call__(self, arguments: Mapping[str, JSON], context: ActionContext) -> JSON:
         reject_unknown(arguments, _ARGUMENTS, self.name)
         to = _recipients(arguments.get("to"))
+        email_id = email_id_for(context.idempotency_key)
+        if self._suppressed is not None:
+            blocked = self._suppressed([_bare(address) for address in to])
+            if blocked:
+                to = [address for address in to if _bare(address).lower() not in blocked]
+                if not to:
+                    return {
+                        "skipped": "suppressed",
+                        "id": email_id,
+                        "to": _output_to(
+                            arguments, [_bare(a) for a in _recipients(arguments.get("to"))]
+                        ),
+                        "subject": require_str(arguments, "subject", self.name),
+                    }
+        links = _Links.from_environ(self._environ, email_id, [_bare(address) for address in to])
         sender = check_address(
             optional_str(arguments, "from", self.name)
             or self._environ.get("FLOW_EMAIL_FROM")
             or DEFAULT_FROM,
             "from",
         )
-        # unsubscribe_url stays None until unsubscribe links exist (issue 6).
         renderer = TemplateRenderer(
-            context.files, {**context.render_scope, "unsubscribe_url": None}
+            context.files, {**context.render_scope, "unsubscribe_url": links.unsubscribe_url}
         )
         subject = check_subject(
             renderer.string(
@@ -67,30 +103,107 @@ class EmailSendAction:
             )
         )
         html, text = _bodies(arguments, renderer)
+        if text is None and html is not None:
+            text = html_to_text(html)  # from the untracked HTML: readable links
+        if html is not None and optional_bool(arguments, "track", self.name, True):
+            html = links.track(html)
         message_id = message_id_for(
             context.run_id, context.step_id, context.idempotency_key, sender
         )
-        email_id = email_id_for(context.idempotency_key)
         message = build_message(
             Draft(
                 sender=sender,
                 to=to,
                 subject=subject,
                 html=html,
-                text=text if text is not None or html is None else html_to_text(html),
+                text=text,
                 message_id=message_id,
                 email_id=email_id,
                 date=self._clock(),
+                headers=links.headers(),
             )
         )
         transport = self._transport or OutboxTransport(context.data_dir / "outbox")
-        transport.send(message, context.idempotency_key)
-        return {
+        provider_id = transport.send(message, context.idempotency_key)
+        output: dict[str, JSON] = {
             "id": email_id,
             "message_id": message_id,
-            "to": to[0] if isinstance(arguments.get("to"), str) else list(to),
+            "to": _output_to(arguments, to),
             "subject": subject,
         }
+        if provider_id:
+            output["provider_id"] = provider_id
+        return output
+
+
+class _Links:
+    """The unsubscribe link and the tracking rewrite for one email, from the
+    environment: nothing unless ``FLOW_PUBLIC_URL`` is set."""
+
+    def __init__(
+        self,
+        signer: TokenSigner | None,
+        public_url: str | None,
+        mailto: str | None,
+        email_id: str,
+        to: list[str],
+    ) -> None:
+        self._signer = signer
+        self._public_url = public_url
+        self._mailto = mailto
+        self._email_id = email_id
+        self._to: str | list[str] = to[0] if len(to) == 1 else to
+        self.unsubscribe_url: str | None = None
+        if signer is not None and public_url:
+            self.unsubscribe_url = signer.url(
+                public_url, TrackingToken("unsubscribe", email_id, self._to)
+            )
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], email_id: str, to: list[str]) -> _Links:
+        public_url = (environ.get("FLOW_PUBLIC_URL") or "").strip().rstrip("/") or None
+        mailto = (environ.get("FLOW_UNSUBSCRIBE_MAILTO") or "").strip() or None
+        signer: TokenSigner | None = None
+        if public_url:
+            secret_key = environ.get("FLOW_SECRET_KEY") or ""
+            if not secret_key:
+                raise ActionError(
+                    "email.send: FLOW_PUBLIC_URL is set but FLOW_SECRET_KEY is not:"
+                    " tracking and unsubscribe links must be signed",
+                    retryable=False,
+                )
+            signer = TokenSigner(secret_key)
+        return cls(signer, public_url, mailto, email_id, to)
+
+    def track(self, html: str) -> str:
+        if self._signer is None or self._public_url is None:
+            return html
+        skip = frozenset({self.unsubscribe_url}) if self.unsubscribe_url else frozenset()
+        return track_html(
+            html, signer=self._signer, public_url=self._public_url,
+            email_id=self._email_id, to=self._to, skip=skip,
+        )  # fmt: skip
+
+    def headers(self) -> tuple[tuple[str, str], ...]:
+        targets: list[str] = []
+        if self.unsubscribe_url:
+            targets.append(f"<{self.unsubscribe_url}>")
+        if self._mailto:
+            targets.append(f"<mailto:{self._mailto}?subject=unsubscribe>")
+        if not targets:
+            return ()
+        headers = [("List-Unsubscribe", ", ".join(targets))]
+        if self.unsubscribe_url:
+            headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+        return tuple(headers)
+
+
+def _bare(address: str) -> str:
+    return parseaddr(address)[1]
+
+
+def _output_to(arguments: Mapping[str, JSON], to: list[str]) -> JSON:
+    return to[0] if isinstance(arguments.get("to"), str) else list(to)
 
 
 def _recipients(value: JSON) -> list[str]:

@@ -1,9 +1,10 @@
 """Where a built email goes.
 
 A transport takes a finished message and the step's idempotency key, and either
-accepts it or raises ``ActionError`` saying whether a retry could help. SMTP and
-provider APIs plug in here later; the outbox is the zero-set-up default and the
-capturing transport is for tests and ``flow test``.
+accepts it or raises ``ActionError`` saying whether a retry could help. The
+outbox is the zero-set-up default and the
+capturing transport is for tests and ``flow test``. SMTP lives in ``smtp.py``
+and Resend's API in ``resend.py``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ WIRE = _WirePolicy(linesep="\r\n")
 
 
 class EmailTransport(Protocol):
-    def send(self, message: Message, idempotency_key: str) -> None: ...
+    """``send`` returns the provider's id for the email, when it has one."""
+
+    def send(self, message: Message, idempotency_key: str) -> str | None: ...
 
 
 class OutboxTransport:

@@ -1,0 +1,85 @@
+"""The email set-up a deployment configures through its environment.
+
+- ``FLOW_SMTP_URL`` set: SMTP (``smtp://user:pass@host:587``, ``smtps://...``).
+- else ``FLOW_EMAIL_PROVIDER=resend`` with ``RESEND_API_KEY``: Resend's API
+  (``RESEND_API_URL`` overrides its base URL, for tests).
+- else the outbox: ``.eml`` files under the data directory.
+
+``FLOW_PUBLIC_URL`` turns on unsubscribe links and click and open tracking and
+needs ``FLOW_SECRET_KEY`` to sign them. Mistakes are reported when the engine
+is opened, before any email is attempted, and never echo a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from interpreter.actions.base import Action
+from interpreter.actions.email.resend import DEFAULT_URL, ResendTransport
+from interpreter.actions.email.smtp import SmtpTransport, parse_smtp_url
+from interpreter.actions.email.transport import EmailTransport
+from interpreter.actions.registry import build_actions
+from interpreter.daemon.suppressions import suppressed_among
+from interpreter.errors import FlowError
+from interpreter.store.store import Store
+
+
+class EmailSettingsError(FlowError):
+    """The email settings in the environment are not usable."""
+
+
+def email_transport(environ: Mapping[str, str]) -> EmailTransport | None:
+    """The configured transport; None means the outbox under the data directory."""
+    smtp_url = environ.get("FLOW_SMTP_URL", "").strip()
+    if smtp_url:
+        try:
+            return SmtpTransport(parse_smtp_url(smtp_url))
+        except ValueError as error:
+            raise EmailSettingsError(str(error)) from None
+    provider = environ.get("FLOW_EMAIL_PROVIDER", "").strip().lower()
+    if provider == "resend":
+        api_key = environ.get("RESEND_API_KEY", "").strip()
+        if not api_key:
+            raise EmailSettingsError("FLOW_EMAIL_PROVIDER=resend needs RESEND_API_KEY")
+        base_url = environ.get("RESEND_API_URL", "").strip() or DEFAULT_URL
+        return ResendTransport(api_key, base_url=base_url)
+    if provider not in ("", "outbox", "smtp"):
+        raise EmailSettingsError(
+            f"FLOW_EMAIL_PROVIDER={provider!r} is not known (resend, or set FLOW_SMTP_URL)"
+        )
+    if provider == "smtp":
+        raise EmailSettingsError("FLOW_EMAIL_PROVIDER=smtp needs FLOW_SMTP_URL")
+    return None
+
+
+def check_links(environ: Mapping[str, str]) -> None:
+    """Unsubscribe and tracking links need a public http(s) URL and a signing key."""
+    public_url = environ.get("FLOW_PUBLIC_URL", "").strip()
+    if not public_url:
+        return
+    parts = urlsplit(public_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise EmailSettingsError(
+            "FLOW_PUBLIC_URL must be an http(s) URL such as https://flow.example.com"
+        )
+    if not environ.get("FLOW_SECRET_KEY"):
+        raise EmailSettingsError(
+            "FLOW_PUBLIC_URL is set but FLOW_SECRET_KEY is not: tracking and unsubscribe"
+            " links must be signed (use a long random value)"
+        )
+
+
+def configured_actions(
+    store: Store, environ: Mapping[str, str] | None = None
+) -> Mapping[str, Action]:
+    """The built-in actions, sending email the way the environment says and
+    skipping recipients on ``store``'s suppression list."""
+    environ = os.environ if environ is None else environ
+    check_links(environ)
+    return build_actions(
+        email_transport=email_transport(environ),
+        environ=environ,
+        suppressed=lambda addresses: suppressed_among(store, addresses),
+    )

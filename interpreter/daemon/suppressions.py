@@ -1,0 +1,80 @@
+"""The suppression list: addresses campaign email is never sent to.
+
+An address lands here when its owner unsubscribes (the one-click link), when a
+provider reports a permanent bounce or a complaint, or when an operator adds it
+(``flow suppressions add``). ``email.send`` checks it before every send and
+skips a suppressed recipient, so the run goes on without the email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from interpreter.store.records import Suppression
+from interpreter.store.store import Store
+
+REASONS = ("unsubscribed", "bounced", "complained", "manual")
+
+
+def suppress(
+    store: Store, addresses: Sequence[str], reason: str, now: datetime, detail: str | None = None
+) -> list[str]:
+    """Add ``addresses``; returns those that were not suppressed yet (lower-cased)."""
+    added: list[str] = []
+    with store.transaction() as tx:
+        for address in addresses:
+            if address.strip() and tx.add_suppression(address.strip(), reason, detail, now):
+                added.append(address.strip().lower())
+    return added
+
+
+def unsuppress(store: Store, address: str) -> bool:
+    """Remove ``address``; False if it was not on the list."""
+    with store.transaction() as tx:
+        return tx.remove_suppression(address.strip())
+
+
+def suppressed_among(store: Store, addresses: Sequence[str]) -> set[str]:
+    """Which of ``addresses`` are suppressed, lower-cased: what ``email.send`` asks."""
+    with store.reading() as tx:
+        return tx.suppressed_among(addresses)
+
+
+def list_suppressions(store: Store, limit: int = 1000) -> list[Suppression]:
+    with store.reading() as tx:
+        return tx.list_suppressions(limit)
+
+
+def suppress_from_provider_event(store: Store, name: str, data: Any, now: datetime) -> list[str]:
+    """Suppress the recipients of a provider's bounce or complaint event.
+
+    ``name`` is the event as recorded (``resend/email.bounced``) or the
+    provider's type (``email.bounced``); ``data`` is the payload's ``data``.
+    A bounce suppresses only when permanent (``data.bounce.type`` is
+    ``Permanent``): a full mailbox may take mail again tomorrow. A complaint
+    (``email.complained``) always suppresses. Other events change nothing.
+    Returns the addresses newly suppressed.
+    """
+    kind = name.rpartition("/")[2]
+    if not isinstance(data, Mapping) or kind not in ("email.bounced", "email.complained"):
+        return []
+    detail = str(data.get("email_id") or "") or None
+    if kind == "email.bounced":
+        bounce = data.get("bounce")
+        bounce_type = bounce.get("type") if isinstance(bounce, Mapping) else None
+        if str(bounce_type or "").lower() != "permanent":
+            return []
+        reason = "bounced"
+    else:
+        reason = "complained"
+    return suppress(store, _addresses(data.get("to")), reason, now, detail)
+
+
+def _addresses(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
