@@ -1,0 +1,63 @@
+"""What flow records when someone clicks, opens or unsubscribes from an email
+it sent, reported by the tracking endpoints (``interpreter.http.tracking``).
+
+- a click records ``email.clicked`` with ``{email_id, link, to}``;
+- an open records ``email.opened`` with ``{email_id, to}``;
+- an unsubscribe suppresses the address and records ``email.unsubscribed``
+  with ``{email_id, to}``.
+
+Clicks and opens are also recorded under Resend's webhook names
+(``resend/email.clicked``, ``resend/email.opened``), with the same data and in
+the same transaction. A campaign written against Resend's webhooks, such as the
+seed campaign's ``wait_for_event: resend/email.clicked`` with
+``async.data.email_id``, then works unchanged when mail goes out over SMTP and
+flow tracks the clicks itself: ``email_id`` is the ``id`` in the step's output
+either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from interpreter.actions.email.tracking import TrackingToken
+from interpreter.daemon.engine import Engine, EventIn, IngestResult, new_id
+from interpreter.daemon.suppressions import suppress
+
+CLICKED = "email.clicked"
+OPENED = "email.opened"
+UNSUBSCRIBED = "email.unsubscribed"
+# The webhook names a provider would use for the same facts (see the docstring).
+MIRRORED = {CLICKED: "resend/email.clicked", OPENED: "resend/email.opened"}
+
+
+def record_click(engine: Engine, token: TrackingToken) -> list[IngestResult]:
+    return _record(
+        engine, CLICKED, {"email_id": token.email_id, "link": token.link, "to": token.to}
+    )
+
+
+def record_open(engine: Engine, token: TrackingToken) -> list[IngestResult]:
+    return _record(engine, OPENED, {"email_id": token.email_id, "to": token.to})
+
+
+def record_unsubscribe(engine: Engine, token: TrackingToken) -> list[str]:
+    """Suppress the token's recipients and record ``email.unsubscribed`` once per
+    email and recipients, however often the link is posted. Returns the addresses
+    newly suppressed."""
+    added = suppress(
+        engine.store, token.addresses, "unsubscribed", engine.clock.now(), token.email_id
+    )
+    seed = "\0".join([token.email_id, *sorted(a.lower() for a in token.addresses)])
+    event_id = "evt_unsub_" + hashlib.sha256(seed.encode()).hexdigest()[:20]
+    engine.ingest(UNSUBSCRIBED, {"email_id": token.email_id, "to": token.to}, event_id=event_id)
+    return added
+
+
+def _record(engine: Engine, name: str, data: dict[str, object]) -> list[IngestResult]:
+    event_id = new_id("evt")
+    events: Sequence[EventIn] = [
+        EventIn(name, data, event_id),
+        EventIn(MIRRORED[name], data, f"{event_id}.mirror"),
+    ]
+    return engine.ingest_many(events)

@@ -1,0 +1,106 @@
+"""The links inside flow's emails: ``GET /t/c/{token}`` (a click: 302 to the
+link sealed in the token), ``GET /t/o/{token}`` (the open pixel) and
+``GET|POST /unsubscribe/{token}`` (a confirmation page; the POST, from its
+button or from a mail client's RFC 8058 one-click, unsubscribes).
+
+A token that does not verify gets 404 and nothing is recorded. The redirect
+target comes only from inside a verified token, so no query string or path can
+send a reader elsewhere. ``tracking_routes`` gives the routes to pass to
+``create_app(extra_routes=...)``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from interpreter.actions.email.tracking import TokenKind, TokenSigner, TrackingToken
+from interpreter.daemon.email_events import record_click, record_open, record_unsubscribe
+from interpreter.daemon.engine import Engine
+
+log = logging.getLogger("flow.http.tracking")
+
+# The smallest transparent GIF: 1x1, one colour.
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00"
+    b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+_NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>{title}</title></head>
+<body style="font-family: sans-serif; max-width: 32em; margin: 4em auto; padding: 0 1em">
+<h1>{title}</h1>{body}</body></html>
+"""
+
+
+def tracking_routes(
+    engine: Engine | Callable[[], Engine], secret_key: str | None = None
+) -> list[BaseRoute]:
+    """The tracking and unsubscribe routes, recording through ``engine`` (or
+    the engine a callable returns, for a daemon that swaps engines on reload).
+    ``secret_key`` defaults to ``FLOW_SECRET_KEY``; without one every token is
+    refused with 404."""
+    key = secret_key if secret_key is not None else os.environ.get("FLOW_SECRET_KEY", "")
+    signer = TokenSigner(key) if key else None
+
+    def current() -> Engine:
+        return engine if isinstance(engine, Engine) else engine()
+
+    def verified(request: Request, kind: TokenKind) -> TrackingToken | None:
+        token = signer.open(request.path_params["token"]) if signer else None
+        return token if token is not None and token.kind == kind else None
+
+    async def click(request: Request) -> Response:
+        token = verified(request, "click")
+        if token is None or token.link is None:
+            return _not_found()
+        await run_in_threadpool(record_click, current(), token)
+        return RedirectResponse(token.link, status_code=302, headers=_NO_STORE)
+
+    async def opened(request: Request) -> Response:
+        token = verified(request, "open")
+        if token is None:
+            return _not_found()
+        await run_in_threadpool(record_open, current(), token)
+        return Response(PIXEL, media_type="image/gif", headers=_NO_STORE)
+
+    async def unsubscribe(request: Request) -> Response:
+        token = verified(request, "unsubscribe")
+        if token is None:
+            return _not_found()
+        who = html.escape(", ".join(token.addresses))
+        if request.method == "POST":
+            await run_in_threadpool(record_unsubscribe, current(), token)
+            body = f"<p>{who} will receive no more emails from us.</p>"
+            return HTMLResponse(
+                _PAGE.format(title="You are unsubscribed", body=body), headers=_NO_STORE
+            )
+        # A GET changes nothing: link scanners and previews fetch URLs unasked.
+        body = (
+            f"<p>Stop sending emails to {who}?</p>"
+            '<form method="post"><button type="submit">Unsubscribe</button></form>'
+        )
+        return HTMLResponse(_PAGE.format(title="Unsubscribe", body=body), headers=_NO_STORE)
+
+    return [
+        Route("/t/c/{token}", click, methods=["GET"]),
+        Route("/t/o/{token}", opened, methods=["GET"]),
+        Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
+    ]
+
+
+def _not_found() -> Response:
+    return HTMLResponse(
+        _PAGE.format(title="Not found", body="<p>This link is not valid.</p>"),
+        status_code=404,
+        headers=_NO_STORE,
+    )
