@@ -60,12 +60,12 @@ class NotifyListener(threading.Thread):
         url = normalize_url(db_url).set(drivername="postgresql")
         self._conninfo = url.render_as_string(hide_password=False)
         self._wakeup = wakeup
-        self._stop = stop
+        self._stopping = stop
         self.listening = threading.Event()
 
     def run(self) -> None:
         backoff = 0.5
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 self._listen()
                 backoff = 0.5
@@ -78,7 +78,7 @@ class NotifyListener(threading.Thread):
                                 str(error).strip().splitlines()[0] if str(error) else error,
                                 backoff)
             self.listening.clear()
-            self._stop.wait(backoff)
+            self._stopping.wait(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)
 
     def _listen(self) -> None:
@@ -88,6 +88,6 @@ class NotifyListener(threading.Thread):
             log.info("listening for wake-ups on %s", WAKEUP_CHANNEL)
             # Anything committed before LISTEN took effect was not notified to us.
             self._wakeup.ring()
-            while not self._stop.is_set():
+            while not self._stopping.is_set():
                 for _ in connection.notifies(timeout=0.5):
                     self._wakeup.ring()
