@@ -13,9 +13,8 @@ from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import VirtualClock
 from interpreter.daemon.cron import CronScheduler, recent_ticks
 from interpreter.daemon.engine import CRON_EVENT, Engine
-from interpreter.language.definitions import CronTrigger, Workflow
+from interpreter.language.definitions import CronTrigger, Location, Workflow
 from interpreter.language.loader import load_workflow_text
-from interpreter.language.problems import Location
 from interpreter.store.database import open_store
 from interpreter.store.store import Store
 
