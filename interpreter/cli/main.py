@@ -33,10 +33,11 @@ def _register() -> None:
     from interpreter.cli.runs_command import runs
     from interpreter.cli.send_command import send
     from interpreter.cli.serve_command import serve_command
+    from interpreter.cli.suppressions_command import suppressions
     from interpreter.cli.test_command import test
     from interpreter.cli.worker_command import worker
 
-    for command in (lint, run, send, worker, runs, db, test, serve_command):
+    for command in (lint, run, send, worker, runs, db, test, serve_command, suppressions):
         cli.add_command(command)
 
 
