@@ -28,6 +28,7 @@ def _register() -> None:
     # Imported here so that a command module that fails to import names itself
     # in the error rather than breaking `flow --help` with a traceback.
     from interpreter.cli.db_command import db
+    from interpreter.cli.graph_command import graph
     from interpreter.cli.lint_command import lint
     from interpreter.cli.run_command import run
     from interpreter.cli.runs_command import runs
@@ -37,7 +38,7 @@ def _register() -> None:
     from interpreter.cli.test_command import test
     from interpreter.cli.worker_command import worker
 
-    for command in (lint, run, send, worker, runs, db, test, serve_command, suppressions):
+    for command in (lint, run, send, worker, runs, db, test, serve_command, suppressions, graph):
         cli.add_command(command)
 
 

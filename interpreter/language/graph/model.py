@@ -1,0 +1,137 @@
+"""The step graph of a campaign: one node per step, plus start and end, and the
+edges a run can take between them, as the core walks them (``_steps.py``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from interpreter.language.definitions import (
+    END,
+    ActionStep,
+    CronTrigger,
+    Expression,
+    SetStep,
+    SleepStep,
+    SleepUntilStep,
+    Step,
+    SwitchStep,
+    WaitForEventStep,
+    Workflow,
+)
+from interpreter.language.durations import format_duration
+
+NodeKind = Literal["start", "end", "action", "sleep", "sleep_until", "wait_for_event", "switch",
+                   "set"]  # fmt: skip
+# flow: to the next step in the list; jump: a `next`; case: a switch case;
+# skip: where a step goes when its `if` is false.
+EdgeKind = Literal["flow", "jump", "case", "skip"]
+
+START_ID = "__start__"
+END_ID = "__end__"
+LABEL_WIDTH = 40
+DETAIL_WIDTH = 42  # what fits a node of the SVG at its detail font size
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    kind: NodeKind
+    title: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    kind: EdgeKind
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Graph:
+    campaign: str
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+
+    def position(self, node_id: str) -> int:
+        return next(i for i, node in enumerate(self.nodes) if node.id == node_id)
+
+
+def build_graph(workflow: Workflow) -> Graph:
+    steps = workflow.steps
+    nodes = [Node(START_ID, "start", "start", _triggers(workflow))]
+    nodes += [Node(step.id, step.kind, step.id, _detail(step)) for step in steps]
+    nodes.append(Node(END_ID, "end", "end"))
+    edges = [Edge(START_ID, steps[0].id if steps else END_ID, "flow")]
+    for index, step in enumerate(steps):
+        following = steps[index + 1].id if index + 1 < len(steps) else END_ID
+        after = _target(step.next) if step.next is not None else following
+        if isinstance(step, SwitchStep):
+            edges += _switch_edges(step, following)
+        else:
+            edges.append(Edge(step.id, after, "flow" if step.next is None else "jump",
+                              "" if step.next is None else "next"))  # fmt: skip
+        if step.if_ is not None:
+            edges.append(Edge(step.id, after, "skip", "if false"))
+    return Graph(workflow.id, tuple(nodes), tuple(edges))
+
+
+def _switch_edges(step: SwitchStep, following: str) -> list[Edge]:
+    edges: list[Edge] = []
+    for case in step.cases:
+        label = "default" if case.if_ is None else shorten(case.if_.source)
+        edges.append(Edge(step.id, _target(case.next), "case", label))
+        if case.if_ is None:
+            return edges  # a default case: the switch never falls through
+    # No case matched: the switch goes on like any step (its own `next`, or the list).
+    after = _target(step.next) if step.next is not None else following
+    edges.append(Edge(step.id, after, "flow", "no match"))
+    return edges
+
+
+def _target(step_id: str) -> str:
+    return END_ID if step_id == END else step_id
+
+
+def _detail(step: Step) -> str:
+    if isinstance(step, ActionStep):
+        text = step.action
+    elif isinstance(step, SleepStep):
+        text = f"sleep {format_duration(step.duration)}"
+    elif isinstance(step, SleepUntilStep):
+        text = "sleep until " + _source(step.until)
+    elif isinstance(step, WaitForEventStep):
+        timeout = f", timeout {format_duration(step.timeout)}" if step.timeout else ""
+        text = f"wait for {step.event}{timeout}"
+    elif isinstance(step, SetStep):
+        text = "set " + ", ".join(name for name, _ in step.values)
+    else:
+        text = "switch"
+    if step.if_ is not None:
+        text += f" · if {step.if_.source}"
+    return shorten(text, DETAIL_WIDTH)
+
+
+def _triggers(workflow: Workflow) -> str:
+    names = [
+        f"cron {trigger.cron}" if isinstance(trigger, CronTrigger) else trigger.event
+        for trigger in workflow.triggers
+    ]
+    return shorten(", ".join(names), DETAIL_WIDTH)
+
+
+def _source(value: object) -> str:
+    if isinstance(value, Expression):
+        return value.source
+    parts = getattr(value, "parts", None)
+    if isinstance(parts, tuple):
+        return "".join(p if isinstance(p, str) else "${ " + p.source + " }" for p in parts)
+    return str(value)
+
+
+def shorten(text: str, width: int = LABEL_WIDTH) -> str:
+    """One line of at most ``width`` characters: a long condition would swamp the drawing."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
