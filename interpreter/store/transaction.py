@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, delete, func, literal, or_, select, update
@@ -119,6 +120,55 @@ _ENQUEUE_WAKE = (
 )
 
 
+# Built once, executed with a parameter dict: building a statement per call
+# (``.values(...)``, ``.where(...)``) costs more than running it on SQLite.
+_EVENT_SEQ = select(t.events.c.seq).where(t.events.c.id == bindparam("b_id"))
+_EVENTS_SINCE = (
+    select(*_EVENT_COLUMNS)
+    .where(
+        t.events.c.name == bindparam("b_name"),
+        t.events.c.received_at >= bindparam("b_since", type_=Instant()),
+    )
+    .order_by(t.events.c.seq)
+)
+_INSERT_INBOX = t.inbox.insert()
+_FIRST_MATCH_PATH = (
+    select(t.waits.c.match_path)
+    .where(t.waits.c.event_name == bindparam("b_name"), t.waits.c.match_path.is_not(None))
+    .order_by(t.waits.c.match_path)
+    .limit(1)
+)
+_NEXT_MATCH_PATH = (
+    select(t.waits.c.match_path)
+    .where(t.waits.c.event_name == bindparam("b_name"),
+           t.waits.c.match_path > bindparam("b_last"))
+    .order_by(t.waits.c.match_path)
+    .limit(1)
+)
+
+
+@lru_cache(maxsize=2)
+def _upserts(postgres: bool) -> tuple[Any, Any]:
+    """The dialect's INSERT ... ON CONFLICT DO NOTHING RETURNING for events and runs."""
+    insert = postgresql.insert if postgres else sqlite.insert
+    event = insert(t.events).on_conflict_do_nothing(index_elements=["id"])
+    run = insert(t.runs).on_conflict_do_nothing()
+    return event.returning(t.events.c.seq), run.returning(t.runs.c.id)
+
+
+@lru_cache(maxsize=64)
+def _candidates_query(keys: int) -> Any:
+    """The waits on an event name with no key, or with one of ``keys`` (path, value) keys."""
+    w = t.waits.c
+    base = select(*_WAIT_COLUMNS).where(w.event_name == bindparam("b_name"))
+    queries = [base.where(w.match_path.is_(None))]
+    queries += [
+        base.where(w.match_path == bindparam(f"b_path{n}"), w.match_value == bindparam(f"b_key{n}"))
+        for n in range(keys)
+    ]
+    return queries[0].union_all(*queries[1:]) if keys else queries[0]
+
+
 class Transaction:
     """The named operations, bound to one connection inside a transaction."""
 
@@ -169,16 +219,11 @@ class Transaction:
         self, id: str, name: str, data: JSON, ts: datetime, received_at: datetime
     ) -> tuple[int, bool]:
         """Store an event once per ``id``: returns its seq and whether it is new."""
-        statement = (
-            self._insert(t.events)
-            .values(id=id, name=name, data=data, ts=ts, received_at=received_at)
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(t.events.c.seq)
-        )
-        seq = self._c.execute(statement).scalar()
+        row = {"id": id, "name": name, "data": data, "ts": ts, "received_at": received_at}
+        seq = self._c.execute(_upserts(self._postgres)[0], row).scalar()
         if seq is not None:
             return int(seq), True
-        existing = self._c.execute(select(t.events.c.seq).where(t.events.c.id == id)).scalar_one()
+        existing = self._c.execute(_EVENT_SEQ, {"b_id": id}).scalar_one()
         return int(existing), False
 
     def get_event(self, id: str) -> StoredEvent:
@@ -189,12 +234,7 @@ class Transaction:
 
     def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
         """Events of that name received at or after ``since``, oldest first."""
-        e = t.events.c
-        rows = self._c.execute(
-            select(*_EVENT_COLUMNS)
-            .where(e.name == event_name, e.received_at >= since)
-            .order_by(e.seq)
-        )
+        rows = self._c.execute(_EVENTS_SINCE, {"b_name": event_name, "b_since": since})
         return [StoredEvent(*row) for row in rows]
 
     # ---- runs ----------------------------------------------------------------
@@ -215,23 +255,18 @@ class Transaction:
         ON CONFLICT DO NOTHING rather than catching the error, because on
         PostgreSQL an error would abort the whole (group) transaction.
         """
-        statement = (
-            self._insert(t.runs)
-            .values(
-                id=run_id,
-                workflow_id=workflow_id,
-                workflow_hash=workflow_hash,
-                status=status,
-                state=dict(state),
-                idempotency_key=idempotency_key,
-                trigger_event_id=trigger_event_id,
-                created_at=now,
-                updated_at=now,
-            )
-            .on_conflict_do_nothing()
-            .returning(t.runs.c.id)
-        )
-        created = self._c.execute(statement).first() is not None
+        row = {
+            "id": run_id,
+            "workflow_id": workflow_id,
+            "workflow_hash": workflow_hash,
+            "status": status,
+            "state": dict(state),
+            "idempotency_key": idempotency_key,
+            "trigger_event_id": trigger_event_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        created = self._c.execute(_upserts(self._postgres)[1], row).first() is not None
         self.wakes |= created
         return created
 
@@ -245,9 +280,8 @@ class Transaction:
         woken = self._c.execute(_ENQUEUE_WAKE, {"b_id": run_id, "b_now": now}).rowcount
         if not woken:
             return False
-        self._c.execute(
-            t.inbox.insert().values(run_id=run_id, kind=kind, payload=payload, created_at=now)
-        )
+        row = {"run_id": run_id, "kind": kind, "payload": payload, "created_at": now}
+        self._c.execute(_INSERT_INBOX, row)
         self.wakes = True
         return True
 
@@ -555,27 +589,23 @@ class Transaction:
             for found, value in [value_at(document, path)]
             if found
         ]
-        w = t.waits.c
-        base = select(*_WAIT_COLUMNS).where(w.event_name == event_name)
-        queries = [base.where(w.match_path.is_(None))]
-        queries += [base.where(w.match_path == path, w.match_value == key) for path, key in keys]
-        union = queries[0].union_all(*queries[1:]) if len(queries) > 1 else queries[0]
-        return [WaitCandidate(*row) for row in self._c.execute(union)]
+        parameters: dict[str, Any] = {"b_name": event_name}
+        for n, (path, key) in enumerate(keys):
+            parameters[f"b_path{n}"] = path
+            parameters[f"b_key{n}"] = key
+        rows = self._c.execute(_candidates_query(len(keys)), parameters)
+        return [WaitCandidate(*row) for row in rows]
 
     def _match_paths(self, event_name: str) -> list[str]:
         """The distinct match paths for an event name, by seeking the index once
         per path: a plain SELECT DISTINCT would walk one index entry per wait."""
-        w = t.waits.c
         paths: list[str] = []
-        last: str | None = None
-        while True:
-            query = select(w.match_path).where(w.event_name == event_name)
-            condition = w.match_path.is_not(None) if last is None else w.match_path > last
-            path = self._c.execute(query.where(condition).order_by(w.match_path).limit(1)).scalar()
-            if path is None:
-                return paths
+        path = self._c.execute(_FIRST_MATCH_PATH, {"b_name": event_name}).scalar()
+        while path is not None:
             paths.append(path)
-            last = path
+            after = {"b_name": event_name, "b_last": path}
+            path = self._c.execute(_NEXT_MATCH_PATH, after).scalar()
+        return paths
 
     # ---- cron ----------------------------------------------------------------
 
