@@ -13,6 +13,7 @@ from interpreter.cli.options import db_option, format_option, workflows_option
 from interpreter.cli.output import to_json
 from interpreter.daemon.setup import open_engine
 from interpreter.errors import UsageError
+from interpreter.http.client import send_event
 
 
 @click.command("send")
@@ -21,6 +22,11 @@ from interpreter.errors import UsageError
               help="The event's data.")
 @click.option("--id", "event_id", metavar="ID",
               help="The sender's event id; the same id is recorded once.")
+@click.option("--url", "server_url", metavar="URL",
+              help="Send through a flow server's event API (http://host:port) instead of "
+                   "writing to the database.")
+@click.option("--key", "event_key", envvar="FLOW_EVENT_KEY", metavar="KEY",
+              help="The event key for --url [env FLOW_EVENT_KEY].")
 @db_option
 @workflows_option
 @format_option
@@ -29,6 +35,8 @@ def send(
     name: str,
     data_text: str,
     event_id: str | None,
+    server_url: str | None,
+    event_key: str | None,
     db_url: str | None,
     workflows_dir: Path,
     output_format: str,
@@ -40,10 +48,15 @@ def send(
     Example:
       flow send app/signup.completed --data '{"user": {"id": 7, "email": "ada@example.com"}}'
       flow send resend/email.clicked --data @click.json --id evt_123
+      flow send app/signup.completed --data @signup.json --url http://127.0.0.1:8288
     """
     if not name.strip():
         raise UsageError("NAME must not be empty")
     data = read_json_argument(data_text, "--data")
+    if server_url is not None:
+        sent_id = send_event(server_url, name, data, key=event_key, event_id=event_id)
+        click.echo(to_json({"id": sent_id}) if output_format == "json" else sent_id)
+        return
     engine = open_engine(campaigns_or_exit(workflows_dir), db_url=db_url)
     try:
         result = engine.ingest(name, data, event_id=event_id)

@@ -1,0 +1,68 @@
+"""`flow send --url` against a live server, as a user types it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from interpreter.http import HttpSettings
+from interpreter.store import open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "http"))
+from _live_server import Live, live_app  # the HTTP tests' live server
+
+FLOW = str(Path(sys.executable).with_name("flow"))
+
+
+def flow(*arguments: str, cwd: Path, key: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FLOW_EVENT_KEY", "FLOW_DATABASE_URL")}
+    if key is not None:
+        env["FLOW_EVENT_KEY"] = key
+    return subprocess.run([FLOW, *arguments], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, check=False, env=env)  # fmt: skip
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with open_store(f"sqlite:///{tmp_path / 'server.db'}") as store, live_app(
+        store, tmp_path, HttpSettings(event_keys=("the-key",))
+    ) as server:
+        yield server
+
+
+def test_send_url_records_the_event_on_the_server(live: Live, tmp_path: Path) -> None:
+    data = '{"user": {"id": 7, "email": "ada@example.com", "first_name": "Ada"}}'
+    result = flow("send", "app/signup.completed", "--data", data, "--url", live.url,
+                  "--id", "signup-7", cwd=tmp_path, key="the-key")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "signup-7"
+    assert live.store.get_event("signup-7").data["user"]["id"] == 7
+    assert len(live.store.list_runs()) == 1
+    assert not (tmp_path / ".flow").exists(), "--url must not touch a local database"
+
+
+def test_send_url_with_the_key_option_and_json_output(live: Live, tmp_path: Path) -> None:
+    result = flow("send", "app/ping", "--url", live.url, "--key", "the-key", "--format", "json",
+                  cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["id"].startswith("evt_")
+
+
+def test_send_url_with_a_wrong_key_prints_the_servers_error(live: Live, tmp_path: Path) -> None:
+    result = flow("send", "app/ping", "--url", live.url, cwd=tmp_path, key="not-the-key")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "flow: the server answered 401: unknown event key"
+    assert result.stdout == ""
+
+
+def test_send_url_to_nothing_is_one_line(tmp_path: Path) -> None:
+    result = flow("send", "app/ping", "--url", "http://127.0.0.1:9", cwd=tmp_path)
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
