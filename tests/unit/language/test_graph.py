@@ -1,0 +1,128 @@
+"""The step graph and its three drawings."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from interpreter.language.definitions import Workflow
+from interpreter.language.graph import Edge, Graph, Node, build_graph, to_dot, to_mermaid, to_svg
+from interpreter.language.loader import load_workflow, load_workflow_text
+
+ROOT = Path(__file__).resolve().parents[3]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _seed() -> Workflow:
+    workflow, problems = load_workflow(ROOT / "workflows" / "signup-drip.yaml")
+    assert workflow is not None, problems
+    return workflow
+
+
+def _campaign(text: str, tmp_path: Path) -> Workflow:
+    workflow, problems = load_workflow_text(text, str(tmp_path / "c.yaml"), base_dir=tmp_path)
+    assert workflow is not None, [p.as_text() for p in problems]
+    return workflow
+
+
+LOOP = """
+id: loop
+on: {event: go}
+steps:
+  - id: tick
+    if: event.data.n < 3 && event.data.tag != "<&>"
+    action: log
+    with: {message: tick}
+  - id: pause
+    sleep: 1h
+  - id: again
+    switch:
+      - if: event.data.n > 1
+        next: tick
+      - next: end
+  - id: never
+    set: {x: 1}
+"""
+
+
+def test_the_seed_campaign_has_its_fall_through_jump_and_skip_edges() -> None:
+    edges = {(e.source, e.target, e.kind, e.label) for e in build_graph(_seed()).edges}
+
+    assert ("__start__", "welcome_email", "flow", "") in edges
+    assert ("welcome_email", "wait_for_engagement", "flow", "") in edges
+    condition = "steps.wait_for_engagement.output == null"
+    assert ("route", "check_plan", "case", condition) in edges
+    assert ("route", "delay_power_tips", "flow", "no match") in edges
+    assert ("delay_trial", "check_plan", "flow", "") in edges
+    assert ("trial_offer_email", "__end__", "skip", "if false") in edges
+    assert ("trial_offer_email", "__end__", "flow", "") in edges
+
+
+def test_mermaid_of_the_seed_campaign() -> None:
+    text = to_mermaid(build_graph(_seed()))
+
+    assert text.startswith("flowchart TD\n")
+    assert '  s_route -->|"steps.wait_for_engagement.output == null"| s_check_plan' in text
+    assert '  s_route -->|"no match"| s_delay_power_tips' in text
+    assert "  s_welcome_email --> s_wait_for_engagement" in text
+    assert '  s_trial_offer_email -.->|"if false"| finish' in text
+    assert 'wait for resend/email.clicked, timeout 3d"}}' in text  # a hexagon with its timeout
+    assert ' s_route{"route<br/>switch"}' in text
+
+
+def test_dot_of_the_seed_campaign() -> None:
+    text = to_dot(build_graph(_seed()))
+
+    assert text.startswith('digraph "signup-drip-campaign" {')
+    assert '"route" -> "check_plan" [label="steps.wait_for_engagement.output == null"' in text
+    assert '"trial_offer_email" -> "__end__" [label="if false", style=dashed];' in text
+    assert '"delay_power_tips" -> "send_power_user_tips";' in text
+    assert "shape=hexagon" in text and "shape=diamond" in text
+
+
+def test_loops_defaults_and_long_conditions(tmp_path: Path) -> None:
+    graph = build_graph(_campaign(LOOP, tmp_path))
+    edges = {(e.source, e.target, e.kind, e.label) for e in graph.edges}
+
+    assert ("again", "tick", "case", "event.data.n > 1") in edges
+    assert ("again", "__end__", "case", "default") in edges
+    # A default case means the switch never falls through to `never`.
+    assert not any(e.source == "again" and e.target == "never" for e in graph.edges)
+    skip = next(e for e in graph.edges if e.kind == "skip")
+    assert (skip.source, skip.target) == ("tick", "pause")
+    tick = next(node for node in graph.nodes if node.id == "tick")
+    assert len(tick.detail) <= 42 and tick.detail.endswith("…")
+
+
+def test_the_svg_is_valid_xml_with_a_node_per_step_and_escaped_labels(tmp_path: Path) -> None:
+    for workflow in (_seed(), _campaign(LOOP, tmp_path)):
+        text = to_svg(build_graph(workflow))
+        root = ElementTree.fromstring(text)
+
+        assert root.tag == f"{SVG}svg"
+        steps = [g.get("data-step") for g in root.iter(f"{SVG}g")]
+        assert steps == ["__start__", *(s.id for s in workflow.steps), "__end__"]
+        assert float(root.get("width", "0")) > 0 and float(root.get("height", "0")) > 0
+        dashed = [p for p in root.iter(f"{SVG}path") if p.get("stroke-dasharray")]
+        assert len(dashed) == 1  # each campaign has one step with an `if`
+
+    # The `if` of `tick` holds < and &&: escaped in the file, intact once parsed.
+    text = to_svg(build_graph(_campaign(LOOP, tmp_path)))
+    assert "n &lt; 3 &amp;&amp;" in text
+    titles = [t.text or "" for t in ElementTree.fromstring(text).iter(f"{SVG}title")]
+    assert any("if event.data.n < 3 && " in title for title in titles)
+
+
+def test_markup_characters_are_escaped_in_every_format() -> None:
+    graph = Graph(
+        'a<b>&"c"',
+        (Node("x", "action", "<&>", 'say "hi" & <b>'), Node("__end__", "end", "end")),
+        (Edge("x", "__end__", "skip", "if <&>"),),
+    )
+
+    root = ElementTree.fromstring(to_svg(graph))
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "<&>" in texts and 'say "hi" & <b>' in texts and "if <&>" in texts
+    assert root.get("aria-label") == 'step graph of a<b>&"c"'
+    assert '["#lt;#amp;#gt;<br/>say #quot;hi#quot; #amp; #lt;b#gt;"]' in to_mermaid(graph)
+    assert '[label="<&>\\nsay \\"hi\\" & <b>"' in to_dot(graph)
