@@ -147,6 +147,14 @@ _NEXT_MATCH_PATH = (
 )
 
 
+_SUPPRESSED = select(t.suppressions.c.address).where(
+    t.suppressions.c.address == bindparam("b_address")
+)
+_SUPPRESSED_AMONG = select(t.suppressions.c.address).where(
+    t.suppressions.c.address.in_(bindparam("b_addresses", expanding=True))
+)
+
+
 @lru_cache(maxsize=2)
 def _upserts(postgres: bool) -> tuple[Any, Any]:
     """The dialect's INSERT ... ON CONFLICT DO NOTHING RETURNING for events and runs."""
@@ -650,8 +658,11 @@ class Transaction:
         wanted = sorted({address.lower() for address in addresses})
         if not wanted:
             return set()
-        s = t.suppressions.c
-        return set(self._c.execute(select(s.address).where(s.address.in_(wanted))).scalars())
+        if len(wanted) == 1:  # the common case, without an expanding IN to render
+            found = self._c.execute(_SUPPRESSED, {"b_address": wanted[0]})
+        else:
+            found = self._c.execute(_SUPPRESSED_AMONG, {"b_addresses": wanted})
+        return set(found.scalars())
 
     def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
         s = t.suppressions.c
