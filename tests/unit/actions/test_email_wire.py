@@ -7,7 +7,8 @@ import email.policy
 import random
 import string
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.mime.text import MIMEText
 from email.policy import compat32
 
 import pytest
@@ -75,3 +76,14 @@ def test_a_body_that_holds_the_boundary_gets_another_one() -> None:
     assert isinstance(parsed, EmailMessage)
     bodies = [str(part.get_content()).replace("\r\n", "\n") for part in parsed.iter_parts()]
     assert bodies == [text, f"<p>{boundary}</p>"]
+
+
+@pytest.mark.parametrize(("index", "subtype"), [(0, "plain"), (1, "html")])
+def test_an_ascii_part_is_the_part_mimetext_builds(index: int, subtype: str) -> None:
+    body = "Hello,\n\n<p>there</p>\n"
+    part = build_message(_draft(text=body, html=body)).get_payload()[index]
+    assert isinstance(part, Message)
+    expected = MIMEText(body, subtype, "us-ascii")
+    assert part.as_bytes(policy=WIRE) == expected.as_bytes(policy=WIRE)
+    assert part.get_payload(decode=True) == expected.get_payload(decode=True)
+    assert part.get_content_charset() == "us-ascii"
