@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from email.utils import parseaddr
 from pathlib import PurePosixPath
 
 from interpreter.actions._arguments import (
@@ -199,7 +198,11 @@ class _Links:
 
 
 def _bare(address: str) -> str:
-    return parseaddr(address)[1]
+    """The address of a mailbox ``check_address`` normalised: ``a@b`` or
+    ``Name <a@b>`` (cheaper than parsing it again with ``parseaddr``)."""
+    if address.endswith(">") and "<" in address:
+        return address[address.rindex("<") + 1 : -1]
+    return address
 
 
 def _output_to(arguments: Mapping[str, JSON], to: list[str]) -> JSON:
