@@ -31,6 +31,8 @@ class _WirePolicy(Compat32):
 
     def fold_binary(self, name: str, value: str) -> bytes:
         limit = self.max_line_length
+        if name in _ONE_LINE:
+            limit = _MAX_LINE  # a long link list stays whole on its line, as senders do
         if (
             isinstance(value, str)
             and limit
@@ -42,6 +44,9 @@ class _WirePolicy(Compat32):
         folded: bytes = super().fold_binary(name, value)
         return folded
 
+
+_ONE_LINE = frozenset({"List-Unsubscribe"})
+_MAX_LINE = 998  # RFC 5322's limit on a line, without its CRLF
 
 # The bytes on the wire: CRLF line ends, headers as built. compat32 writes the
 # headers it is given; the modern SMTP policy would re-parse and re-fold every
