@@ -14,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ class SqlQueryAction:
         return {"rows": rows, "rowcount": rowcount}
 
     def _engine(self, url: URL, write: bool) -> Engine:
-        key = (url.render_as_string(hide_password=False), write)
+        key = (_url_key(url), write)
         with self._lock:
             engine = self._engines.get(key)
             if engine is not None:
@@ -116,12 +117,19 @@ class SqlQueryAction:
             self._engines.clear()
 
 
+@lru_cache(maxsize=64)
 def _parse_url(raw: str) -> URL:
+    """The URL of ``raw`` (cached: a step runs with the same URL thousands of times)."""
     try:
         return make_url(raw)
     except sqlalchemy_exc.ArgumentError:
         # The raw text may hold a password: never repeat it.
         raise ActionError("sql.query: 'url' is not a database URL", retryable=False) from None
+
+
+@lru_cache(maxsize=64)
+def _url_key(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
 
 
 def _create_engine(url: URL, write: bool) -> Engine:
