@@ -1,0 +1,109 @@
+"""The installed `flow` command sending email as the environment configures:
+SMTP to a real server on loopback, the suppression list, bad settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+FLOW = str(Path(sys.executable).with_name("flow"))
+ROOT = Path(__file__).resolve().parents[2]
+APP_DB = f"sqlite:///{ROOT / 'workflows' / 'demo' / 'app.db'}"
+RUN = ("run", "workflows/signup-drip.yaml", "--event", "@workflows/events/signup.json",
+       "--secret", f"APP_DATABASE_URL={APP_DB}")  # fmt: skip
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.envelopes: list[Envelope] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def flow(*arguments: str, cwd: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "RESEND_"))}
+    return subprocess.run(
+        [FLOW, *arguments], cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        env={**clean, **environ},
+    )  # fmt: skip
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
+    return tmp_path
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[str, _Inbox]]:
+    inbox = _Inbox()
+    with socket.socket() as probe:  # aiosmtpd's controller cannot take port 0
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield f"smtp://127.0.0.1:{port}", inbox
+    finally:
+        controller.stop()
+
+
+def test_flow_run_sends_through_the_configured_smtp_server(
+    project: Path, smtp: tuple[str, _Inbox]
+) -> None:
+    url, inbox = smtp
+    result = flow(*RUN, "--simulate", cwd=project, FLOW_SMTP_URL=url,
+                  FLOW_EMAIL_FROM="ACME <hello@acme.example>",
+                  FLOW_PUBLIC_URL="https://flow.example", FLOW_SECRET_KEY="k")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [e.rcpt_tos for e in inbox.envelopes] == [["ada@example.com"], ["ada@example.com"]]
+    assert all(e.mail_from == "hello@acme.example" for e in inbox.envelopes)
+    assert b"List-Unsubscribe: <https://flow.example/unsubscribe/" in (
+        inbox.envelopes[0].original_content or b""
+    )
+    assert not (project / ".flow" / "outbox").exists()
+
+
+def test_a_suppressed_address_gets_no_email_and_the_run_completes(project: Path) -> None:
+    db = f"sqlite:///{project / 'flow.db'}"
+    added = flow("suppressions", "add", "Ada@Example.com", "--db", db, cwd=project)
+    assert added.returncode == 0, added.stderr
+    listed = flow("suppressions", "list", "--format", "json", "--db", db, cwd=project)
+    assert [(s["address"], s["reason"]) for s in json.loads(listed.stdout)] == [
+        ("ada@example.com", "manual")
+    ]
+    result = flow(*RUN, "--simulate", "--db", db, "--format", "json", cwd=project)
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    sends = [e for e in entries if e["kind"] == "email.send"]
+    assert sends and all(e["output"]["skipped"] == "suppressed" for e in sends)
+    assert not list((project / ".flow" / "outbox").glob("*.eml"))
+
+    removed = flow("suppressions", "remove", "ada@example.com", "--db", db, cwd=project)
+    assert removed.returncode == 0
+    again = flow("suppressions", "remove", "ada@example.com", "--db", db, cwd=project)
+    assert again.returncode == 1 and "not suppressed" in again.stderr
+
+
+def test_a_public_url_without_a_secret_key_stops_before_any_run(project: Path) -> None:
+    result = flow(*RUN, "--simulate", cwd=project, FLOW_PUBLIC_URL="https://flow.example")
+    assert result.returncode == 1
+    assert "FLOW_SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_suppressions_help_shows_examples(project: Path) -> None:
+    result = flow("suppressions", "--help", cwd=project)
+    assert result.returncode == 0
+    assert "flow suppressions add ada@example.com" in result.stdout
