@@ -52,7 +52,7 @@ from interpreter.store.store import Store
 log = logging.getLogger("flow.serve")
 
 ASGIApp = Callable[..., Any]
-AppFactory = Callable[[Engine], ASGIApp]
+AppFactory = Callable[[Engine, str], ASGIApp]  # (engine, the host the server binds)
 
 # With LISTEN working, idle workers still look this often, as a safety net.
 _LISTENING_POLL = timedelta(seconds=10)
@@ -117,7 +117,7 @@ class Daemon:
             self.listener = NotifyListener(settings.db_url, self.wakeup, self._stop)
         self.scheduler = CronScheduler(self._generation.cron)
         self._scheduler_wake = threading.Event()  # rung on stop and reload
-        app = (app_factory or _default_app)(self._generation.http)
+        app = (app_factory or _default_app)(self._generation.http, settings.host)
         self._socket = _bind(settings.host, settings.port)
         self.port = int(self._socket.getsockname()[1])
         self.server = uvicorn.Server(uvicorn.Config(
@@ -291,17 +291,14 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _default_app(engine: Engine) -> ASGIApp:
-    """The HTTP app: the event API, webhooks, health and metrics."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
+def _default_app(engine: Engine, host: str) -> ASGIApp:
+    """The HTTP app: the event API, webhooks, health, metrics, tracking links.
+    ``check_settings`` refuses settings the server must not start with."""
+    from interpreter.http import HttpSettings, create_app
+    from interpreter.http.tracking import tracking_routes
 
-    async def healthz(request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    return Starlette(routes=[Route("/healthz", healthz)])
+    settings = HttpSettings.from_environ(host=host)
+    return create_app(engine, settings, extra_routes=tracking_routes(engine))
 
 
 def serve(settings: ServeSettings, workflows: Sequence[Workflow],

@@ -201,6 +201,14 @@ def test_sqlite_daemon_with_send_runs_reload_and_sigterm(tmp_path: Path) -> None
                     "--workflows", str(workflows), cwd=tmp_path)
         assert sent.returncode == 0, sent.stderr
         wait_for(lambda: statuses(db_url)["completed"] == runs + 1, "the new campaign's run")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{daemon.port}/e/any-key", method="POST",
+            data=json.dumps({"name": "later/go", "data": {}, "id": "over-http"}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert json.loads(answer.read())["ids"] == ["over-http"]
+        wait_for(lambda: statuses(db_url)["completed"] == runs + 2, "the run sent over HTTP")
         listed = flow("runs", "list", "--db", db_url, "--format", "json", cwd=tmp_path)
         assert listed.returncode == 0, listed.stderr
         assert "later" in listed.stdout
@@ -213,7 +221,7 @@ def test_sqlite_daemon_with_send_runs_reload_and_sigterm(tmp_path: Path) -> None
         (workflows / "broken.yaml").unlink()
         sent = flow("send", "later/go", "--data", "{}", "--db", db_url,
                     "--workflows", str(workflows), cwd=tmp_path)
-        wait_for(lambda: statuses(db_url)["completed"] == runs + 2, "the kept campaigns' run")
+        wait_for(lambda: statuses(db_url)["completed"] == runs + 3, "the kept campaigns' run")
         daemon.process.send_signal(signal.SIGTERM)
         assert daemon.process.wait(timeout=60) == 0, daemon.output()[-3000:]
     assert "Traceback" not in log.read_text()
