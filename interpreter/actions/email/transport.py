@@ -9,6 +9,7 @@ and Resend's API in ``resend.py``.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tempfile
@@ -80,12 +81,14 @@ class OutboxTransport:
 
     def send(self, message: Message, idempotency_key: str) -> None:
         target = self.path_for(message)
+        data = message.as_bytes(policy=WIRE)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temp_name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.directory)
             try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(message.as_bytes(policy=WIRE))
+                temp_name = _write_new(self.directory, target.name, data)
+            except FileNotFoundError:  # the first email: no outbox folder yet
+                self.directory.mkdir(parents=True, exist_ok=True)
+                temp_name = _write_new(self.directory, target.name, data)
+            try:
                 os.replace(temp_name, target)
             except BaseException:
                 Path(temp_name).unlink(missing_ok=True)
@@ -97,6 +100,35 @@ class OutboxTransport:
                 f" {error.strerror or error}",
                 retryable=True,
             ) from None
+
+
+_TEMP_NUMBERS = itertools.count()
+
+
+def _write_new(directory: Path, name: str, data: bytes) -> str:
+    """Write ``data`` to a new hidden temp file next to ``name``; returns its path.
+
+    The name is unique to this process (pid and a counter) and created with
+    O_EXCL; a leftover from a crashed process with the same pid falls back to
+    ``mkstemp``. Plain ``os`` calls: ``mkstemp``'s random names and a buffered
+    file object cost more than the write itself.
+    """
+    temp_name = os.path.join(directory, f".{name}.{os.getpid()}-{next(_TEMP_NUMBERS)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(temp_name, flags, 0o600)
+    except FileExistsError:
+        fd, temp_name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=directory)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return temp_name
 
 
 @dataclass(frozen=True)
