@@ -75,6 +75,11 @@ runs = Table(
         postgresql_where=text("wake_at IS NOT NULL"),
     ),
     Index("runs_workflow_status", "workflow_id", "status", "created_at"),
+    # The dashboard's run lists, newest first, paged by (created_at, id).
+    Index("runs_created", "created_at", "id"),
+    Index("runs_status_created", "status", "created_at", "id"),
+    Index("runs_workflow_created", "workflow_id", "created_at", "id"),
+    Index("runs_trigger_event", "trigger_event_id"),
 )
 
 steps = Table(
@@ -132,6 +137,25 @@ suppressions = Table(
     Column("reason", String(32), nullable=False),
     Column("detail", Text),
     Column("created_at", Instant, nullable=False),
+)
+
+# Filled by database triggers (migration 0003) for the dashboard: every string
+# leaf of an event's data, lower-cased, and the runs a wait step resumed with an event.
+event_terms = Table(
+    "event_terms",
+    metadata,
+    Column("term", String(200), nullable=False),
+    Column("event_seq", Serial, nullable=False),
+    PrimaryKeyConstraint("term", "event_seq"),
+)
+
+event_resumes = Table(
+    "event_resumes",
+    metadata,
+    Column("event_id", String(200), nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    PrimaryKeyConstraint("event_id", "run_id", "step_id"),
 )
 
 cron_ticks = Table(
