@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound, StoreError
+from interpreter.store.browsing import SEARCH_EVENTS, EventRuns, RunFilter, RunSummary
 from interpreter.store.matching import canonical, value_at
 from interpreter.store.records import (
     JSON,
@@ -372,6 +373,108 @@ class MemoryTransaction:
         )
         return found[:limit]
 
+    # ---- dashboard reads (as browsing.py does them in SQL) --------------------
+
+    def _term_events(self, text: str) -> set[str]:
+        term = text.strip().lower()
+        found = [e.id for e in self._d.events.values() if term in _strings(e.data)]
+        return set(found[:SEARCH_EVENTS])
+
+    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+        events = self._term_events(where.text) if where.text else None
+        runs = [
+            r
+            for r in self._d.runs.values()
+            if (events is None or r.trigger_event_id in events)
+            and (not where.workflow_id or r.workflow_id == where.workflow_id)
+            and (not where.status or r.status == where.status)
+            and (where.since is None or r.created_at >= where.since)
+            and (where.until is None or r.created_at < where.until)
+            and (where.after is None or (r.created_at, r.id) < where.after)
+        ]
+        runs.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return [
+            RunSummary(
+                r.id, r.workflow_id, r.status, r.trigger_event_id, r.created_at, r.updated_at
+            )
+            for r in runs[: where.limit]
+        ]
+
+    def _cohort(self, workflow_id: str, since: datetime | None, until: datetime | None) -> set[str]:
+        return {
+            r.id
+            for r in self._d.runs.values()
+            if r.workflow_id == workflow_id
+            and (since is None or r.created_at >= since)
+            and (until is None or r.created_at < until)
+        }
+
+    def funnel(
+        self, workflow_id: str, since: datetime | None, until: datetime | None
+    ) -> dict[str, int]:
+        cohort = self._cohort(workflow_id, since, until)
+        reached: dict[str, set[str]] = {}
+        for s in self._d.steps:
+            if s.run_id in cohort and s.status != "skipped":
+                reached.setdefault(s.step_id, set()).add(s.run_id)
+        return {step_id: len(runs) for step_id, runs in reached.items()}
+
+    def count_runs(self, workflow_id: str, since: datetime | None, until: datetime | None) -> int:
+        return len(self._cohort(workflow_id, since, until))
+
+    def list_events(
+        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
+    ) -> list[EventRuns]:
+        chosen = self._term_events(text) if text else None
+        events = sorted(
+            (
+                e
+                for e in self._d.events.values()
+                if (before_seq is None or e.seq < before_seq) and (chosen is None or e.id in chosen)
+            ),
+            key=lambda e: -e.seq,
+        )[:limit]
+        result = []
+        for e in events:
+            started = sorted(r.id for r in self._d.runs.values() if r.trigger_event_id == e.id)
+            resumed = sorted(
+                {
+                    (s.run_id, s.step_id)
+                    for s in self._d.steps
+                    if s.kind == "wait_for_event"
+                    and isinstance(s.output, dict)
+                    and s.output.get("id") == e.id
+                }
+            )
+            result.append(
+                EventRuns(
+                    e.seq,
+                    e.id,
+                    e.name,
+                    copy.deepcopy(e.data),
+                    e.received_at,
+                    tuple(started),
+                    tuple(resumed),
+                )
+            )
+        return result
+
+    def campaign_ids(self) -> list[str]:
+        return sorted({d.workflow_id for d in self._d.definitions.values()})
+
+
+def _strings(value: JSON) -> set[str]:
+    """The lower-cased strings (up to 200 characters) anywhere in a JSON value."""
+    if isinstance(value, str):
+        return {value.lower()} if len(value) <= 200 else set()
+    if isinstance(value, dict):
+        items: list[JSON] = [*value.keys(), *value.values()]
+    elif isinstance(value, list):
+        items = value
+    else:
+        return set()
+    return set().union(*(_strings(item) for item in items)) if items else set()
+
 
 class MemoryStore:
     """``interpreter.store.Store`` without a database."""
@@ -456,3 +559,31 @@ class MemoryStore:
     def get_run(self, run_id: str) -> RunDetail:
         with self.reading() as tx:
             return tx.get_run(run_id)
+
+    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+        with self.reading() as tx:
+            return tx.search_runs(where)
+
+    def funnel(
+        self, workflow_id: str, since: datetime | None, until: datetime | None
+    ) -> dict[str, int]:
+        with self.reading() as tx:
+            return tx.funnel(workflow_id, since, until)
+
+    def count_runs(self, workflow_id: str, since: datetime | None, until: datetime | None) -> int:
+        with self.reading() as tx:
+            return tx.count_runs(workflow_id, since, until)
+
+    def list_events(
+        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
+    ) -> list[EventRuns]:
+        with self.reading() as tx:
+            return tx.list_events(before_seq, text, limit)
+
+    def campaign_ids(self) -> list[str]:
+        with self.reading() as tx:
+            return tx.campaign_ids()
+
+    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
+        with self.reading() as tx:
+            return tx.list_suppressions(limit)

@@ -15,12 +15,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from interpreter.errors import StoreError
+from interpreter.store.browsing import EventRuns, RunFilter, RunSummary
 from interpreter.store.records import (
     JSON,
     Definition,
     RunDetail,
     RunRecord,
     StoredEvent,
+    Suppression,
     Wait,
     WaitCandidate,
 )
@@ -136,6 +138,36 @@ class Store:
     def get_run(self, run_id: str) -> RunDetail:
         with self.reading() as tx:
             return tx.get_run(run_id)
+
+    # ---- dashboard reads ---------------------------------------------------------
+
+    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+        with self.reading() as tx:
+            return tx.search_runs(where)
+
+    def funnel(
+        self, workflow_id: str, since: datetime | None, until: datetime | None
+    ) -> dict[str, int]:
+        with self.reading() as tx:
+            return tx.funnel(workflow_id, since, until)
+
+    def count_runs(self, workflow_id: str, since: datetime | None, until: datetime | None) -> int:
+        with self.reading() as tx:
+            return tx.count_runs(workflow_id, since, until)
+
+    def list_events(
+        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
+    ) -> list[EventRuns]:
+        with self.reading() as tx:
+            return tx.list_events(before_seq, text, limit)
+
+    def campaign_ids(self) -> list[str]:
+        with self.reading() as tx:
+            return tx.campaign_ids()
+
+    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
+        with self.reading() as tx:
+            return tx.list_suppressions(limit)
 
 
 def describe(error: BaseException) -> str:

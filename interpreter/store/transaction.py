@@ -20,7 +20,9 @@ from sqlalchemy.sql import Select
 
 from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound
+from interpreter.store import browsing
 from interpreter.store import tables as t
+from interpreter.store.browsing import EventRuns, RunFilter, RunSummary
 from interpreter.store.matching import canonical, value_at
 from interpreter.store.records import (
     JSON,
@@ -672,6 +674,27 @@ class Transaction:
             .limit(limit)
         )
         return [Suppression(*row) for row in rows]
+
+    # ---- dashboard reads (queries in browsing.py) ------------------------------
+
+    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+        return browsing.search_runs(self._c, where)
+
+    def funnel(
+        self, workflow_id: str, since: datetime | None, until: datetime | None
+    ) -> dict[str, int]:
+        return browsing.funnel(self._c, workflow_id, since, until)
+
+    def count_runs(self, workflow_id: str, since: datetime | None, until: datetime | None) -> int:
+        return browsing.count_runs(self._c, workflow_id, since, until)
+
+    def list_events(
+        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
+    ) -> list[EventRuns]:
+        return browsing.list_events(self._c, before_seq, text, limit)
+
+    def campaign_ids(self) -> list[str]:
+        return browsing.campaign_ids(self._c)
 
 
 def _wait_row(wait: Wait) -> dict[str, Any]:
