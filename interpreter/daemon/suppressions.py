@@ -38,8 +38,7 @@ def unsuppress(store: Store, address: str) -> bool:
 
 def suppressed_among(store: Store, addresses: Sequence[str]) -> set[str]:
     """Which of ``addresses`` are suppressed, lower-cased: what ``email.send`` asks."""
-    with store.reading() as tx:
-        return tx.suppressed_among(addresses)
+    return store.suppressed_among(addresses)
 
 
 def list_suppressions(store: Store, limit: int = 1000) -> list[Suppression]:

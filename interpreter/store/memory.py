@@ -511,6 +511,10 @@ class MemoryStore:
         with self.reading() as tx:
             return tx.load_definition(hash)
 
+    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
+        with self.reading() as tx:
+            return tx.suppressed_among(addresses)
+
     def get_event(self, id: str) -> StoredEvent:
         with self.reading() as tx:
             return tx.get_event(id)

@@ -7,7 +7,7 @@ transaction of their own, for the CLI and for tests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -26,7 +26,7 @@ from interpreter.store.records import (
     Wait,
     WaitCandidate,
 )
-from interpreter.store.transaction import Transaction
+from interpreter.store.transaction import Transaction, suppressed_sql
 
 # Connection execution option read by the SQLite ``begin`` hook: write
 # transactions take the write lock up front (BEGIN IMMEDIATE), so two writers
@@ -89,6 +89,35 @@ class Store:
     def load_definition(self, hash: str) -> Definition:
         with self.reading() as tx:
             return tx.load_definition(hash)
+
+    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
+        """Which of ``addresses`` are suppressed, lower-cased.
+
+        ``email.send`` asks before every email, and a read transaction through
+        SQLAlchemy costs more than the look-up. For one address (the common
+        case) the prebuilt SELECT runs on a pooled driver connection: a single
+        statement reads the current committed state by itself (SQLite runs it in
+        autocommit; on PostgreSQL the pool rolls the connection back on return).
+        """
+        wanted = {address.lower() for address in addresses}
+        if len(wanted) != 1:
+            with self.reading() as tx:
+                return tx.suppressed_among(addresses)
+        sql, names = suppressed_sql(self._engine.dialect)
+        values = {"b_address": wanted.pop()}
+        parameters = tuple(values[name] for name in names) if names is not None else values
+        try:
+            connection = self._engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(sql, parameters)
+                found = {str(row[0]) for row in cursor.fetchall()}
+                cursor.close()
+            finally:
+                connection.close()  # back to the pool, rolled back
+        except (SQLAlchemyError, self._engine.dialect.loaded_dbapi.Error) as error:
+            raise StoreError(f"{self.url}: {describe(error)}") from error
+        return found
 
     def get_event(self, id: str) -> StoredEvent:
         with self.reading() as tx:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, case, delete, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 
 from interpreter.core.model import FINISHED
@@ -155,6 +156,14 @@ _SUPPRESSED = select(t.suppressions.c.address).where(
 _SUPPRESSED_AMONG = select(t.suppressions.c.address).where(
     t.suppressions.c.address.in_(bindparam("b_addresses", expanding=True))
 )
+
+
+@lru_cache(maxsize=4)
+def suppressed_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The one-address suppression SELECT as the driver takes it: its SQL text
+    and, for a positional paramstyle, the order of its parameter names."""
+    compiled = _SUPPRESSED.compile(dialect=dialect)
+    return str(compiled), tuple(compiled.positiontup or ()) if compiled.positional else None
 
 
 @lru_cache(maxsize=2)

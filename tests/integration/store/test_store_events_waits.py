@@ -129,3 +129,19 @@ def test_waits_of_many_runs_are_deleted_in_one_call(store: Store) -> None:
         assert tx.delete_waits_of(["r1", "r3"]) == 3
     assert store.list_waits("r1") == store.list_waits("r3") == []
     assert len(store.list_waits("r2")) == 1
+
+
+def test_suppressed_among_reads_the_current_list(store: Store) -> None:
+    assert store.suppressed_among(["ada@example.com"]) == set()
+    with store.transaction() as tx:
+        assert tx.add_suppression("Ada@Example.com", "manual", None, T0)
+    # The one-address look-up sees a commit made after its previous call.
+    assert store.suppressed_among(["ADA@example.com"]) == {"ada@example.com"}
+    assert store.suppressed_among(["ada@example.com", "bob@example.com"]) == {"ada@example.com"}
+    assert store.suppressed_among([]) == set()
+    with store.transaction() as tx:
+        assert tx.remove_suppression("ada@example.com")
+    assert store.suppressed_among(["ada@example.com"]) == set()
+    with store.transaction() as tx:  # the look-up left no transaction open in the way
+        assert tx.add_suppression("bob@example.com", "bounced", None, T0)
+    assert store.suppressed_among(["Bob@Example.com"]) == {"bob@example.com"}
