@@ -1,0 +1,40 @@
+"""The dashboard's actions (POST, CSRF-checked): cancel a run, retry a failed
+run from its failed step, send a test event."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from interpreter.daemon.recovery import retry_run
+from interpreter.http.dashboard.guard import Call
+
+
+async def cancel(call: Call) -> Response:
+    run_id = call.request.path_params["run_id"]
+    await run_in_threadpool(call.engine.store.get_run, run_id)  # NotFound → 404
+    await run_in_threadpool(call.engine.cancel, run_id, "cancelled from the dashboard")
+    await run_in_threadpool(call.engine.drive_run, run_id)  # apply it now if no worker holds it
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+async def retry(call: Call) -> Response:
+    run_id = call.request.path_params["run_id"]
+    await run_in_threadpool(retry_run, call.engine, run_id)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+async def send_event(call: Call) -> Response:
+    name = call.form.get("name", "").strip()
+    text = call.form.get("data", "").strip() or "{}"
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return call.page("message.html", 400, title="Bad event data",
+                         message=f"The data is not JSON: {error}")  # fmt: skip
+    if not name:
+        return call.page("message.html", 400, title="Bad event", message="Name the event.")
+    result = await run_in_threadpool(call.engine.ingest, name, data)
+    return RedirectResponse(f"/events?sent={result.event_id}", status_code=303)

@@ -1,0 +1,117 @@
+"""Every dashboard endpoint goes through ``guarded``: access, then (for POST)
+the form and its CSRF token, then the handler, with errors as HTML pages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from interpreter.daemon.engine import Engine
+from interpreter.errors import FlowError, NotFound
+from interpreter.http.dashboard.auth import Access, Denied, check_access
+from interpreter.http.dashboard.csrf import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    csrf_token,
+    csrf_valid,
+    new_seed,
+)
+from interpreter.http.dashboard.rendering import render
+from interpreter.http.dashboard.settings import DashboardSettings
+
+MAX_FORM_BYTES = 1024 * 1024
+Form = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    engine: Engine
+    settings: DashboardSettings
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request as a handler sees it."""
+
+    request: Request
+    dashboard: Dashboard
+    access: Access
+    form: Form
+
+    @property
+    def engine(self) -> Engine:
+        return self.dashboard.engine
+
+    def page(self, template: str, status_code: int = 200, **context: Any) -> Response:
+        seed = self.access.seed
+        token = csrf_token(self.dashboard.settings.key, seed) if seed else ""
+        return render(template, status_code, csrf=token, via=self.access.via,
+                      path=self.request.url.path, **context)  # fmt: skip
+
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+
+def guarded(
+    dashboard: Dashboard, handler: Handler, *, post: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        settings = dashboard.settings
+        found = check_access(settings, request)
+        if isinstance(found, Denied):
+            return _denied(request, found)
+        access, new_cookie = found, None
+        if access.via == "loopback" and access.seed is None:
+            new_cookie = new_seed()
+            access = Access("loopback", new_cookie)
+        form: Form = {}
+        if post:
+            body = await request.body()
+            if len(body) > MAX_FORM_BYTES:
+                return render("message.html", 413, title="Too large", csrf="", via="",
+                              path="", message="That form is larger than 1 MiB.")  # fmt: skip
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            if access.via != "bearer" and not csrf_valid(
+                settings.key, request.cookies.get(CSRF_COOKIE) if access.via == "loopback"
+                else access.seed, form.get(CSRF_FIELD)
+            ):  # fmt: skip
+                return render("message.html", 403, title="Forbidden", csrf="", via="", path="",
+                              message="The form's CSRF token is missing or wrong: "
+                              "reload the page and try again.")  # fmt: skip
+        call = Call(request, dashboard, access, form)
+        try:
+            response = await handler(call)
+        except NotFound as error:
+            response = call.page("message.html", 404, title="Not found", message=str(error))
+        except FlowError as error:
+            response = call.page("message.html", 409, title="Not done", message=str(error))
+        if new_cookie is not None:
+            set_cookie(response, request, CSRF_COOKIE, new_cookie, max_age=None)
+        return response
+
+    return endpoint
+
+
+def set_cookie(
+    response: Response, request: Request, name: str, value: str, max_age: int | None
+) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")  # fmt: skip
+
+
+def _denied(request: Request, denied: Denied) -> Response:
+    if denied.reason == "refused":
+        return render("refused.html", 403, csrf="", via="", path="")
+    if denied.reason == "bad_token":
+        return render("message.html", 401, csrf="", via="", path="", title="Unauthorized",
+                      message="That bearer token is not the dashboard's token.")  # fmt: skip
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    return render("message.html", 403, csrf="", via="", path="", title="Forbidden",
+                  message="Log in first.")  # fmt: skip

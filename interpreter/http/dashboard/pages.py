@@ -1,0 +1,156 @@
+"""The dashboard's pages (GET): campaigns, runs, a run, events, suppressions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from interpreter.core.model import FINISHED
+from interpreter.errors import FlowError, NotFound
+from interpreter.http.dashboard import views
+from interpreter.http.dashboard.guard import Call
+from interpreter.language.definitions import Workflow
+from interpreter.language.graph import build_graph, to_svg
+from interpreter.store.browsing import RunFilter
+
+PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
+STATUSES = ("running", "sleeping", "waiting", "completed", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    workflow: Workflow
+    svg: Markup
+    started: int
+    funnel: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
+
+
+async def campaigns(call: Call) -> Response:
+    period = call.request.query_params.get("period", "7d")
+    if period not in PERIODS:
+        period = "7d"
+    length = PERIODS[period]
+    since = call.engine.clock.now() - length if length is not None else None
+
+    def load() -> list[CampaignView]:
+        shown = []
+        store = call.engine.store
+        for workflow in sorted(call.engine.campaigns.current(), key=lambda w: w.id):
+            reached = store.funnel(workflow.id, since, None)
+            started = store.count_runs(workflow.id, since, None)
+            rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
+            # The SVG is built by flow itself, escaping every label.
+            svg = Markup(to_svg(build_graph(workflow)))
+            shown.append(CampaignView(workflow, svg, started, rows))
+        return shown
+
+    shown = await run_in_threadpool(load)
+    return call.page("campaigns.html", campaigns=shown, period=period, periods=list(PERIODS))
+
+
+async def runs(call: Call) -> Response:
+    q = call.request.query_params
+    size = call.dashboard.settings.page_size
+    where = RunFilter(
+        workflow_id=q.get("campaign") or None,
+        status=q.get("status") or None,
+        since=_instant(q.get("since")),
+        until=_instant(q.get("until")),
+        text=(q.get("q") or "").strip() or None,
+        after=_cursor(q.get("after")),
+        limit=size + 1,
+    )
+    found, names = await run_in_threadpool(
+        lambda: (call.engine.store.search_runs(where), call.engine.store.campaign_ids())
+    )
+    more = len(found) > size
+    found = found[:size]
+    following = None
+    if more:
+        last = found[-1]
+        args = {k: v for k, v in q.items() if k != "after" and v}
+        args["after"] = f"{last.created_at.isoformat()}|{last.id}"
+        following = args
+    return call.page("runs.html", runs=found, campaigns=names, statuses=STATUSES,
+                     query=dict(q), following=following)  # fmt: skip
+
+
+async def run(call: Call) -> Response:
+    run_id = call.request.path_params["run_id"]
+    store = call.engine.store
+
+    def load() -> Response:
+        detail = store.get_run(run_id)
+        waits = store.list_waits(run_id)
+        workflow: Workflow | None
+        try:
+            workflow = call.engine.campaigns.pinned(detail.run.workflow_hash)
+        except FlowError:
+            workflow = None
+        event = None
+        if detail.run.trigger_event_id:
+            try:
+                event = store.get_event(detail.run.trigger_event_id)
+            except NotFound:
+                event = None
+        return call.page(
+            "run.html",
+            run=detail.run,
+            attempts=views.attempts(detail),
+            waits=views.pending_waits(waits, workflow),
+            timers=views.timers(detail, workflow),
+            event=event,
+            error=detail.run.state.get("error"),
+            finished=detail.run.status in FINISHED,
+        )
+
+    return await run_in_threadpool(load)
+
+
+async def events(call: Call) -> Response:
+    q = call.request.query_params
+    size = call.dashboard.settings.page_size
+    before = q.get("before")
+    text = (q.get("q") or "").strip() or None
+    found = await run_in_threadpool(
+        call.engine.store.list_events,
+        int(before) if before and before.isdigit() else None,
+        text,
+        size + 1,
+    )
+    more = len(found) > size
+    found = found[:size]
+    following = {"before": str(found[-1].seq), **({"q": text} if text else {})} if more else None
+    return call.page("events.html", events=found, query=dict(q), following=following,
+                     sent=q.get("sent"))  # fmt: skip
+
+
+async def suppressions(call: Call) -> Response:
+    store = call.engine.store
+    listing = getattr(store, "list_suppressions", None)
+    found = await run_in_threadpool(listing) if listing is not None else None
+    return call.page("suppressions.html", suppressions=found)
+
+
+def _instant(text: str | None) -> datetime | None:
+    """An ISO time (``datetime-local`` gives one without a zone: taken as UTC)."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _cursor(text: str | None) -> tuple[datetime, str] | None:
+    if not text or "|" not in text:
+        return None
+    at, _, run_id = text.partition("|")
+    instant = _instant(at)
+    return (instant, run_id) if instant is not None else None

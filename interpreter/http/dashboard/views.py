@@ -1,0 +1,95 @@
+"""What the run-detail page shows, computed from stored rows: the timeline of
+attempts with their delays, pending waits with their expressions, and timers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from interpreter.language.definitions import WaitForEventStep, Workflow
+from interpreter.store.records import RunDetail, StepRecord, Wait
+
+
+@dataclass(frozen=True)
+class Attempt:
+    step: StepRecord
+    took: timedelta
+    # Since the previous attempt of the same step (and visit) finished: the retry delay.
+    delay: timedelta | None
+
+
+@dataclass(frozen=True)
+class PendingWait:
+    purpose: str
+    step_id: str | None
+    event: str
+    source: str | None  # the ``if`` as written
+    key: str | None  # its indexed equality with the run's value substituted
+    timeout_at: datetime | None
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Timer:
+    what: str
+    due_at: datetime
+
+
+def attempts(detail: RunDetail) -> list[Attempt]:
+    last: dict[tuple[str, int], datetime] = {}
+    rows = []
+    for step in detail.steps:
+        key = (step.step_id, step.visit)
+        previous = last.get(key)
+        delay = step.started_at - previous if previous is not None and step.attempt > 1 else None
+        rows.append(Attempt(step, step.finished_at - step.started_at, delay))
+        last[key] = step.finished_at
+    return rows
+
+
+def pending_waits(waits: list[Wait], workflow: Workflow | None) -> list[PendingWait]:
+    steps = {step.id: step for step in workflow.steps} if workflow is not None else {}
+    cancels = workflow.cancel_on if workflow is not None else ()
+    shown = []
+    for wait in waits:
+        source = None
+        step = steps.get(wait.step_id or "")
+        if wait.purpose == "step" and isinstance(step, WaitForEventStep) and step.match:
+            source = step.match.source
+        elif wait.purpose == "cancel" and wait.idx < len(cancels) and cancels[wait.idx].if_:
+            cancel_if = cancels[wait.idx].if_
+            source = cancel_if.source if cancel_if is not None else None
+        key = None
+        if wait.match_path is not None:
+            value = json.dumps(wait.match_value, ensure_ascii=False)
+            key = f"async.{wait.match_path} == {value}"
+        shown.append(PendingWait(wait.purpose, wait.step_id, wait.event_name, source, key,
+                                 wait.timeout_at, wait.since))  # fmt: skip
+    return shown
+
+
+def timers(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
+    """The run's next timer from its state: a sleep's end, a wait's timeout or a
+    retry's due time."""
+    state: dict[str, Any] = detail.run.state
+    wake = state.get("wake_at")
+    if not isinstance(wake, str) or detail.run.status in ("completed", "failed", "cancelled"):
+        return []
+    due = datetime.fromisoformat(wake)
+    cursor = state.get("cursor")
+    step = None
+    if workflow is not None and isinstance(cursor, int) and 0 <= cursor < len(workflow.steps):
+        step = workflow.steps[cursor]
+    name = step.id if step is not None else "?"
+    kind = getattr(step, "kind", "")
+    if kind in ("sleep", "sleep_until"):
+        what = f"step {name} wakes"
+    elif kind == "wait_for_event":
+        what = f"step {name} times out"
+    elif int(state.get("attempt") or 0) > 0:
+        what = f"step {name}: next attempt"
+    else:
+        what = f"step {name} is due"
+    return [Timer(what, due)]
