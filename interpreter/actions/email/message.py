@@ -117,8 +117,11 @@ def build_message(draft: Draft) -> Message:
 def _boundary(draft: Draft) -> str:
     """A boundary derived from the message id, so a retried send writes the same
     bytes, and checked absent from both bodies by a plain search (the generator's
-    own random boundary costs a regular expression compiled per message)."""
-    base = "=_flow_" + hashlib.sha256(draft.message_id.encode()).hexdigest()[:32]
+    own random boundary costs a regular expression compiled per message).
+
+    30 characters, so that the Content-Type header stays on one line of 78.
+    """
+    base = "=_" + hashlib.sha256(draft.message_id.encode()).hexdigest()[:28]
     bodies = (draft.text or "", draft.html or "")
     boundary, counter = base, 0
     while any(boundary in body for body in bodies):

@@ -53,6 +53,49 @@ _MAX_LINE = 998  # RFC 5322's limit on a line, without its CRLF
 # headers it is given; the modern SMTP policy would re-parse and re-fold every
 # one of them, which costs more than building the message.
 WIRE = _WirePolicy(linesep="\r\n")
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+
+
+def wire_bytes(message: Message) -> bytes:
+    """``message.as_bytes(policy=WIRE)``, byte for byte, written directly for
+    the messages ``build_message`` makes (7bit or base64 text parts, alone or
+    in a multipart without preamble or epilogue). ``email.generator`` clones
+    a policy and a generator per part and buffers each level; this costs a
+    fraction of that. Any other message goes through the generator."""
+    fast = _wire_fast(message)
+    return fast if fast is not None else message.as_bytes(policy=WIRE)
+
+
+def _wire_fast(message: Message) -> bytes | None:
+    maintype = message.get_content_maintype()
+    body: bytes
+    if maintype == "multipart":
+        boundary = message.get_boundary()
+        parts = message.get_payload()
+        if (
+            message.get_content_subtype() == "signed"
+            or not boundary
+            or not isinstance(parts, list)
+            or message.preamble is not None
+            or message.epilogue is not None
+        ):
+            return None
+        written = [_wire_fast(part) if isinstance(part, Message) else None for part in parts]
+        texts = [text for text in written if text is not None]
+        if len(texts) != len(written):
+            return None
+        first = f"--{boundary}\r\n".encode("ascii")
+        between = f"\r\n--{boundary}\r\n".encode("ascii")
+        body = first + between.join(texts) + f"\r\n--{boundary}--\r\n".encode("ascii")
+    elif maintype == "text":
+        payload = message.get_payload()
+        if not isinstance(payload, str) or not payload.isascii():
+            return None
+        body = _LINE_ENDS.sub("\r\n", payload).encode("ascii")
+    else:
+        return None
+    headers = b"".join(WIRE.fold_binary(name, value) for name, value in message.raw_items())
+    return headers + b"\r\n" + body
 
 
 class EmailTransport(Protocol):
@@ -81,7 +124,7 @@ class OutboxTransport:
 
     def send(self, message: Message, idempotency_key: str) -> None:
         target = self.path_for(message)
-        data = message.as_bytes(policy=WIRE)
+        data = wire_bytes(message)
         try:
             try:
                 temp_name = _write_new(self.directory, target.name, data)

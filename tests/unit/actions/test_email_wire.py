@@ -8,13 +8,14 @@ import random
 import string
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
+from email.mime.image import MIMEImage
 from email.mime.text import MIMEText
 from email.policy import compat32
 
 import pytest
 
 from interpreter.actions.email.message import Draft, build_message
-from interpreter.actions.email.transport import WIRE
+from interpreter.actions.email.transport import WIRE, wire_bytes
 
 COMPAT32_WIRE = compat32.clone(linesep="\r\n")
 NAMES = ["Subject", "To", "From", "Content-Type", "X-Flow-Email-Id", "Message-ID"]
@@ -87,3 +88,32 @@ def test_an_ascii_part_is_the_part_mimetext_builds(index: int, subtype: str) -> 
     assert part.as_bytes(policy=WIRE) == expected.as_bytes(policy=WIRE)
     assert part.get_payload(decode=True) == expected.get_payload(decode=True)
     assert part.get_content_charset() == "us-ascii"
+
+
+BODIES = [
+    "",
+    "Hi",
+    "Hi\n",
+    "line one\nline two\r\nline three\rend",
+    "trailing blank lines\n\n\n",
+    "\n leading newline",
+    "é non-ascii goes base64\n",
+    "x" * 1200 + "\nlong line goes base64",
+    "--=_notaboundary\n",
+]
+
+
+@pytest.mark.parametrize("text", BODIES)
+@pytest.mark.parametrize("html", [None, "<p>Hi</p>\n", "<p>é</p>"])
+def test_wire_bytes_are_the_generators_bytes(text: str, html: str | None) -> None:
+    for subject in ("Welcome", "Ünïcode subject that is long enough to be folded " * 2):
+        message = build_message(_draft(text=text, html=html, subject=subject))
+        assert wire_bytes(message) == message.as_bytes(policy=WIRE)
+
+
+def test_other_messages_go_through_the_generator() -> None:
+    message = build_message(_draft())
+    message.preamble = "This is a multipart message."
+    assert wire_bytes(message) == message.as_bytes(policy=WIRE)
+    image = MIMEImage(b"GIF89a", "gif")
+    assert wire_bytes(image) == image.as_bytes(policy=WIRE)
