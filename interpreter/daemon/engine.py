@@ -45,6 +45,7 @@ from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.events import event_from_document, wait_matches_document
+from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
 from interpreter.language.cel import canonical, evaluate, evaluate_condition
@@ -109,6 +110,7 @@ class Engine:
         lease_seconds: int = 300,
         batch: int = 64,
         actions: Mapping[str, Action] = ACTIONS,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.campaigns = campaigns
@@ -119,6 +121,7 @@ class Engine:
         self.lease_seconds = lease_seconds
         self.batch = batch
         self.actions = actions
+        self.metrics = metrics
         self._secret_values = [value for value in self.secrets.values() if value]
 
     # ---- events in -----------------------------------------------------------
@@ -255,6 +258,8 @@ class Engine:
         now = self.clock.now()
         if state.wake_at is not None and state.wake_at <= now:
             inputs.append(TimerFired())
+            if self.metrics is not None:
+                self.metrics.run_woken((now - state.wake_at).total_seconds())
         for item in inputs:
             self._apply(workflow, outcome, item)
         return outcome
@@ -319,6 +324,8 @@ class Engine:
             result = StepFailed(command.step_id, str(error), error.retryable, command.attempt)
             row = {"status": "error",
                    "error": {"message": str(error), "retryable": error.retryable}}
+        if self.metrics is not None:
+            self.metrics.step_executed(failed=row["status"] == "error")
         outcome.steps.append(
             self._step_row(outcome, command.step_id, command.action, started, self.clock.now(),
                            attempt=command.attempt, input=redact(command.input,

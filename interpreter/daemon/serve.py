@@ -35,11 +35,12 @@ from typing import Any
 import uvicorn
 
 from interpreter.actions.base import Action
-from interpreter.actions.registry import ACTIONS
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import RealClock
 from interpreter.daemon.cron import CronScheduler
+from interpreter.daemon.email_setup import configured_actions
 from interpreter.daemon.engine import Engine
+from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import gather
 from interpreter.daemon.setup import CampaignErrors, load_campaigns
 from interpreter.daemon.wakeups import NotifyListener, Wakeup
@@ -52,7 +53,8 @@ from interpreter.store.store import Store
 log = logging.getLogger("flow.serve")
 
 ASGIApp = Callable[..., Any]
-AppFactory = Callable[[Engine, str], ASGIApp]  # (engine, the host the server binds)
+# (engine, the host the server binds, the metrics the workers update)
+AppFactory = Callable[[Engine, str, Metrics], ASGIApp]
 
 # With LISTEN working, idle workers still look this often, as a safety net.
 _LISTENING_POLL = timedelta(seconds=10)
@@ -71,21 +73,25 @@ class ServeSettings:
     lease_seconds: int = 60
     secrets: Mapping[str, str] = field(default_factory=dict)
     data_dir: Path = Path(".flow")
-    actions: Mapping[str, Action] = field(default_factory=lambda: ACTIONS)
+    # None: the configured transport (SMTP, Resend or the outbox), honouring
+    # the suppression list; tests pass their own.
+    actions: Mapping[str, Action] | None = None
 
 
 class _Generation:
     """The engines of one set of campaigns; replaced as a whole on reload."""
 
     def __init__(self, settings: ServeSettings, store: Store, workflows: Sequence[Workflow],
-                 owner: str) -> None:
+                 owner: str, metrics: Metrics) -> None:
         campaigns = Campaigns(store, workflows)
         secrets = gather({name for w in workflows for name in w.secrets}, settings.secrets)
+        actions = settings.actions if settings.actions is not None else configured_actions(store)
 
         def engine(role: str) -> Engine:
             return Engine(store, campaigns, RealClock(), secrets=secrets,
                           data_dir=settings.data_dir, owner=f"{owner}:{role}",
-                          lease_seconds=settings.lease_seconds, actions=settings.actions)
+                          lease_seconds=settings.lease_seconds, actions=actions,
+                          metrics=metrics)
 
         self.workers = [engine(f"w{index}") for index in range(settings.concurrency)]
         self.http = engine("http")
@@ -106,7 +112,9 @@ class Daemon:
         self.settings = settings
         self.store = open_store(settings.db_url)
         self.owner = f"{os.uname().nodename}:{os.getpid()}"
-        self._generation = _Generation(settings, self.store, workflows, self.owner)
+        self.metrics = Metrics()
+        self._generation = _Generation(settings, self.store, workflows, self.owner,
+                                       self.metrics)
         self._stop = threading.Event()
         self._attention = threading.Event()  # a signal arrived
         self._reload_requested = False
@@ -117,7 +125,7 @@ class Daemon:
             self.listener = NotifyListener(settings.db_url, self.wakeup, self._stop)
         self.scheduler = CronScheduler(self._generation.cron)
         self._scheduler_wake = threading.Event()  # rung on stop and reload
-        app = (app_factory or _default_app)(self._generation.http, settings.host)
+        app = (app_factory or _default_app)(self._generation.http, settings.host, self.metrics)
         self._socket = _bind(settings.host, settings.port)
         self.port = int(self._socket.getsockname()[1])
         self.server = uvicorn.Server(uvicorn.Config(
@@ -202,7 +210,8 @@ class Daemon:
             log.error("reload refused: %s; keeping the campaigns loaded before", error)
             return False
         old = self._generation
-        self._generation = _Generation(self.settings, self.store, workflows, self.owner)
+        self._generation = _Generation(self.settings, self.store, workflows, self.owner,
+                                       self.metrics)
         self.scheduler.engine = self._generation.cron
         # The HTTP app keeps its engine object; give it the new campaigns.
         old.http.campaigns = self._generation.http.campaigns
@@ -291,14 +300,14 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _default_app(engine: Engine, host: str) -> ASGIApp:
+def _default_app(engine: Engine, host: str, metrics: Metrics) -> ASGIApp:
     """The HTTP app: the event API, webhooks, health, metrics, tracking links.
     ``check_settings`` refuses settings the server must not start with."""
     from interpreter.http import HttpSettings, create_app
     from interpreter.http.tracking import tracking_routes
 
     settings = HttpSettings.from_environ(host=host)
-    return create_app(engine, settings, extra_routes=tracking_routes(engine))
+    return create_app(engine, settings, metrics=metrics, extra_routes=tracking_routes(engine))
 
 
 def serve(settings: ServeSettings, workflows: Sequence[Workflow],

@@ -7,10 +7,12 @@ once. Nothing is stored unless the signature verifies.
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from interpreter.daemon.engine import EventIn
+from interpreter.daemon.suppressions import suppress_from_provider_event
 from interpreter.http.body import read_body
 from interpreter.http.context import app_context
 from interpreter.http.event_batch import MAX_ID_CHARS, MAX_NAME_CHARS, parse_json, parse_time
@@ -30,7 +32,13 @@ async def post_resend(request: Request) -> Response:
     body = await read_body(request, settings.max_event_bytes, "webhook body")
     message_id = verify(key, request.headers, body, context.engine.clock.now(),
                         settings.webhook_tolerance_seconds)  # fmt: skip
-    results = await context.intake.submit([resend_event(body, message_id)])
+    event = resend_event(body, message_id)
+    # Suppress before recording: if recording fails the provider redelivers and
+    # suppressing again is harmless, while the other order could lose it to
+    # the redelivery's deduplication.
+    await run_in_threadpool(suppress_from_provider_event, context.engine.store, event.name,
+                            event.data, context.engine.clock.now())
+    results = await context.intake.submit([event])
     context.metrics.event_received("webhook", len(results))
     return JSONResponse({"ids": [result.event_id for result in results], "status": 200})
 

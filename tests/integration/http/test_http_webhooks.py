@@ -129,3 +129,21 @@ def test_without_a_secret_webhooks_are_refused_with_503(serve: Serve) -> None:
     body, headers = signed(clicked("em_1"), "msg_1")
     response = post(live, body, headers)
     assert response.status_code == 503 and "FLOW_RESEND_WEBHOOK_SECRET" in response.json()["error"]
+
+
+def test_a_permanent_bounce_or_a_complaint_suppresses_the_address(serve: Serve) -> None:
+    from interpreter.daemon.suppressions import list_suppressions
+
+    live = serve(HttpSettings(resend_webhook_secret=SECRET))
+    soft = {"type": "email.bounced", "created_at": "2026-01-05T09:30:00.000Z",
+            "data": {"email_id": "re_1", "to": ["soft@example.com"],
+                     "bounce": {"type": "Transient"}}}  # fmt: skip
+    hard = {**soft, "data": {**soft["data"], "to": ["hard@example.com"],
+                             "bounce": {"type": "Permanent"}}}  # fmt: skip
+    complaint = {"type": "email.complained", "created_at": "2026-01-05T09:31:00.000Z",
+                 "data": {"email_id": "re_2", "to": ["angry@example.com"]}}  # fmt: skip
+    for index, payload in enumerate((soft, hard, complaint)):
+        body, headers = signed(payload, f"msg_bounce_{index}")
+        assert post(live, body, headers).status_code == 200
+    suppressed = {entry.address: entry.reason for entry in list_suppressions(live.store)}
+    assert suppressed == {"hard@example.com": "bounced", "angry@example.com": "complained"}
