@@ -1,0 +1,68 @@
+"""In a real browser: log in, open the failed run, press Retry and see it
+complete; the campaigns page draws its graphs. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from _dashboard_live import TOKEN, live_dashboard
+from conftest import ARTIFACTS
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+
+
+def test_log_in_retry_a_failed_run_and_see_the_graphs(browser_page: Any, tmp_path: Path) -> None:
+    page = browser_page
+    with live_dashboard(tmp_path) as board:
+        started = board.signup("u1", "ada@example.com")
+        board.signup("u2", "grace@example.com", first_name="Grace")
+        crm = next(
+            r for r in started if board.engine.store.get_run(r).run.workflow_id == "crm-sync"
+        )
+
+        page.goto(f"{board.url}/runs")
+        assert "/login" in page.url
+        _shot(page, "login")
+        page.fill("input[name=token]", TOKEN)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{board.url}/runs")
+        assert page.locator("table.list tbody tr").count() == 4
+        _shot(page, "runs")
+
+        page.goto(f"{board.url}/runs?status=failed&q=ada%40example.com")
+        page.click(f"a[href='/runs/{crm}']")
+        page.wait_for_url(f"{board.url}/runs/{crm}")
+        assert page.locator("h1 .status").inner_text() == "failed"
+        assert "400" in page.locator("section.failure").inner_text()
+        _shot(page, "failed-run")
+
+        board.provider.fixed = True
+        page.click("text=Retry from the failed step")
+        page.wait_for_selector("h1 .status.completed")
+        assert page.locator("table.timeline tr.attempt").count() >= 4
+        _shot(page, "retried-run")
+
+        waiting = next(r for r in started if r != crm)
+        page.goto(f"{board.url}/runs/{waiting}")
+        assert "times out at" in page.locator("ul.pending").inner_text()
+        _shot(page, "waiting-run")
+
+        page.goto(f"{board.url}/")
+        assert page.locator("div.graph svg").count() == 2
+        assert page.locator("div.graph svg").first.bounding_box()["height"] > 100
+        _shot(page, "campaigns")
+
+        page.goto(f"{board.url}/events")
+        page.fill("input[name=name]", "app/ping")
+        page.fill("textarea[name=data]", '{"note": "<b>hi</b>"}')
+        page.click("form.card button[type=submit]")
+        page.wait_for_selector("p.notice")
+        assert "<b>hi</b>" in page.locator("table.list").inner_text()  # shown as text
+        _shot(page, "events")
+
+        page.goto(f"{board.url}/suppressions")
+        _shot(page, "suppressions")
