@@ -178,10 +178,10 @@ class Engine:
                 return None
         run_id = new_id("run")
         state = state_to_json(new_run_state(workflow, run_id))
-        if not tx.create_run(run_id, workflow.id, workflow.content_hash, key, event.id, state, now):
-            return None
-        tx.enqueue(run_id, "start", event.as_cel(), now)
-        return run_id
+        started = tx.start_run(
+            run_id, workflow.id, workflow.content_hash, key, event.id, state, event.as_cel(), now
+        )
+        return run_id if started else None
 
     def fire_cron_tick(self, workflow: Workflow, tick_at: datetime) -> str | None:
         """Claim one tick of a campaign's cron schedule and start its run, in one

@@ -135,6 +135,22 @@ class MemoryTransaction:
         )  # fmt: skip
         return True
 
+    def start_run(
+        self,
+        run_id: str,
+        workflow_id: str,
+        workflow_hash: str,
+        idempotency_key: str | None,
+        trigger_event_id: str | None,
+        state: Mapping[str, JSON],
+        start: JSON,
+        now: datetime,
+    ) -> bool:
+        created = self.create_run(
+            run_id, workflow_id, workflow_hash, idempotency_key, trigger_event_id, state, now
+        )
+        return created and self.enqueue(run_id, "start", start, now)
+
     def enqueue(self, run_id: str, kind: InboxKind, payload: JSON, now: datetime) -> bool:
         run = self._d.runs.get(run_id)
         if run is None or run.status in FINISHED:

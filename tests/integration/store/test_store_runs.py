@@ -205,3 +205,18 @@ def test_save_runs_saves_the_runs_still_leased_in_one_call(store: Store) -> None
     assert (runs["busy"].status, runs["busy"].wake_at) == ("sleeping", at(32))
     assert runs["stolen"].lease_owner == "w2" and runs["stolen"].status == "running"
     assert all(runs[name].lease_owner is None for name in ("done", "parked", "busy"))
+
+
+def test_start_run_creates_a_due_run_with_its_start_input(store: Store) -> None:
+    with store.transaction() as tx:
+        assert tx.start_run("r1", "drip", "h", "user-1", "e1", {"n": 1}, {"event": 1}, at(5))
+        assert not tx.start_run("r2", "drip", "h", "user-1", "e2", {}, {"event": 2}, at(5))
+    assert [run.id for run in store.list_runs()] == ["r1"]
+    run = store.get_run("r1").run
+    assert (run.status, run.state, run.wake_at, run.trigger_event_id) == (
+        "running", {"n": 1}, at(5), "e1",
+    )  # fmt: skip
+    assert store.next_wake_at() == at(5)
+    with store.transaction() as tx:
+        (claimed,) = tx.claim_due_runs(at(5), "w1", 60, 10)
+    assert [(item.kind, item.payload) for item in claimed.inbox] == [("start", {"event": 1})]
