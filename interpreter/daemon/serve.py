@@ -301,13 +301,19 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _default_app(engine: Engine, host: str, metrics: Metrics) -> ASGIApp:
-    """The HTTP app: the event API, webhooks, health, metrics, tracking links.
+    """The HTTP app: the event API, webhooks, health, metrics, tracking links and
+    the dashboard.
     ``check_settings`` refuses settings the server must not start with."""
     from interpreter.http import HttpSettings, create_app
+    from interpreter.http.dashboard import DashboardSettings, dashboard_routes
     from interpreter.http.tracking import tracking_routes
 
     settings = HttpSettings.from_environ(host=host)
-    return create_app(engine, settings, metrics=metrics, extra_routes=tracking_routes(engine))
+    routes = [
+        *tracking_routes(engine),
+        *dashboard_routes(engine, DashboardSettings.from_environ(host=host)),
+    ]
+    return create_app(engine, settings, metrics=metrics, extra_routes=routes)
 
 
 def serve(settings: ServeSettings, workflows: Sequence[Workflow],
