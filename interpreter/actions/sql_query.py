@@ -77,7 +77,7 @@ class SqlQueryAction:
     def _run(self, connection: Connection, query: str, params: dict[str, Any], write: bool) -> JSON:
         if not write and connection.dialect.name == "postgresql":
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-        result = connection.execute(sqlalchemy.text(query), params)
+        result = connection.execute(_text(query), params)
         rows: list[dict[str, JSON]] = []
         if result.returns_rows:
             for row in result.mappings():
@@ -125,6 +125,13 @@ def _parse_url(raw: str) -> URL:
     except sqlalchemy_exc.ArgumentError:
         # The raw text may hold a password: never repeat it.
         raise ActionError("sql.query: 'url' is not a database URL", retryable=False) from None
+
+
+@lru_cache(maxsize=256)
+def _text(query: str) -> sqlalchemy.TextClause:
+    """The statement for a query text, built once: SQLAlchemy then finds its
+    compiled form in the engine's cache without re-parsing the text."""
+    return sqlalchemy.text(query)
 
 
 @lru_cache(maxsize=64)
