@@ -13,6 +13,7 @@ from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, secret_option, workflows_option
 from interpreter.daemon.logging_setup import LogFormat, configure_logging
 from interpreter.daemon.serve import ServeSettings, serve
+from interpreter.http.serving import serve_app
 
 
 @click.command("serve")
@@ -70,4 +71,4 @@ def serve_command(
         lease_seconds=lease_seconds,
         secrets=split_pairs(secret_pairs, "--secret"),
     )
-    return serve(settings, workflows)
+    return serve(settings, workflows, app_factory=serve_app)

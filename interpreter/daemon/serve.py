@@ -107,7 +107,7 @@ class Daemon:
         settings: ServeSettings,
         workflows: Sequence[Workflow],
         *,
-        app_factory: AppFactory | None = None,
+        app_factory: AppFactory,
     ) -> None:
         self.settings = settings
         self.store = open_store(settings.db_url)
@@ -125,7 +125,7 @@ class Daemon:
             self.listener = NotifyListener(settings.db_url, self.wakeup, self._stop)
         self.scheduler = CronScheduler(self._generation.cron)
         self._scheduler_wake = threading.Event()  # rung on stop and reload
-        app = (app_factory or _default_app)(self._generation.http, settings.host, self.metrics)
+        app = app_factory(self._generation.http, settings.host, self.metrics)
         self._socket = _bind(settings.host, settings.port)
         self.port = int(self._socket.getsockname()[1])
         self.server = uvicorn.Server(uvicorn.Config(
@@ -300,23 +300,7 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _default_app(engine: Engine, host: str, metrics: Metrics) -> ASGIApp:
-    """The HTTP app: the event API, webhooks, health, metrics, tracking links and
-    the dashboard.
-    ``check_settings`` refuses settings the server must not start with."""
-    from interpreter.http import HttpSettings, create_app
-    from interpreter.http.dashboard import DashboardSettings, dashboard_routes
-    from interpreter.http.tracking import tracking_routes
-
-    settings = HttpSettings.from_environ(host=host)
-    routes = [
-        *tracking_routes(engine),
-        *dashboard_routes(engine, DashboardSettings.from_environ(host=host)),
-    ]
-    return create_app(engine, settings, metrics=metrics, extra_routes=routes)
-
-
 def serve(settings: ServeSettings, workflows: Sequence[Workflow],
-          app_factory: AppFactory | None = None) -> int:
+          app_factory: AppFactory) -> int:
     """Run the daemon until SIGTERM or SIGINT; returns the exit code."""
     return Daemon(settings, workflows, app_factory=app_factory).run()
