@@ -49,6 +49,12 @@ def load_workflow_bytes(
     return load_workflow_text(text, file, base_dir=base_dir)
 
 
+# Schema problems that leave the campaign's shape intact: a misspelt action name
+# is still a step with an action, so every other rule can run and the author
+# sees all the mistakes at once instead of one round at a time.
+_SHAPE_PRESERVING = frozenset({"unknown-action"})
+
+
 def load_workflow_text(
     text: str,
     file: str,
@@ -64,15 +70,15 @@ def load_workflow_text(
     document, problems = parse_document(text, file)
     if document is None:
         return None, problems
-    problems = check_workflow(document.data, document.source)
-    if problems:
+    schema_problems = check_workflow(document.data, document.source)
+    if any(problem.code not in _SHAPE_PRESERVING for problem in schema_problems):
         # Past a schema error the document's shape is unknown, so the deeper
         # rules would only guess; the author fixes these first.
-        return None, sort_problems(problems)
+        return None, sort_problems(schema_problems)
     workflow, problems = build_workflow(document)
     template_files = _template_files(document, workflow, files, base_dir)
     context = LintContext(workflow, document, base_dir, template_files)
-    problems = sort_problems([*problems, *run_rules(context)])
+    problems = sort_problems([*schema_problems, *problems, *run_rules(context)])
     if has_errors(problems):
         return None, problems
     workflow = dataclasses.replace(

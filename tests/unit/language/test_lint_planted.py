@@ -211,3 +211,20 @@ def test_every_campaign_in_workflows_lints_clean() -> None:
     workflows, problems = load_directory(WORKFLOWS)
     assert problems == []
     assert [w.id for w in workflows] == ["signup-drip-campaign"]
+
+
+def test_a_misspelt_action_does_not_hide_the_other_mistakes() -> None:
+    text = plant("action: sql.query", "action: sql.qeury")
+    text = plant("timeout: 3d", "timeout: 0s", text)
+    text = plant("next: check_plan", "next: check_plna", text)
+    assert found(text) == [
+        (33, 16, "bad-duration"),
+        (38, 15, "unknown-target"),
+        (54, 13, "unknown-action"),
+    ]
+
+
+def test_other_schema_errors_still_stop_the_deeper_rules() -> None:
+    text = plant("timeout: 3d", "tiemout: 3d")
+    text = plant("next: check_plan", "next: check_plna", text)
+    assert [code for _, _, code in found(text)] == ["unknown-key"]
