@@ -50,7 +50,14 @@ from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
 from interpreter.language.cel import canonical, evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
-from interpreter.store.records import RunSave, StepRecord, Wait
+from interpreter.store.records import (
+    Delivery,
+    EventRecord,
+    RunSave,
+    RunStart,
+    StepRecord,
+    Wait,
+)
 from interpreter.store.store import Store
 from interpreter.store.transaction import Transaction
 
@@ -131,44 +138,55 @@ class Engine:
     ) -> IngestResult:
         """Record an event; start the runs it triggers and wake the runs waiting for it."""
         with self.store.transaction() as tx:
-            return self._ingest(tx, name, data, event_id, ts)
+            return self._ingest(tx, [EventIn(name, data, event_id, ts)])[0]
 
     def ingest_many(self, events: Sequence[EventIn]) -> list[IngestResult]:
         """Record several events in one transaction (an HTTP batch, a benchmark):
         each behaves as ``ingest`` would, in order, and they commit together."""
         with self.store.transaction() as tx:
-            return [
-                self._ingest(tx, event.name, event.data, event.id, event.ts) for event in events
-            ]
+            return self._ingest(tx, events)
 
-    def _ingest(
-        self, tx: Transaction, name: str, data: JSON, event_id: str | None, ts: datetime | None
-    ) -> IngestResult:
+    def _ingest(self, tx: Transaction, incoming: Sequence[EventIn]) -> list[IngestResult]:
+        """Record the events, start their runs, then deliver them to waiting runs,
+        each step for the whole batch at once (a few statements per batch, not
+        per event). The order of the steps changes nothing: a run started here
+        has no waits yet, so it is never a candidate for an event of the batch."""
         now = self.clock.now()
-        event = Event(event_id or new_id("evt"), name, data, ts or now)
-        _, inserted = tx.record_event(event.id, event.name, event.data, event.ts, now)
-        if not inserted:
-            return IngestResult(event.id, duplicate=True)
-        started = tuple(self._start_runs(tx, event, now))
-        delivered = self._deliver(tx, event, now)
-        return IngestResult(event.id, False, started, delivered)
+        events = [Event(e.id or new_id("evt"), e.name, e.data, e.ts or now) for e in incoming]
+        new = tx.record_events(
+            [EventRecord(e.id, e.name, e.data, e.ts, now) for e in events]
+        )
+        fresh = [event for event, is_new in zip(events, new, strict=True) if is_new]
+        starts: dict[str, list[RunStart]] = {event.id: [] for event in fresh}
+        for event in fresh:
+            starts[event.id] = self._run_starts(event, now)
+        started = tx.start_runs([s for each in starts.values() for s in each], now)
+        delivered = self._deliver(tx, fresh, now)
+        return [
+            IngestResult(
+                event.id, False,
+                tuple(s.run_id for s in starts[event.id] if s.run_id in started),
+                delivered[event.id],
+            )
+            if is_new else IngestResult(event.id, duplicate=True)
+            for event, is_new in zip(events, new, strict=True)
+        ]  # fmt: skip
 
-    def _start_runs(self, tx: Transaction, event: Event, now: datetime) -> list[str]:
-        started: list[str] = []
+    def _run_starts(self, event: Event, now: datetime) -> list[RunStart]:
+        starts: list[RunStart] = []
         document = event.as_cel()
         for workflow in self.campaigns.triggered_by(event.name):
             scope = {"event": document, "now": now, "secrets": self._declared(workflow)}
             if not any(self._trigger_accepts(t, event, scope) for t in workflow.triggers):
                 continue
-            run_id = self._start_run(tx, workflow, event, scope, now)
-            if run_id is not None:
-                started.append(run_id)
-        return started
+            start = self._run_start(workflow, event, scope)
+            if start is not None:
+                starts.append(start)
+        return starts
 
-    def _start_run(
-        self, tx: Transaction, workflow: Workflow, event: Event, scope: Mapping[str, JSON],
-        now: datetime,
-    ) -> str | None:
+    def _run_start(
+        self, workflow: Workflow, event: Event, scope: Mapping[str, JSON]
+    ) -> RunStart | None:
         key: str | None = None
         if workflow.idempotency is not None:
             try:
@@ -178,10 +196,9 @@ class Engine:
                 return None
         run_id = new_id("run")
         state = state_to_json(new_run_state(workflow, run_id))
-        started = tx.start_run(
-            run_id, workflow.id, workflow.content_hash, key, event.id, state, event.as_cel(), now
+        return RunStart(
+            run_id, workflow.id, workflow.content_hash, key, event.id, state, event.as_cel()
         )
-        return run_id if started else None
 
     def fire_cron_tick(self, workflow: Workflow, tick_at: datetime) -> str | None:
         """Claim one tick of a campaign's cron schedule and start its run, in one
@@ -200,7 +217,10 @@ class Engine:
             if not inserted:
                 return None
             scope = {"event": event.as_cel(), "now": now, "secrets": self._declared(workflow)}
-            return self._start_run(tx, workflow, event, scope, now)
+            start = self._run_start(workflow, event, scope)
+            if start is None or not tx.start_runs([start], now):
+                return None
+            return start.run_id
 
     @staticmethod
     def _trigger_accepts(trigger: object, event: Event, scope: Mapping[str, JSON]) -> bool:
@@ -213,11 +233,26 @@ class Engine:
         except ExpressionError:
             return False
 
-    def _deliver(self, tx: Transaction, event: Event, now: datetime) -> int:
-        runs = {candidate.run_id for candidate in tx.candidate_waits(event.name, event.as_cel())}
-        for run_id in sorted(runs):
-            tx.enqueue(run_id, "event", event.as_cel(), now)
-        return len(runs)
+    def _deliver(self, tx: Transaction, events: Sequence[Event], now: datetime) -> dict[str, int]:
+        """Queue each event for the runs whose waits it may resolve (found by
+        index, one look-up per event name); returns how many runs per event."""
+        by_name: dict[str, list[Event]] = {}
+        for event in events:
+            by_name.setdefault(event.name, []).append(event)
+        runs: dict[str, list[str]] = {}
+        for name, named in by_name.items():
+            documents = [event.as_cel() for event in named]
+            for event, candidates in zip(
+                named, tx.candidate_waits_among(name, documents), strict=True
+            ):
+                runs[event.id] = sorted({candidate.run_id for candidate in candidates})
+        deliveries = [
+            Delivery(run_id, "event", event.as_cel())
+            for event in events
+            for run_id in runs[event.id]
+        ]
+        tx.enqueue_all(deliveries, now)
+        return {event.id: len(runs[event.id]) for event in events}
 
     def cancel(self, run_id: str, reason: str = "cancelled by operator") -> None:
         with self.store.transaction() as tx:
@@ -388,9 +423,11 @@ class Engine:
             else:
                 log.warning("run %s: lease lost; its work will be redone", outcome.run_id)
         tx.record_steps([row for outcome in saved for row in outcome.steps])
-        for outcome in saved:
-            for name, event_id, data in outcome.emitted:
-                self._ingest(tx, name, data, event_id, None)
+        emitted = [
+            EventIn(name, data, event_id) for o in saved for name, event_id, data in o.emitted
+        ]
+        if emitted:
+            self._ingest(tx, emitted)
         # A finished run's waits went with save_runs.
         going = [outcome for outcome in saved if outcome.state.status not in FINISHED]
         tx.delete_waits_of([outcome.run_id for outcome in going if outcome.had_step_wait], "step")

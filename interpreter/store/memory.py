@@ -23,11 +23,14 @@ from interpreter.store.records import (
     REPLAY_KEY_PREFIX,
     ClaimedRun,
     Definition,
+    Delivery,
+    EventRecord,
     InboxItem,
     InboxKind,
     RunDetail,
     RunRecord,
     RunSave,
+    RunStart,
     StepRecord,
     StoredEvent,
     Suppression,
@@ -98,6 +101,11 @@ class MemoryTransaction:
         self._d.events[id] = StoredEvent(seq, id, name, copy.deepcopy(data), ts, received_at)
         return seq, True
 
+    def record_events(self, events: Sequence[EventRecord]) -> list[bool]:
+        return [
+            self.record_event(e.id, e.name, e.data, e.ts, e.received_at)[1] for e in events
+        ]
+
     def get_event(self, id: str) -> StoredEvent:
         if id not in self._d.events:
             raise NotFound(f"no event with id {id}")
@@ -150,6 +158,19 @@ class MemoryTransaction:
             run_id, workflow_id, workflow_hash, idempotency_key, trigger_event_id, state, now
         )
         return created and self.enqueue(run_id, "start", start, now)
+
+    def start_runs(self, starts: Sequence[RunStart], now: datetime) -> set[str]:
+        return {
+            start.run_id
+            for start in starts
+            if self.start_run(
+                start.run_id, start.workflow_id, start.workflow_hash, start.idempotency_key,
+                start.trigger_event_id, start.state, start.start, now,
+            )
+        }  # fmt: skip
+
+    def enqueue_all(self, deliveries: Sequence[Delivery], now: datetime) -> set[str]:
+        return {d.run_id for d in deliveries if self.enqueue(d.run_id, d.kind, d.payload, now)}
 
     def enqueue(self, run_id: str, kind: InboxKind, payload: JSON, now: datetime) -> bool:
         run = self._d.runs.get(run_id)
@@ -358,6 +379,11 @@ class MemoryTransaction:
                     continue
             found.append(WaitCandidate(w.run_id, w.purpose, w.step_id, w.idx, w.since))
         return found
+
+    def candidate_waits_among(
+        self, event_name: str, documents: Sequence[Mapping[str, JSON]]
+    ) -> list[list[WaitCandidate]]:
+        return [self.candidate_waits(event_name, document) for document in documents]
 
     def claim_cron_tick(self, workflow_id: str, tick_at: datetime) -> bool:
         tick_at = _utc(tick_at)

@@ -89,6 +89,39 @@ class WaitCandidate:
 
 
 @dataclass(frozen=True, slots=True)
+class EventRecord:
+    """An event as ``record_events`` stores it."""
+
+    id: str
+    name: str
+    data: JSON
+    ts: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    """A run as ``start_runs`` creates it: due now, with its ``start`` input queued."""
+
+    run_id: str
+    workflow_id: str
+    workflow_hash: str
+    idempotency_key: str | None
+    trigger_event_id: str | None
+    state: JSON
+    start: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An input ``enqueue_all`` queues for a run."""
+
+    run_id: str
+    kind: InboxKind
+    payload: JSON
+
+
+@dataclass(frozen=True, slots=True)
 class RunSave:
     """A claimed run's new state, as ``save_runs`` stores it."""
 

@@ -21,7 +21,7 @@ from sqlalchemy.sql import Select
 
 from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound
-from interpreter.store import browsing
+from interpreter.store import batches, browsing
 from interpreter.store import tables as t
 from interpreter.store.browsing import EventRuns, RunFilter, RunSummary
 from interpreter.store.matching import canonical, value_at
@@ -30,11 +30,14 @@ from interpreter.store.records import (
     REPLAY_KEY_PREFIX,
     ClaimedRun,
     Definition,
+    Delivery,
+    EventRecord,
     InboxItem,
     InboxKind,
     RunDetail,
     RunRecord,
     RunSave,
+    RunStart,
     StepRecord,
     StoredEvent,
     Suppression,
@@ -245,6 +248,11 @@ class Transaction:
         existing = self._c.execute(_EVENT_SEQ, {"b_id": id}).scalar_one()
         return int(existing), False
 
+    def record_events(self, events: Sequence[EventRecord]) -> list[bool]:
+        """``record_event`` for many events in one multi-row INSERT: for each,
+        whether it is new (a repeated id is new only its first time)."""
+        return batches.record_events(self._c, events)
+
     def get_event(self, id: str) -> StoredEvent:
         row = self._c.execute(select(*_EVENT_COLUMNS).where(t.events.c.id == id)).first()
         if row is None:
@@ -321,6 +329,20 @@ class Transaction:
         self._c.execute(_INSERT_INBOX, inbox)
         self.wakes = True
         return True
+
+    def start_runs(self, starts: Sequence[RunStart], now: datetime) -> set[str]:
+        """``start_run`` for many runs, in order, in two statements; returns the
+        ids of the runs started (not those whose idempotency key had a run)."""
+        started = batches.start_runs(self._c, starts, now)
+        self.wakes |= bool(started)
+        return started
+
+    def enqueue_all(self, deliveries: Sequence[Delivery], now: datetime) -> set[str]:
+        """``enqueue`` for many inputs, in order, in two statements; returns the
+        ids of the runs that took them (not the finished or unknown ones)."""
+        woken = batches.enqueue_all(self._c, deliveries, now)
+        self.wakes |= bool(woken)
+        return woken
 
     def enqueue(self, run_id: str, kind: InboxKind, payload: JSON, now: datetime) -> bool:
         """Queue an input for a run and make the run due now.
@@ -647,6 +669,16 @@ class Transaction:
             parameters[f"b_key{n}"] = key
         rows = self._c.execute(_candidates_query(len(keys)), parameters)
         return [WaitCandidate(*row) for row in rows]
+
+    def candidate_waits_among(
+        self, event_name: str, documents: Sequence[Mapping[str, JSON]]
+    ) -> list[list[WaitCandidate]]:
+        """``candidate_waits`` for each of several events of one name: the match
+        paths are looked up once, and the waits in one query."""
+        if not documents:
+            return []
+        paths = self._match_paths(event_name)
+        return batches.candidate_waits_among(self._c, event_name, documents, paths)
 
     def _match_paths(self, event_name: str) -> list[str]:
         """The distinct match paths for an event name, by seeking the index once
