@@ -439,20 +439,31 @@ class Engine:
                 waits.append(_wait_row(outcome.run_id, outcome.step_wait))
                 looking.append((outcome.run_id, outcome.step_wait))
         tx.add_waits(waits)
-        for run_id, wait in looking:
-            self._look_back(tx, run_id, wait, now)
+        self._look_back(tx, looking, now)
 
     @staticmethod
-    def _look_back(tx: Transaction, run_id: str, wait: WaitForEvent, now: datetime) -> None:
+    def _look_back(
+        tx: Transaction, looking: list[tuple[str, WaitForEvent]], now: datetime
+    ) -> None:
         """Deliver events that arrived after the previous step began but before
-        this wait was stored: the race a wait must not lose. Done in the same
-        transaction that stores the wait, so an event lands either here or in
-        the ingest's own look-up of waits."""
-        for event in tx.events_since(wait.event, wait.since):
-            document = event_from_document(event).as_cel()
-            if wait_matches_document(wait, document):
-                tx.enqueue(run_id, "event", document, now)
-                return
+        these waits were stored: the race a wait must not lose. Done in the
+        transaction that stores the waits, so an event lands either here or in
+        the ingest's own look-up of waits. One read per event name, from the
+        earliest ``since`` among its waits; each wait then takes the first
+        matching event from its own ``since`` on."""
+        by_name: dict[str, list[tuple[str, WaitForEvent]]] = {}
+        for run_id, wait in looking:
+            by_name.setdefault(wait.event, []).append((run_id, wait))
+        for name, waits in by_name.items():
+            arrived = [
+                (event.received_at, event_from_document(event).as_cel())
+                for event in tx.events_since(name, min(wait.since for _, wait in waits))
+            ]
+            for run_id, wait in waits:
+                for received_at, document in arrived:
+                    if received_at >= wait.since and wait_matches_document(wait, document):
+                        tx.enqueue(run_id, "event", document, now)
+                        break
 
     def _declared(self, workflow: Workflow) -> dict[str, str]:
         return {name: self.secrets[name] for name in workflow.secrets if name in self.secrets}
