@@ -65,6 +65,11 @@ class TemplateRenderer:
         return self._render(lambda: self._environment(path).get_template(path), path)
 
     def string(self, source: str, *, html: bool, what: str) -> str:
+        if "{" not in source and "\r" not in source:
+            # No Jinja delimiter (they all open with "{"), and no line end for
+            # Jinja to normalise: the output is the source, without a render
+            # (a constant subject costs a template context otherwise).
+            return source
         environment = self._html if html else self._text
         return self._render(lambda: _from_string(environment, source), what)
 
