@@ -274,21 +274,32 @@ def match_key(expr: Expression, scope: Mapping[str, JSON]) -> tuple[str, JSON] |
     candidate; this only narrows the candidates to those the index finds.
     """
     try:
-        compiled = _compiled(expr)
+        sides = _key_sides(expr.source)
+    except CELParseError:
+        return None
+    if sides is None:
+        return None
+    path, other = sides
+    try:
+        return path, evaluate(Expression(other, expr.location), scope)
     except ExpressionError:
         return None
+
+
+@lru_cache(maxsize=1024)
+def _key_sides(source: str) -> tuple[str, str] | None:
+    """The async path and the source of the other side of the first indexable
+    equality in ``source``: found once per expression text (walking the tree
+    per wait cost more than the rest of storing it)."""
+    compiled = _compile(source)
     if compiled.tree is None:
         return None
     for left, right in _top_level_equalities(compiled.tree):
         for one, other in ((left, right), (right, left)):
-            path = _async_path(expr.source, one)
+            path = _async_path(source, one)
             if path is None or "async" in _idents(other):
                 continue
-            side = Expression(expr.source[_start(other):_end(other)], expr.location)
-            try:
-                return path, evaluate(side, scope)
-            except ExpressionError:
-                return None
+            return path, source[_start(other):_end(other)]
     return None
 
 
