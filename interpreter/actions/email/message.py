@@ -25,6 +25,11 @@ from interpreter.errors import ActionError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ADDR_SPEC = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+# A bare dot-atom address, which parsing and re-rendering give back unchanged.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +69,8 @@ def check_address(value: str, role: str) -> str:
     A line break would let a value add headers of its own, and a comma would
     quietly add recipients, so both are refused before the email library sees them.
     """
+    if _PLAIN_ADDRESS.fullmatch(value):
+        return value  # the common case, without parseaddr and Address (~15 µs)
     if _CONTROL.search(value):
         raise ActionError(f"email.send: '{role}' contains a line break", retryable=False)
     name, addr = parseaddr(value)
