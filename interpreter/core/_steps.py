@@ -8,11 +8,18 @@ finish within the same call and leave a ``Record`` for the timeline.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from interpreter.core.model import JSON, Record, RunAction, RunState, SleepUntil, WaitForEvent
+from interpreter.core.model import (
+    JSON,
+    Record,
+    RunAction,
+    RunState,
+    SleepUntil,
+    WaitForEvent,
+    changed,
+)
 from interpreter.core.outcomes import complete, fail, fail_expression
 from interpreter.core.scope import Turn
 from interpreter.errors import ExpressionError
@@ -76,7 +83,7 @@ def finish(
     ``changes`` are further fields to set in the same copy of the state.
     """
     steps = {**state.steps, step.id: {"output": output}}
-    state = replace(
+    state = changed(
         state, steps=steps, status="running", wake_at=None, attempt=0, retry_base=0, **changes
     )
     return state, successor(turn, state, step)
@@ -104,7 +111,7 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         try:
             chosen = cel.evaluate_condition(step.if_, turn.scope(state))
         except ExpressionError as error:
-            return fail_expression(turn, replace(state, **entered), step.id, error), None
+            return fail_expression(turn, changed(state, **entered), step.id, error), None
         if not chosen:
             turn.commands.append(Record(step.id, "skipped", None))
             # A skipped step's output is null, so later steps can test for it.
@@ -126,7 +133,7 @@ def _enter_action(
     turn: Turn, state: RunState, step: ActionStep, entered: dict[str, Any]
 ) -> tuple[RunState, Next]:
     entered.update(status="running", attempt=1, step_started_at=turn.now)
-    return run_action(turn, replace(state, **entered), step), None
+    return run_action(turn, changed(state, **entered), step), None
 
 
 def run_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
@@ -154,7 +161,7 @@ def _sleep(
 ) -> RunState:
     turn.commands.append(SleepUntil(step.id, until))
     entered.update(status="sleeping", wake_at=until, step_started_at=turn.now)
-    return replace(state, **entered)
+    return changed(state, **entered)
 
 
 def _enter_sleep_until(
@@ -163,11 +170,11 @@ def _enter_sleep_until(
     try:
         value = cel.render(step.until, turn.scope(state))
     except ExpressionError as error:
-        return fail_expression(turn, replace(state, **entered), step.id, error), None
+        return fail_expression(turn, changed(state, **entered), step.id, error), None
     until = parse_timestamp(value)
     if until is None:
         message = f"sleep_until needs an RFC 3339 timestamp with a timezone, got {value!r}"
-        state = replace(state, **entered)
+        state = changed(state, **entered)
         return fail(turn, state, step.id, message, location=str(step.location)), None
     if until <= turn.now:
         turn.commands.append(Record(step.id, "sleep_until", None))
@@ -217,7 +224,7 @@ def _enter_wait(
         )
     )
     entered.update(status="waiting", wake_at=timeout_at, step_started_at=now)
-    return replace(state, **entered), None
+    return changed(state, **entered), None
 
 
 def _enter_switch(
@@ -234,7 +241,7 @@ def _enter_switch(
                 target = case.next
                 break
         except ExpressionError as error:
-            return fail_expression(turn, replace(state, **entered), step.id, error), None
+            return fail_expression(turn, changed(state, **entered), step.id, error), None
     output = {"next": target}
     turn.commands.append(Record(step.id, "switch", output))
     state, after = finish(
@@ -256,7 +263,7 @@ def _enter_set(
         try:
             value = cel.render(template, scope)
         except ExpressionError as error:
-            return fail_expression(turn, replace(state, **entered), step.id, error), None
+            return fail_expression(turn, changed(state, **entered), step.id, error), None
         variables[name] = value
         values[name] = value
     turn.commands.append(Record(step.id, "set", values))

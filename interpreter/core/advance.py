@@ -19,7 +19,6 @@ engine drops the run's timer and waits.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +38,7 @@ from interpreter.core.model import (
     StepSucceeded,
     TimerFired,
     WaitForEvent,
+    changed,
 )
 from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression
 from interpreter.core.retry import retry_delay
@@ -91,7 +91,7 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     if state.started_at is not None:
         return state  # a duplicate start must not run the campaign twice
     now = turn.now
-    state = replace(state, status="running", event=start.event.as_cel(), started_at=now, cursor=0)
+    state = changed(state, status="running", event=start.event.as_cel(), started_at=now, cursor=0)
     scope = turn.scope(state)
     variables: dict[str, Any] = {}
     scope["vars"] = variables  # each var sees the ones before it
@@ -100,7 +100,7 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
             variables[name] = cel.render(template, scope)
         except ExpressionError as error:
             return fail_expression(turn, state, None, error)
-    state = replace(state, vars=variables)
+    state = changed(state, vars=variables)
     _subscribe_cancel_on(turn, scope)
     return run_from(turn, state, 0)
 
@@ -152,7 +152,7 @@ def _apply_step_failed(turn: Turn, state: RunState, failure: StepFailed) -> RunS
     # Status stays "running" with a wake-up set: that pair means a retry is due.
     wake_at = turn.now + delay
     turn.commands.append(SleepUntil(step.id, wake_at, retry=True))
-    return replace(state, attempt=attempt + 1, wake_at=wake_at)
+    return changed(state, attempt=attempt + 1, wake_at=wake_at)
 
 
 def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) -> RunState:
@@ -179,7 +179,7 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     turn.commands.append(Record(step.id, "wait_for_event", candidate))
     # Every event before now was offered to this wait, and the one it consumed
     # must not also resolve a later wait: the next window opens here.
-    state = replace(state, step_started_at=turn.now)
+    state = changed(state, step_started_at=turn.now)
     state, after = finish(turn, state, step, candidate)
     return run_from(turn, state, after)
 
@@ -211,7 +211,7 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         state, after = finish(turn, state, step, None)
         return run_from(turn, state, after)
     if state.status == "running" and isinstance(step, ActionStep):
-        return run_action(turn, replace(state, wake_at=None), step)
+        return run_action(turn, changed(state, wake_at=None), step)
     return state
 
 
@@ -248,12 +248,12 @@ def _apply_retry(turn: Turn, state: RunState, _retry: Retry) -> RunState:
     if index is None:
         return state
     spent = state.error.get("attempts") if isinstance(state.error, dict) else None
-    state = replace(state, status="running", error=None, cursor=index, wake_at=None)
+    state = changed(state, status="running", error=None, cursor=index, wake_at=None)
     # A failed run lost its cancel_on subscriptions with its other waits.
     _subscribe_cancel_on(turn, turn.scope(state))
     step = turn.workflow.steps[index]
     if isinstance(step, ActionStep) and isinstance(spent, int) and spent > 0:
-        state = replace(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)
+        state = changed(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)
         return run_action(turn, state, step)
     return run_from(turn, state, index)
 

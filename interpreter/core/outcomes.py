@@ -6,16 +6,14 @@ every way out of a run stamps the same fields (cursor None, no wake-up).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from interpreter.core.model import Cancelled, Complete, Fail, RunState
+from interpreter.core.model import Cancelled, Complete, Fail, RunState, changed
 from interpreter.core.scope import Turn
 from interpreter.errors import ExpressionError
 
 
 def complete(turn: Turn, state: RunState) -> RunState:
     turn.commands.append(Complete())
-    return replace(state, status="completed", cursor=None, wake_at=None)
+    return changed(state, status="completed", cursor=None, wake_at=None)
 
 
 def fail(
@@ -36,7 +34,7 @@ def fail(
         "retryable": retryable,
         "attempts": attempts,
     }
-    return replace(state, status="failed", cursor=None, wake_at=None, error=error)
+    return changed(state, status="failed", cursor=None, wake_at=None, error=error)
 
 
 def fail_expression(
@@ -51,7 +49,7 @@ def cancel(turn: Turn, state: RunState, reason: str) -> RunState:
     turn.commands.append(Cancelled(reason))
     step_id = current_step_id(turn, state)
     error = {"step": step_id, "message": reason, "cancelled": True}
-    return replace(state, status="cancelled", cursor=None, wake_at=None, error=error)
+    return changed(state, status="cancelled", cursor=None, wake_at=None, error=error)
 
 
 def current_step_id(turn: Turn, state: RunState) -> str | None:
