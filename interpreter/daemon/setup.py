@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from interpreter.actions.base import Action
+from interpreter.daemon import heap
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, RealClock
 from interpreter.daemon.email_setup import configured_actions
@@ -62,6 +63,7 @@ def open_engine(
             store.close()
             raise
     names = {name for workflow in workflows for name in workflow.secrets} | set(secret_names)
+    heap.settle()  # the campaigns are loaded and the store is open: start-up is done
     return Engine(
         store,
         Campaigns(store, workflows),
