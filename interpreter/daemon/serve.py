@@ -35,6 +35,7 @@ from typing import Any
 import uvicorn
 
 from interpreter.actions.base import Action
+from interpreter.daemon import heap
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import RealClock
 from interpreter.daemon.cron import CronScheduler
@@ -137,6 +138,7 @@ class Daemon:
     # ---- lifecycle -----------------------------------------------------------
 
     def start(self) -> None:
+        heap.settle()  # as open_engine does: the campaigns, store and app are built
         if self.listener is not None:
             self.listener.start()
         for index in range(self.settings.concurrency):
