@@ -82,8 +82,11 @@ def main() -> None:
                 run_ids.extend(result.started)
         engine.run_virtual(clock, until=clock.now())
         ingested = time.perf_counter()
-        # The email ids the clicks carry, read from the runs in one query.
+        # The email ids the clicks carry, read from the runs in one query. This
+        # stands in for the email provider, which knows its ids: flow does no
+        # such read, so it is left out of the timed region.
         states = {r.id: r.state for r in engine.store.list_runs(limit=arguments.runs + 10)}
+        resumed = time.perf_counter()
         clicks = [
             EventIn("resend/email.clicked",
                     {"email_id": states[run_id]["steps"]["welcome_email"]["output"]["id"]})
@@ -92,7 +95,7 @@ def main() -> None:
         for first in range(0, len(clicks), arguments.batch):
             engine.ingest_many(clicks[first:first + arguments.batch])
         engine.run_virtual(clock)
-        seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - resumed + (ingested - started)
         statuses: dict[str, int] = {}
         for record in engine.store.list_runs(limit=arguments.runs + 10):
             statuses[record.status] = statuses.get(record.status, 0) + 1
