@@ -138,6 +138,7 @@ _EVENTS_SINCE = (
     .order_by(t.events.c.seq)
 )
 _INSERT_INBOX = t.inbox.insert()
+_INSERT_STEP = t.steps.insert()
 _FIRST_MATCH_PATH = (
     select(t.waits.c.match_path)
     .where(t.waits.c.event_name == bindparam("b_name"), t.waits.c.match_path.is_not(None))
@@ -167,6 +168,45 @@ def suppressed_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     and, for a positional paramstyle, the order of its parameter names."""
     compiled = _SUPPRESSED.compile(dialect=dialect)
     return str(compiled), tuple(compiled.positiontup or ()) if compiled.positional else None
+
+
+@lru_cache(maxsize=16)
+def _driver_form(
+    statement: Any, dialect: Dialect, column_keys: tuple[str, ...] | None
+) -> tuple[str, tuple[tuple[str, Any, Any], ...]]:
+    """A statement compiled once for SQLite's driver: its SQL text and, per
+    positional parameter, (name, the type's bind processor, default)."""
+    keys = list(column_keys) if column_keys is not None else None
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
+    processors = compiled._bind_processors
+    binds = compiled.binds
+    return str(compiled), tuple(
+        (name, processors.get(name), binds[name].value) for name in compiled.positiontup or ()
+    )
+
+
+def _execute_many(
+    connection: Connection,
+    statement: Any,
+    rows: Sequence[Mapping[str, Any]],
+    column_keys: tuple[str, ...] | None = None,
+) -> None:
+    """``connection.execute(statement, rows)`` for a hot executemany. On SQLite
+    without SQLAlchemy's per-row parameter handling: the same SQL text and the
+    same bind processors (JSON, Instant) applied here, the rows handed to the
+    driver's executemany (errors still wrapped by SQLAlchemy)."""
+    if connection.dialect.name != "sqlite":  # psycopg: SQLAlchemy's own path
+        connection.execute(statement, list(rows))
+        return
+    sql, parameters = _driver_form(statement, connection.dialect, column_keys)
+    driver_rows = [
+        tuple(
+            row.get(name, default) if process is None else process(row.get(name, default))
+            for name, process, default in parameters
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, driver_rows)
 
 
 @lru_cache(maxsize=2)
@@ -465,7 +505,8 @@ class Transaction:
         kept = [save for save in saves if save.run_id in held]
         if not kept:
             return held
-        self._c.execute(
+        _execute_many(
+            self._c,
             _SAVE_RUN,
             [
                 {
@@ -590,9 +631,11 @@ class Transaction:
         it would mean an attempt ran twice under one lease.
         """
         if steps:
-            self._c.execute(
-                t.steps.insert(),
+            _execute_many(
+                self._c,
+                _INSERT_STEP,
                 [{name: getattr(step, name) for name in StepRecord.__slots__} for step in steps],
+                StepRecord.__slots__,
             )
 
     # ---- waits ---------------------------------------------------------------
