@@ -5,14 +5,13 @@ campaign whose ``http.request`` hits a local provider that answers 400 until fix
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import uvicorn
+from _loopback import serving
 
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
@@ -91,25 +90,6 @@ class LiveDashboard:
         while self.engine.drive_once():
             pass
         return list(result.started)
-
-
-@contextmanager
-def serving(app: object) -> Iterator[str]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",  # type: ignore[arg-type]  # an ASGI app
-                            lifespan="off", ws="none")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.005)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 @contextmanager

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from email import message_from_bytes
@@ -13,10 +12,8 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
-import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from starlette.types import ASGIApp
 
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import VirtualClock
@@ -84,26 +81,6 @@ def smtp_server(port: int | None = None) -> Iterator[tuple[str, Mailbox]]:
         yield f"smtp://127.0.0.1:{port}", mailbox
     finally:
         controller.stop()
-
-
-@contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (a free port) until the block ends; yields its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", ws="none")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.005)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 def email_engine(

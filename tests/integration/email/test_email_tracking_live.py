@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _email_servers import SECRET_KEY, Mailbox, email_engine, serving, smtp_server
+from _email_servers import SECRET_KEY, Mailbox, email_engine, smtp_server
+from _loopback import serving
 from starlette.applications import Starlette
 
 from interpreter.daemon.clock import VirtualClock

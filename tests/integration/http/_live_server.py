@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import uvicorn
-from starlette.types import ASGIApp
+from _loopback import serving
 
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
@@ -58,26 +55,6 @@ def seed_engine(store: Store, data_dir: Path) -> tuple[Engine, VirtualClock, Cap
 
 Serve = Callable[..., Live]
 """The ``serve`` fixture: ``serve(settings=None, db_url=None) -> Live``."""
-
-
-@contextmanager
-def serving(app: ASGIApp) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 (a free port) until the block ends; yields its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", ws="none")  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.005)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 @contextmanager
