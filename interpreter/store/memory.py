@@ -18,6 +18,7 @@ from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound, StoreError
 from interpreter.store.browsing import SEARCH_EVENTS, EventRuns, RunFilter, RunSummary
 from interpreter.store.matching import canonical, value_at
+from interpreter.store.reads import ReadThroughTransactions
 from interpreter.store.records import (
     JSON,
     REPLAY_KEY_PREFIX,
@@ -518,7 +519,7 @@ def _strings(value: JSON) -> set[str]:
     return set().union(*(_strings(item) for item in items)) if items else set()
 
 
-class MemoryStore:
+class MemoryStore(ReadThroughTransactions):
     """``interpreter.store.Store`` without a database."""
 
     url = "memory:"
@@ -544,92 +545,9 @@ class MemoryStore:
             yield MemoryTransaction(working)
             self._data = working
 
+    # MemoryTransaction is no Transaction subclass, but offers the same named
+    # operations; the inherited read wrappers rely on nothing more.
     @contextmanager
-    def reading(self) -> Iterator[MemoryTransaction]:
+    def reading(self) -> Iterator[MemoryTransaction]:  # type: ignore[override]
         with self._lock:
             yield MemoryTransaction(self._data)
-
-    def load_definition(self, hash: str) -> Definition:
-        with self.reading() as tx:
-            return tx.load_definition(hash)
-
-    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
-        with self.reading() as tx:
-            return tx.suppressed_among(addresses)
-
-    def get_event(self, id: str) -> StoredEvent:
-        with self.reading() as tx:
-            return tx.get_event(id)
-
-    def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
-        with self.reading() as tx:
-            return tx.events_since(event_name, since)
-
-    def candidate_waits(self, event_name: str, document: Mapping[str, JSON]) -> list[WaitCandidate]:
-        with self.reading() as tx:
-            return tx.candidate_waits(event_name, document)
-
-    def list_waits(self, run_id: str) -> list[Wait]:
-        with self.reading() as tx:
-            return tx.list_waits(run_id)
-
-    def next_wake_at(self) -> datetime | None:
-        with self.reading() as tx:
-            return tx.next_wake_at()
-
-    def count_unfinished(self) -> int:
-        with self.reading() as tx:
-            return tx.count_unfinished()
-
-    def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
-        with self.reading() as tx:
-            return tx.count_runs_by_status(due_by)
-
-    def list_runs(
-        self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
-    ) -> list[RunRecord]:
-        with self.reading() as tx:
-            return tx.list_runs(status, workflow_id, limit)
-
-    def replay_candidates(
-        self,
-        workflow_id: str,
-        status: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[RunRecord]:
-        with self.reading() as tx:
-            return tx.replay_candidates(workflow_id, status, since, until, limit)
-
-    def get_run(self, run_id: str) -> RunDetail:
-        with self.reading() as tx:
-            return tx.get_run(run_id)
-
-    def search_runs(self, where: RunFilter) -> list[RunSummary]:
-        with self.reading() as tx:
-            return tx.search_runs(where)
-
-    def funnel(
-        self, workflow_id: str, since: datetime | None, until: datetime | None
-    ) -> dict[str, int]:
-        with self.reading() as tx:
-            return tx.funnel(workflow_id, since, until)
-
-    def count_runs(self, workflow_id: str, since: datetime | None, until: datetime | None) -> int:
-        with self.reading() as tx:
-            return tx.count_runs(workflow_id, since, until)
-
-    def list_events(
-        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
-    ) -> list[EventRuns]:
-        with self.reading() as tx:
-            return tx.list_events(before_seq, text, limit)
-
-    def campaign_ids(self) -> list[str]:
-        with self.reading() as tx:
-            return tx.campaign_ids()
-
-    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
-        with self.reading() as tx:
-            return tx.list_suppressions(limit)
