@@ -200,6 +200,20 @@ def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
         raise _fail(expr, str(error) or type(error).__name__) from None
 
 
+def evaluate_cel(expr: Expression, activation: Mapping[str, Any]) -> Any:
+    """The CEL value of ``expr`` over CEL values, with no JSON conversion either
+    way (the specification's conformance cases bind uints and bytes and expect
+    typed results); raises ExpressionError like ``evaluate``."""
+    compiled = _compiled(expr)
+    program = compiled.program or _ENVIRONMENT.program(_ENVIRONMENT.compile(expr.source))
+    try:
+        return program.evaluate(dict(activation))
+    except CELEvalError as error:
+        raise _fail(expr, str(error.args[0]) if error.args else "evaluation failed") from None
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as error:
+        raise _fail(expr, str(error) or type(error).__name__) from None
+
+
 def _plain(value: JSON) -> bool:
     """A fast-path result that cel-python would give back unchanged."""
     if type(value) is int:
