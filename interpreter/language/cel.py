@@ -1,16 +1,20 @@
 """Evaluating CEL at run time: conditions, ``${ }`` data fields and wait keys.
 
-cel-python is correct but slow (about 90 µs an evaluation here), so three
-levers keep it off the hot path:
+flow's CEL is cel-python with the specification's semantics where cel-python
+departs from it (``cel_runtime``: numbers compare across int, uint and double,
+``null`` compares with anything, NaN, ``in``, escapes, nanosecond timestamps).
+cel-python is slow (about 90 µs an evaluation here), so four things keep it
+off the hot path, each giving the same answers and errors as the full program:
 
-- every expression is compiled once per process (``_compiled``), keyed by its
+- every expression is compiled once per process (``_compile``), keyed by its
   source text;
 - only the scope roots an expression names are converted to CEL values;
 - a plain member path such as ``vars.email`` is read straight from the scope,
-  with the same results and the same error messages as cel-python gives;
-- other common shapes (member access, ``size()``, comparisons, ``&&``, ``||``)
-  run as compiled Python closures (``cel_fast``) whenever their answer is
-  certain, and go to cel-python otherwise, so errors keep its messages.
+  and ``PATH == LITERAL`` / ``PATH != LITERAL`` is decided without CEL values;
+- other common shapes (member access, ``size()``, comparisons, ``!``, ``&&``,
+  ``||``, ``? :``) run as compiled Python closures (``cel_fast``) whenever their
+  answer is certain, and go to the full program otherwise, so errors keep its
+  messages.
 
 cel-python's ``CompiledRunner`` (transpiling to Python) cannot be used: it
 emits ``activation.async``, a syntax error, for the ``async`` root that flow's
@@ -23,11 +27,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import celpy
 import lark
 from celpy import celtypes
 from celpy.adapter import json_to_cel
@@ -35,7 +38,11 @@ from celpy.celparser import CELParseError
 from celpy.evaluation import CELEvalError
 
 from interpreter.errors import ExpressionError
+from interpreter.language import cel_time
+from interpreter.language.cel_checks import StaticError, brackets_too_deep, static_error
 from interpreter.language.cel_fast import Program, Undecided, compile_fast
+from interpreter.language.cel_runtime import ENVIRONMENT, program
+from interpreter.language.cel_values import INT64_MAX, INT64_MIN, equal, to_float
 from interpreter.language.definitions import Expression, Interpolation
 
 JSON = Any
@@ -50,7 +57,6 @@ _COMPARISON = re.compile(
 _RESERVED = frozenset({"true", "false", "null", "in", "as", "break", "const", "continue",
                        "else", "for", "function", "if", "import", "let", "loop", "package",
                        "namespace", "return", "var", "void", "while"})
-_ENVIRONMENT = celpy.Environment()
 
 
 @dataclass(frozen=True)
@@ -73,14 +79,19 @@ def _compile(source: str) -> _Compiled:
         path = tuple(part.strip() for part in match.group(1).split("."))
         if not any(part in _RESERVED for part in path):
             return _Compiled(path=path, program=None, roots=frozenset({path[0]}), tree=None)
-    tree = _ENVIRONMENT.compile(source)
+    early = brackets_too_deep(source)
+    if early is not None:
+        raise _Refused(early)
+    tree = ENVIRONMENT.compile(source)
+    refused = static_error(tree)
+    if refused is not None:
+        raise _Refused(refused)
     roots = frozenset(
         str(token) for token in tree.scan_values(
             lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
         )
     )
-    program = _ENVIRONMENT.program(tree)
-    return _Compiled(path=None, program=program, roots=roots, tree=tree,
+    return _Compiled(path=None, program=program(tree), roots=roots, tree=tree,
                      comparison=_literal_comparison(source), fast=compile_fast(tree))
 
 
@@ -91,18 +102,35 @@ def _literal_comparison(source: str) -> tuple[tuple[str, ...], bool, Any] | None
     path = tuple(part.strip() for part in match.group(1).split("."))
     if any(part in _RESERVED for part in path):
         return None
-    literal: Any = json.loads(match.group(3))
+    text = match.group(3)
+    literal: Any = int(text) if text[-1].isdigit() else json.loads(text)
+    if type(literal) is int and not INT64_MIN <= literal <= INT64_MAX:
+        return None  # not a CEL int: the full program reports the error
     return path, match.group(2) == "!=", literal
+
+
+class _Refused(CELParseError):
+    """A parsed expression that may not run (too deep, a bad literal): lint's
+    ``static_error``, raised where cel-python's own syntax errors are."""
+
+    def __init__(self, problem: StaticError) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 def _compiled(expr: Expression) -> _Compiled:
     try:
         return _compile(expr.source)
+    except _Refused as refused:
+        raise ExpressionError(
+            f"CEL error in {_shown(expr)}: {refused.problem.message}",
+            location=str(expr.location_of(refused.problem.offset)),
+        ) from None
     except CELParseError as error:
         line = getattr(error, "line", None) or 1
         column = getattr(error, "column", None) or 1
         raise ExpressionError(
-            f"CEL syntax error in {expr.source!r}",
+            f"CEL syntax error in {_shown(expr)}",
             location=str(_offset_location(expr, line, column)),
         ) from None
 
@@ -118,11 +146,14 @@ def _offset_location(expr: Expression, line: int, column: int) -> object:
 
 def to_cel(value: JSON) -> Any:
     if isinstance(value, datetime):
-        return celtypes.TimestampType(value)
+        return cel_time.from_datetime(value if value.tzinfo else value.replace(tzinfo=UTC))
     if isinstance(value, dict):
         return celtypes.MapType({celtypes.StringType(k): to_cel(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return celtypes.ListType([to_cel(v) for v in value])
+    if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+        # A JSON number no CEL int holds is a double, as JSON numbers are in CEL.
+        return celtypes.DoubleType(to_float(value))
     return json_to_cel(value)
 
 
@@ -136,8 +167,12 @@ def from_cel(value: Any) -> JSON:
         return float(value)
     if isinstance(value, celtypes.StringType | str):
         return str(value)
+    if isinstance(value, cel_time.Timestamp) and value.nanos:
+        return str(value)
     if isinstance(value, celtypes.TimestampType):
         return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, cel_time.Duration):
+        return str(value)
     if isinstance(value, celtypes.DurationType):
         return f"{value.total_seconds():g}s"
     if isinstance(value, celtypes.BytesType | bytes):
@@ -155,7 +190,13 @@ def from_cel(value: Any) -> JSON:
 def _fail(expr: Expression, message: str) -> ExpressionError:
     # cel-python appends its whole activation to "undeclared reference" errors.
     message = message.split(" (in activation", 1)[0]
-    return ExpressionError(f"{message} in {expr.source!r}", location=str(expr.location))
+    return ExpressionError(f"{message} in {_shown(expr)}", location=str(expr.location))
+
+
+def _shown(expr: Expression) -> str:
+    """The expression as messages quote it: a hostile one can be megabytes long."""
+    source = expr.source
+    return repr(source) if len(source) <= 200 else repr(source[:200]) + "..."
 
 
 def _walk(expr: Expression, path: tuple[str, ...], scope: Mapping[str, JSON]) -> JSON:
@@ -178,11 +219,11 @@ def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
     compiled = _compiled(expr)
     if compiled.path is not None:
         value = _walk(expr, compiled.path, scope)
+        if type(value) is int and not INT64_MIN <= value <= INT64_MAX:
+            return to_float(value)  # a double in CEL, as the full program gives it
         return value.isoformat().replace("+00:00", "Z") if isinstance(value, datetime) else value
     if compiled.comparison is not None:
-        decided = _compare(expr, compiled.comparison, scope)
-        if decided is not None:
-            return decided
+        return _compare(expr, compiled.comparison, scope)
     if compiled.fast is not None:
         try:
             value = compiled.fast(scope)
@@ -191,13 +232,11 @@ def evaluate(expr: Expression, scope: Mapping[str, JSON]) -> JSON:
         else:
             if _plain(value):
                 return value
-    activation = {root: to_cel(scope[root]) for root in compiled.roots if root in scope}
     try:
-        return from_cel(compiled.program.evaluate(activation))
-    except CELEvalError as error:
-        raise _fail(expr, str(error.args[0]) if error.args else "evaluation failed") from None
-    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as error:
-        raise _fail(expr, str(error) or type(error).__name__) from None
+        activation = {root: to_cel(scope[root]) for root in compiled.roots if root in scope}
+    except (ValueError, OverflowError) as error:
+        raise _fail(expr, f"a value CEL cannot hold: {error}") from None
+    return from_cel(_run(expr, compiled.program, activation))
 
 
 def evaluate_cel(expr: Expression, activation: Mapping[str, Any]) -> Any:
@@ -205,12 +244,19 @@ def evaluate_cel(expr: Expression, activation: Mapping[str, Any]) -> Any:
     way (the specification's conformance cases bind uints and bytes and expect
     typed results); raises ExpressionError like ``evaluate``."""
     compiled = _compiled(expr)
-    program = compiled.program or _ENVIRONMENT.program(_ENVIRONMENT.compile(expr.source))
+    runnable = compiled.program or program(ENVIRONMENT.compile(expr.source))
+    return _run(expr, runnable, dict(activation))
+
+
+def _run(expr: Expression, runnable: Any, activation: dict[str, Any]) -> Any:
     try:
-        return program.evaluate(dict(activation))
+        return runnable.evaluate(activation)
     except CELEvalError as error:
         raise _fail(expr, str(error.args[0]) if error.args else "evaluation failed") from None
-    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as error:
+    except Exception as error:
+        # cel-python raises bare Python errors (TypeError, KeyError, RecursionError
+        # on a deep tree...) for inputs its own checks miss; each is a failure of
+        # this expression on this data, never an internal error of flow.
         raise _fail(expr, str(error) or type(error).__name__) from None
 
 
@@ -223,24 +269,11 @@ def _plain(value: JSON) -> bool:
 
 def _compare(
     expr: Expression, comparison: tuple[tuple[str, ...], bool, Any], scope: Mapping[str, JSON]
-) -> bool | None:
-    """``PATH ==/!= LITERAL`` without cel-python, where the answer is certain.
-
-    Against ``null`` any value compares by the CEL spec's heterogeneous
-    equality (cel-python raises "no such overload" for ``map != null``, which
-    the spec answers ``true``). Against another literal only a value of the
-    literal's own type is decided here; anything else goes to cel-python, so
-    its answer and its errors stay exactly as they were.
-    """
+) -> bool:
+    """``PATH ==/!= LITERAL`` without CEL values: equality never fails, so the
+    answer (``cel_values.equal``, the one the full program gives) is certain."""
     path, negated, literal = comparison
-    value = _walk(expr, path, scope)
-    if literal is None:
-        equal = value is None
-    elif type(value) is type(literal):
-        equal = value == literal
-    else:
-        return None
-    return equal != negated
+    return equal(_walk(expr, path, scope), literal) != negated
 
 
 def evaluate_condition(expr: Expression, scope: Mapping[str, JSON]) -> bool:

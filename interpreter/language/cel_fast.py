@@ -5,30 +5,33 @@ reads into CEL values first: about 0.5 ms for a condition such as
 ``size(steps.check_plan.output.rows) == 0 || steps.check_plan.output.rows[0].plan != "pro"``.
 Here such a tree is compiled once into plain Python closures over JSON values.
 
-Only answers that are certain are given. A closure raises ``Undecided`` for
-anything it is not sure cel-python would answer the same way (a missing member,
-an index out of range, two values of different types, an error on the left of
-``||``...), and the caller then evaluates the whole expression with cel-python,
-so every error keeps cel-python's message. Supported:
+Only answers that are certain are given, and they are flow's CEL answers: the
+comparisons use ``cel_values``, the same functions the full program runs. A
+closure raises ``Undecided`` for anything else (a missing member, an index out
+of range, an ordering between kinds that have none, an error on the left of
+``||``...), and the caller then evaluates the whole expression with the full
+program, so every error keeps its message. Supported:
 
 - scope roots, ``.field`` on a JSON object, ``[int]`` on a list, ``["key"]`` on
   an object;
-- literals: null, bools, decimal ints, strings without escapes;
+- literals: null, bools, decimal ints, doubles, strings without escapes;
 - ``size(x)`` of a list, an object or a string;
-- ``==`` and ``!=`` between two values of the same primitive type, and ``<``,
-  ``<=``, ``>``, ``>=`` between two ints or two strings;
+- ``==`` and ``!=`` between two JSON scalars or with null on either side, and
+  ``<``, ``<=``, ``>``, ``>=`` between two numbers (int or double), two strings
+  or two bools;
 - ``!``, ``&&``, ``||`` and ``? :`` on bools, with CEL's short-circuits;
 - parentheses.
 """
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import lark
+
+from interpreter.language.cel_values import equal, order
 
 JSON = Any
 Scope = Mapping[str, JSON]
@@ -37,15 +40,17 @@ Program = Callable[[Scope], JSON]
 _INT64 = (-(2**63), 2**63 - 1)
 _PLAIN_STRING = re.compile(r"""^(?:"([^"\\\n\r]*)"|'([^'\\\n\r]*)')$""")
 _DECIMAL = re.compile(r"^-?[0-9]+$")
-_EQUALITY = {"relation_eq": operator.eq, "relation_ne": operator.ne}
-_ORDERING = {
-    "relation_lt": operator.lt,
-    "relation_le": operator.le,
-    "relation_gt": operator.gt,
-    "relation_ge": operator.ge,
+_EQUALITY = frozenset({"relation_eq", "relation_ne"})
+_ORDERING: dict[str, Callable[[int | None], bool]] = {
+    "relation_lt": lambda c: c is not None and c < 0,
+    "relation_le": lambda c: c is not None and c <= 0,
+    "relation_gt": lambda c: c is not None and c > 0,
+    "relation_ge": lambda c: c is not None and c >= 0,
 }
-# Only these types are compared here; bool is not an int, nor int a double.
-_COMPARABLE = (str, int, bool, float, type(None))
+# JSON scalars: equality between any two of them (or with null) is decided here.
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+# Orderable JSON types, by kind: ints and doubles are one kind, bools another.
+_ORDERED = {int: "number", float: "number", str: "string", bool: "bool"}
 
 
 class Undecided(Exception):
@@ -155,30 +160,31 @@ def _relation(children: list[Any]) -> Program:
     left = _single(operation.children)
     right = _node(right_tree)
     if name in _EQUALITY:
-        equality = _EQUALITY[name]
+        negate = name == "relation_ne"
 
         def compare_equal(scope: Scope) -> bool:
             a, b = left(scope), right(scope)
-            if type(a) is not type(b) or not isinstance(a, _COMPARABLE) or _wide(a):
-                raise _undecided()
-            return bool(equality(a, b))
+            if a is None or b is None or (type(a) in _SCALARS and type(b) in _SCALARS):
+                return equal(a, b) != negate
+            raise _undecided()
 
         return compare_equal
     if name in _ORDERING:
-        ordering = _ORDERING[name]
+        decide = _ORDERING[name]
 
         def compare_order(scope: Scope) -> bool:
             a, b = left(scope), right(scope)
-            if type(a) is not type(b) or type(a) not in (int, str) or _wide(a) or _wide(b):
-                raise _undecided()
-            return bool(ordering(a, b))
+            kinds = _ORDERED.get(type(a)), _ORDERED.get(type(b))
+            if kinds[0] is None or kinds[0] != kinds[1]:
+                raise _undecided()  # no ordering: the full program reports the error
+            return decide(order(a, b))
 
         return compare_order
     raise _Unsupported
 
 
 def _wide(value: JSON) -> bool:
-    """An int CEL cannot hold: cel-python reports the overflow, so it decides."""
+    """An int literal CEL cannot hold: the full program reports the error."""
     return type(value) is int and not _INT64[0] <= value <= _INT64[1]
 
 
@@ -272,6 +278,8 @@ def _literal(children: list[Any]) -> Program:
         value = int(text)
         if _wide(value):
             raise _Unsupported
+    elif token.type == "FLOAT_LIT":
+        value = float(text)
     elif token.type == "STRING_LIT" and (match := _PLAIN_STRING.match(text)):
         value = match.group(1) if match.group(1) is not None else match.group(2)
     else:

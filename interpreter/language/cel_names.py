@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import celpy
 import lark
 from celpy.celparser import CELParseError
+
+from interpreter.language.cel_checks import brackets_too_deep, static_error
+from interpreter.language.cel_runtime import ENVIRONMENT
 
 # Macros whose first argument names a variable bound inside the other arguments.
 _BINDING_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
@@ -42,6 +44,7 @@ class NameUse:
 class CelSyntaxError:
     message: str
     offset: int
+    code: str = "cel-syntax"  # or "too-deep" (cel_checks)
 
 
 @dataclass(frozen=True)
@@ -50,20 +53,21 @@ class CelReading:
     error: CelSyntaxError | None
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Any:
-    return celpy.Environment()
-
-
 @lru_cache(maxsize=4096)
 def read_cel(source: str) -> CelReading:
     """Parse ``source`` and list the names it reads; a syntax error is returned, not raised."""
+    early = brackets_too_deep(source)
+    if early is not None:
+        return CelReading((), CelSyntaxError(early.message, early.offset, early.code))
     try:
-        tree = _environment().compile(source)
+        tree = ENVIRONMENT.compile(source)
     except CELParseError as error:
         return CelReading((), _syntax_error(source, error))
     except Exception as error:  # cel-python raises bare errors for some odd inputs
         return CelReading((), CelSyntaxError(f"not valid CEL: {error}", 0))
+    refused = static_error(tree)
+    if refused is not None:
+        return CelReading((), CelSyntaxError(refused.message, refused.offset, refused.code))
     return CelReading(tuple(_names(tree, frozenset())), None)
 
 

@@ -92,7 +92,7 @@ def cel_syntax(context: LintContext) -> Iterator[Problem]:
             message = "conditions and keys are bare CEL; remove the ${ }"
             yield Problem.at(expression.location, "cel-syntax", message)
             continue
-        yield Problem.at(expression.location_of(error.offset), "cel-syntax", message)
+        yield Problem.at(expression.location_of(error.offset), error.code, message)
 
 
 def cel_names(context: LintContext) -> Iterator[Problem]:

@@ -102,7 +102,7 @@ def test_a_wait_if_that_errors_on_a_candidate_is_a_non_match() -> None:
         id="wait",
         location=loc(),
         event="thing",
-        match=expr("async.data.count > 1.5"),  # int against double errors in CEL
+        match=expr("async.data.count + 1.5 > 3.0"),  # int plus double errors in CEL
         timeout=timedelta(hours=1),
     )
     run = Run.start(campaign(wait))
