@@ -61,15 +61,16 @@ _RESERVED = frozenset({"true", "false", "null", "in", "as", "break", "const", "c
 
 @dataclass(frozen=True)
 class _Compiled:
-    """One expression, ready to run: a plain member path, a path compared with a
-    literal (``comparison``), or else only the CEL program."""
+    """One expression, ready to run: a plain member path, or the CEL program with
+    the shortcuts that may answer before it (``comparison``, a path compared with
+    a literal; ``fast``, the fast path)."""
 
     path: tuple[str, ...] | None
     program: Any
     roots: frozenset[str]
     tree: Any
     comparison: tuple[tuple[str, ...], bool, Any] | None = None  # path, negated, literal
-    fast: Program | None = None  # decides the common cases without cel-python
+    fast: Program | None = None  # decides the common cases without the full program
 
 
 @lru_cache(maxsize=4096)
@@ -254,14 +255,14 @@ def _run(expr: Expression, runnable: Any, activation: dict[str, Any]) -> Any:
     except CELEvalError as error:
         raise _fail(expr, str(error.args[0]) if error.args else "evaluation failed") from None
     except Exception as error:
-        # cel-python raises bare Python errors (TypeError, KeyError, RecursionError
-        # on a deep tree...) for inputs its own checks miss; each is a failure of
-        # this expression on this data, never an internal error of flow.
+        # cel-python raises bare Python errors (TypeError, KeyError, AttributeError...)
+        # for inputs its own checks miss; each is a failure of this expression on
+        # this data, never an internal error of flow.
         raise _fail(expr, str(error) or type(error).__name__) from None
 
 
 def _plain(value: JSON) -> bool:
-    """A fast-path result that cel-python would give back unchanged."""
+    """A fast-path result that the full program would give back unchanged."""
     if type(value) is int:
         return bool(-(2**63) <= value < 2**63)
     return value is None or isinstance(value, bool | float | str)
@@ -273,7 +274,10 @@ def _compare(
     """``PATH ==/!= LITERAL`` without CEL values: equality never fails, so the
     answer (``cel_values.equal``, the one the full program gives) is certain."""
     path, negated, literal = comparison
-    return equal(_walk(expr, path, scope), literal) != negated
+    value = _walk(expr, path, scope)
+    if literal is None or value is None:  # the seed campaign's ``== null``, inlined
+        return (value is literal) != negated
+    return equal(value, literal) != negated
 
 
 def evaluate_condition(expr: Expression, scope: Mapping[str, JSON]) -> bool:

@@ -47,6 +47,9 @@ _ORDERING: dict[str, Callable[[int | None], bool]] = {
     "relation_gt": lambda c: c is not None and c > 0,
     "relation_ge": lambda c: c is not None and c >= 0,
 }
+# Types whose Python == is CEL's between two values of that type (an int may
+# lie beyond int64, where CEL compares doubles, so it goes through ``equal``).
+_PLAIN_EQUAL = frozenset({str, bool, float})
 # JSON scalars: equality between any two of them (or with null) is decided here.
 _SCALARS = frozenset({str, int, bool, float, type(None)})
 # Orderable JSON types, by kind: ints and doubles are one kind, bools another.
@@ -54,7 +57,7 @@ _ORDERED = {int: "number", float: "number", str: "string", bool: "bool"}
 
 
 class Undecided(Exception):
-    """This expression, in this scope, is cel-python's to evaluate."""
+    """This expression, in this scope, is the full program's to evaluate."""
 
 
 class _Unsupported(Exception):
@@ -164,7 +167,10 @@ def _relation(children: list[Any]) -> Program:
 
         def compare_equal(scope: Scope) -> bool:
             a, b = left(scope), right(scope)
-            if a is None or b is None or (type(a) in _SCALARS and type(b) in _SCALARS):
+            same = type(a)
+            if same is type(b) and same in _PLAIN_EQUAL:  # the common case, inlined
+                return bool(a == b) != negate
+            if a is None or b is None or (same in _SCALARS and type(b) in _SCALARS):
                 return equal(a, b) != negate
             raise _undecided()
 
@@ -174,6 +180,9 @@ def _relation(children: list[Any]) -> Program:
 
         def compare_order(scope: Scope) -> bool:
             a, b = left(scope), right(scope)
+            low, high = _INT64
+            if type(a) is int and type(b) is int and low <= a <= high and low <= b <= high:
+                return decide((a > b) - (a < b))  # the common case, inlined
             kinds = _ORDERED.get(type(a)), _ORDERED.get(type(b))
             if kinds[0] is None or kinds[0] != kinds[1]:
                 raise _undecided()  # no ordering: the full program reports the error

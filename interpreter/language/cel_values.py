@@ -85,8 +85,19 @@ def _number_order(a: Any, b: Any) -> int | None:
     return (x > y) - (x < y)
 
 
+# Types whose Python equality is CEL's when both sides are of that very type.
+_EXACT = frozenset({str, bool, type(None), float})
+
+
 def equal(a: Any, b: Any) -> bool:
     """CEL's heterogeneous equality: never an error."""
+    same = type(a)
+    if same is type(b):
+        # The common cases first (this is on every condition's path).
+        if same in _EXACT:
+            return bool(a == b)
+        if same is int and INT64_MIN <= a <= INT64_MAX and INT64_MIN <= b <= INT64_MAX:
+            return bool(a == b)
     kind_a = kind(a)
     if kind_a != kind(b):
         return False
@@ -119,6 +130,11 @@ def equal(a: Any, b: Any) -> bool:
 def order(a: Any, b: Any) -> int | None:
     """-1, 0 or 1 for ``<`` and friends; None if unordered (NaN); TypeError if
     the two kinds have no ordering."""
+    same = type(a)
+    if same is type(b) and (
+        same is str or (same is int and INT64_MIN <= a <= INT64_MAX and INT64_MIN <= b <= INT64_MAX)
+    ):
+        return int((a > b) - (a < b))
     kind_a = kind(a)
     if kind_a != kind(b):
         raise TypeError(f"no such overload: {type(a).__name__} < {type(b).__name__}")
