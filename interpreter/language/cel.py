@@ -83,7 +83,12 @@ def _compile(source: str) -> _Compiled:
     early = brackets_too_deep(source)
     if early is not None:
         raise _Refused(early)
-    tree = ENVIRONMENT.compile(source)
+    try:
+        tree = ENVIRONMENT.compile(source)
+    except CELParseError:
+        raise
+    except Exception as error:  # cel-python raises bare errors for some odd inputs
+        raise CELParseError(f"not valid CEL: {error}") from None
     refused = static_error(tree)
     if refused is not None:
         raise _Refused(refused)
