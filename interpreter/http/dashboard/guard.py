@@ -23,6 +23,7 @@ from interpreter.http.dashboard.csrf import (
 )
 from interpreter.http.dashboard.rendering import render
 from interpreter.http.dashboard.settings import DashboardSettings
+from interpreter.http.same_site import foreign_origin
 
 MAX_FORM_BYTES = 1024 * 1024
 Form = dict[str, str]
@@ -70,6 +71,8 @@ def guarded(
             new_cookie = new_seed()
             access = Access("loopback", new_cookie)
         form: Form = {}
+        if post and foreign_origin(request) is not None:
+            return _page(403, "Forbidden", "A form posted from another site is refused.")
         if post:
             body = await request.body()
             if len(body) > MAX_FORM_BYTES:
@@ -107,6 +110,9 @@ def set_cookie(
 def _denied(request: Request, denied: Denied) -> Response:
     if denied.reason == "refused":
         return render("refused.html", 403, csrf="", via="", path="")
+    if denied.reason == "foreign_host":
+        return _page(403, "Forbidden", "With no FLOW_DASHBOARD_TOKEN the dashboard answers only "
+                     "requests to localhost or 127.0.0.1, and this one named another host.")
     if denied.reason == "bad_token":
         return render("message.html", 401, csrf="", via="", path="", title="Unauthorized",
                       message="That bearer token is not the dashboard's token.")  # fmt: skip
@@ -115,3 +121,8 @@ def _denied(request: Request, denied: Denied) -> Response:
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     return render("message.html", 403, csrf="", via="", path="", title="Forbidden",
                   message="Log in first.")  # fmt: skip
+
+
+def _page(status: int, title: str, message: str) -> Response:
+    """A message page for a request that got no further: no CSRF token, no cookie."""
+    return render("message.html", status, csrf="", via="", path="", title=title, message=message)

@@ -18,6 +18,7 @@ from interpreter.http.dashboard.csrf import (
 )
 from interpreter.http.dashboard.guard import MAX_FORM_BYTES, Call, Dashboard, set_cookie
 from interpreter.http.dashboard.rendering import render
+from interpreter.http.same_site import foreign_origin
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -43,6 +44,8 @@ def login_endpoints(dashboard: Dashboard) -> tuple[Endpoint, Endpoint]:
     async def submit(request: Request) -> Response:
         if settings.token is None:
             return RedirectResponse("/", status_code=303)
+        if foreign_origin(request) is not None:
+            return form(request, 403, "A login posted from another site is refused.")
         body = await request.body()
         fields = dict(parse_qsl(body[:MAX_FORM_BYTES].decode("utf-8", "replace")))
         if not csrf_valid(settings.key, request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):

@@ -3,6 +3,7 @@ parameters, oversize and slow forms, and a test event checked as the API checks 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -30,3 +31,41 @@ def test_junk_query_parameters_are_ignored(tmp_path: Path, db_url: str, path: st
         board.signup("u1", "ada@example.com")
         answer = httpx.get(f"{board.url}{path}", headers=BEARER)
         assert answer.status_code == 200, answer.text[:300]
+
+
+def test_without_a_token_a_rebound_host_gets_nothing(tmp_path: Path) -> None:
+    with live_dashboard(tmp_path, token=None) as board:
+        for path in ("/", "/events", "/runs"):
+            answer = httpx.get(f"{board.url}{path}", headers={"host": "rebind.evil.example"})
+            assert answer.status_code == 403 and "localhost" in answer.text
+            assert "set-cookie" not in answer.headers and 'name="csrf"' not in answer.text
+        with httpx.Client(base_url=board.url) as client:
+            page = client.get("/events")  # a real loopback visit: a cookie and a token
+            token = _csrf(page.text)
+            sent = client.post("/events/test", data={"name": "app/ping", "csrf": token},
+                               headers={"host": "rebind.evil.example"})  # fmt: skip
+            assert sent.status_code == 403
+            cross = client.post("/events/test", data={"name": "app/ping", "csrf": token},
+                                headers={"origin": "https://evil.example"})  # fmt: skip
+            assert cross.status_code == 403
+            assert client.post("/events/test", data={"name": "app/ping", "csrf": token},
+                               headers={"host": "localhost"}).status_code == 303  # fmt: skip
+        assert [e.name for e in board.engine.store.list_events(None, None, 10)] == ["app/ping"]
+
+
+def test_with_a_token_any_host_name_is_served_but_not_a_cross_site_form(tmp_path: Path) -> None:
+    with live_dashboard(tmp_path) as board:
+        headers = {**BEARER, "host": "flow.example.com"}
+        assert httpx.get(f"{board.url}/events", headers=headers).status_code == 200
+        cross = httpx.post(f"{board.url}/events/test", data={"name": "app/ping"},
+                           headers={**headers, "origin": "https://evil.example"})  # fmt: skip
+        assert cross.status_code == 403
+        login = httpx.post(f"{board.url}/login", data={"token": TOKEN},
+                           headers={"origin": "https://evil.example"})  # fmt: skip
+        assert login.status_code == 403
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found is not None, html
+    return found.group(1)
