@@ -111,8 +111,12 @@ def _denied(request: Request, denied: Denied) -> Response:
     if denied.reason == "refused":
         return render("refused.html", 403, csrf="", via="", path="")
     if denied.reason == "foreign_host":
-        return _page(403, "Forbidden", "With no FLOW_DASHBOARD_TOKEN the dashboard answers only "
-                     "requests to localhost or 127.0.0.1, and this one named another host.")
+        return _page(
+            403,
+            "Forbidden",
+            "With no FLOW_DASHBOARD_TOKEN the dashboard answers only "
+            "requests to localhost or 127.0.0.1, and this one named another host.",
+        )
     if denied.reason == "bad_token":
         return render("message.html", 401, csrf="", via="", path="", title="Unauthorized",
                       message="That bearer token is not the dashboard's token.")  # fmt: skip
