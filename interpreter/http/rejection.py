@@ -3,6 +3,8 @@ for a batch, the index of the offending event and the field at fault."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.responses import JSONResponse
 
 from interpreter.errors import FlowError
@@ -12,12 +14,19 @@ class Rejected(FlowError):
     """The request was refused."""
 
     def __init__(
-        self, status: int, message: str, *, index: int | None = None, field: str | None = None
+        self,
+        status: int,
+        message: str,
+        *,
+        index: int | None = None,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message, status=status, index=index, field=field)
         self.status = status
         self.index = index
         self.field = field
+        self.headers = dict(headers or {})
 
     def response(self) -> JSONResponse:
         body: dict[str, object] = {"error": self.message}
@@ -25,7 +34,7 @@ class Rejected(FlowError):
             body["index"] = self.index
         if self.field is not None:
             body["field"] = self.field
-        return JSONResponse(body, status_code=self.status)
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
 def error_response(status: int, message: str) -> JSONResponse:

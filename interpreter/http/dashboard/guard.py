@@ -3,7 +3,7 @@ the form and its CSRF token, then the handler, with errors as HTML pages."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -13,6 +13,8 @@ from starlette.responses import RedirectResponse, Response
 
 from interpreter.daemon.engine import Engine
 from interpreter.errors import FlowError, NotFound
+from interpreter.http.body import read_body
+from interpreter.http.context import app_context
 from interpreter.http.dashboard.auth import Access, Denied, check_access
 from interpreter.http.dashboard.csrf import (
     CSRF_COOKIE,
@@ -23,6 +25,7 @@ from interpreter.http.dashboard.csrf import (
 )
 from interpreter.http.dashboard.rendering import render
 from interpreter.http.dashboard.settings import DashboardSettings
+from interpreter.http.rejection import Rejected
 from interpreter.http.same_site import foreign_origin
 
 MAX_FORM_BYTES = 1024 * 1024
@@ -74,10 +77,10 @@ def guarded(
         if post and foreign_origin(request) is not None:
             return _page(403, "Forbidden", "A form posted from another site is refused.")
         if post:
-            body = await request.body()
-            if len(body) > MAX_FORM_BYTES:
-                return render("message.html", 413, title="Too large", csrf="", via="",
-                              path="", message="That form is larger than 1 MiB.")  # fmt: skip
+            try:
+                body = await read_form(request)
+            except Rejected as error:
+                return _page(error.status, "Refused", error.message, error.headers)
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             if access.via != "bearer" and not csrf_valid(
                 settings.key, request.cookies.get(CSRF_COOKIE) if access.via == "loopback"
@@ -127,6 +130,18 @@ def _denied(request: Request, denied: Denied) -> Response:
                   message="Log in first.")  # fmt: skip
 
 
-def _page(status: int, title: str, message: str) -> Response:
+async def read_form(request: Request) -> bytes:
+    """A form's body, refused past ``MAX_FORM_BYTES`` as it streams in and after
+    the server's body-read timeout (``Rejected``: 413 or 408)."""
+    timeout = app_context(request).settings.body_timeout_seconds
+    return await read_body(request, MAX_FORM_BYTES, "the form", timeout)
+
+
+def _page(
+    status: int, title: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
     """A message page for a request that got no further: no CSRF token, no cookie."""
-    return render("message.html", status, csrf="", via="", path="", title=title, message=message)
+    response = render("message.html", status, csrf="", via="", path="", title=title,
+                      message=message)  # fmt: skip
+    response.headers.update(headers or {})
+    return response

@@ -4,7 +4,11 @@ parameters, oversize and slow forms, and a test event checked as the API checks 
 from __future__ import annotations
 
 import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -69,3 +73,41 @@ def _csrf(html: str) -> str:
     found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
     assert found is not None, html
     return found.group(1)
+
+
+@contextmanager
+def connection(url: str) -> Iterator[socket.socket]:
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=10) as sock:
+        yield sock
+
+
+def answer_of(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection."""
+    received = b""
+    while chunk := sock.recv(65536):
+        received += chunk
+    return received
+
+
+@pytest.mark.parametrize("path", ["/login", "/events/test"])
+def test_forms_are_cut_off_while_streaming(tmp_path: Path, path: str) -> None:
+    with live_dashboard(tmp_path) as board, connection(board.url) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     f"authorization: Bearer {TOKEN}\r\n"
+                     "content-type: application/x-www-form-urlencoded\r\n"
+                     "transfer-encoding: chunked\r\n\r\n".encode())  # fmt: skip
+        # 1 MiB and 16 bytes, just past the limit, and no end of body: nothing
+        # unread when the server answers, so it closes without a reset.
+        for chunk in [b"a" * 65536] * 16 + [b"b" * 16]:
+            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        answer = answer_of(sock)  # before the fix: no answer until the body ends
+        assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+        assert b"over the limit of 1048576 bytes" in answer
+
+
+def test_a_declared_oversize_form_is_refused_before_it_is_sent(tmp_path: Path) -> None:
+    with live_dashboard(tmp_path) as board, connection(board.url) as sock:
+        sock.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 1073741824\r\n"
+                     b"content-type: application/x-www-form-urlencoded\r\n\r\n")  # fmt: skip
+        assert answer_of(sock).startswith(b"HTTP/1.1 413")
