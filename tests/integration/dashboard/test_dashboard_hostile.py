@@ -111,3 +111,33 @@ def test_a_declared_oversize_form_is_refused_before_it_is_sent(tmp_path: Path) -
         sock.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 1073741824\r\n"
                      b"content-type: application/x-www-form-urlencoded\r\n\r\n")  # fmt: skip
         assert answer_of(sock).startswith(b"HTTP/1.1 413")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("app/ping", "[" * 100_000, "nested too deeply"),
+        ("app/ping", "[1, 2]", "data must be an object"),
+        ("app/ping", '{"s": "a\\u0000b"}', "data: s contains a NUL"),
+        ("app/ping", '{"s": "\\ud800"}', "data: s contains a lone surrogate"),
+        ("app/ping", '{"n": 1e400}', "data: n is a number too large"),
+        ("app/\x00ping", "{}", "name contains a NUL"),
+        ("x" * 201, "{}", "name is longer than 200"),
+        ("", "{}", "name is empty"),
+        ("app/ping", "{nope", "not valid JSON"),
+    ],
+)
+def test_the_test_event_form_checks_as_the_api_does(
+    tmp_path: Path, db_url: str, name: str, data: str, says: str
+) -> None:
+    with live_dashboard(tmp_path, db_url=db_url) as board:
+        answer = httpx.post(f"{board.url}/events/test", headers=BEARER,
+                            data={"name": name, "data": data})  # fmt: skip
+        assert answer.status_code == 400, answer.text[:300]
+        assert says in answer.text.replace("&#34;", '"')
+        assert board.engine.store.list_events(None, None, 10) == []
+        good = httpx.post(f"{board.url}/events/test", headers=BEARER,
+                          data={"name": "app/ping", "data": '{"s": "\\ud83d\\ude00"}'})  # fmt: skip
+        assert good.status_code == 303
+        [event] = board.engine.store.list_events(None, None, 10)
+        assert (event.name, event.data) == ("app/ping", {"s": "\U0001f600"})

@@ -111,3 +111,21 @@ def test_a_webhook_created_at_out_of_range_is_recorded_at_now(serve: Serve) -> N
     response = httpx.post(f"{live.url}/webhooks/resend", content=body, headers=_signed(body))
     assert response.status_code == 200, response.text
     assert live.store.get_event("msg_1").ts == live.clock.now()
+
+
+def test_a_complaint_with_an_address_too_long_for_the_column_is_still_recorded(
+    serve: Serve, db_url: str
+) -> None:
+    live = serve(HttpSettings(resend_webhook_secret=SECRET), db_url=db_url)
+    long = "a" * 400 + "@example.com"
+    body = json.dumps(
+        {
+            "type": "email.complained",
+            "created_at": "2026-01-05T09:30:00Z",
+            "data": {"email_id": "em_1", "to": [long, "Ada@Example.com"]},
+        }
+    ).encode()
+    response = httpx.post(f"{live.url}/webhooks/resend", content=body, headers=_signed(body))
+    assert response.status_code == 200, response.text  # before: 503 on PostgreSQL
+    assert live.store.get_event("msg_1").data["to"] == [long, "Ada@Example.com"]
+    assert [s.address for s in list_suppressions(live.store)] == ["ada@example.com"]
