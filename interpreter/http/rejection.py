@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from starlette.responses import JSONResponse
 
-from interpreter.errors import FlowError
+from interpreter.errors import FlowError, NotFound, StoreError
 
 
 class Rejected(FlowError):
@@ -39,3 +39,12 @@ class Rejected(FlowError):
 
 def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def store_error_status(error: StoreError) -> tuple[int, str]:
+    """The one answer to a store error, for the API and the dashboard alike: 404
+    with its message for a missing record, else 503 (the database is down or
+    refused the statement; the details go to the log, never to the client)."""
+    if isinstance(error, NotFound):
+        return 404, error.message
+    return 503, "the database is unavailable; try again"

@@ -3,6 +3,7 @@ the form and its CSRF token, then the handler, with errors as HTML pages."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from interpreter.daemon.engine import Engine
-from interpreter.errors import FlowError, NotFound
+from interpreter.errors import FlowError, StoreError
 from interpreter.http.body import read_body
 from interpreter.http.context import app_context
 from interpreter.http.dashboard.auth import Access, Denied, check_access
@@ -25,8 +26,10 @@ from interpreter.http.dashboard.csrf import (
 )
 from interpreter.http.dashboard.rendering import render
 from interpreter.http.dashboard.settings import DashboardSettings
-from interpreter.http.rejection import Rejected
+from interpreter.http.rejection import Rejected, store_error_status
 from interpreter.http.same_site import foreign_origin
+
+log = logging.getLogger("flow.http")
 
 MAX_FORM_BYTES = 1024 * 1024
 Form = dict[str, str]
@@ -92,8 +95,12 @@ def guarded(
         call = Call(request, dashboard, access, form)
         try:
             response = await handler(call)
-        except NotFound as error:
-            response = call.page("message.html", 404, title="Not found", message=str(error))
+        except StoreError as error:  # the API's status for the same error
+            status, message = store_error_status(error)
+            if status >= 500:
+                log.error("%s %s: %s", request.method, request.url.path, error)
+            title = "Not found" if status == 404 else "Database unavailable"
+            response = call.page("message.html", status, title=title, message=message)
         except FlowError as error:
             response = call.page("message.html", 409, title="Not done", message=str(error))
         if new_cookie is not None:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from _dashboard_live import TOKEN, live_dashboard
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -141,3 +143,35 @@ def test_the_test_event_form_checks_as_the_api_does(
         assert good.status_code == 303
         [event] = board.engine.store.list_events(None, None, 10)
         assert (event.name, event.data) == ("app/ping", {"s": "\U0001f600"})
+
+
+def test_a_store_error_is_the_same_status_on_the_api_and_the_dashboard(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    with live_dashboard(tmp_path, db_url=postgres_url) as board:
+        board.signup("u1", "ada@example.com")
+        run_id = board.engine.store.list_runs(limit=1)[0].id
+        name = make_url(postgres_url).database
+        admin = create_engine(make_url(postgres_url).set(database="postgres"),
+                              isolation_level="AUTOCOMMIT")  # fmt: skip
+        try:
+            with admin.connect() as connection:  # the database goes away under the server
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                        " WHERE datname = :name"), {"name": name})  # fmt: skip
+            api = httpx.post(f"{board.url}/e/key", json={"name": "app/ping"})
+            assert api.status_code == 503
+            assert api.json() == {"error": "the database is unavailable; try again"}
+            for path in ("/runs", "/events", f"/runs/{run_id}", "/"):
+                page = httpx.get(f"{board.url}{path}", headers=BEARER)
+                assert page.status_code == 503, (path, page.status_code)
+                assert "the database is unavailable; try again" in page.text
+            sent = httpx.post(f"{board.url}/events/test", headers=BEARER,
+                              data={"name": "app/ping"})  # fmt: skip
+            assert sent.status_code == 503
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            admin.dispose()
+        missing = httpx.get(f"{board.url}/runs/run_missing", headers=BEARER)
+        assert missing.status_code == 404
