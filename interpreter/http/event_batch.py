@@ -31,24 +31,13 @@ def parse_json(body: bytes, what: str = "the body") -> Any:
     PostgreSQL's jsonb refuses), and no string holding a NUL character or a
     lone UTF-16 surrogate (``\\ud800``: not encodable as UTF-8). A refusal names
     the place: ``index`` and ``field`` as for a bad event, and the path in the message."""
-    overflowed = False
-
-    def number(text: str) -> float:
-        nonlocal overflowed
-        value = float(text)
-        if math.isinf(value):
-            overflowed = True
-        return value
-
     try:
-        document = json.loads(body, parse_constant=_refuse_constant, parse_float=number)
+        document = json.loads(body, parse_constant=_refuse_constant)
     except RecursionError:
         raise Rejected(400, f"{what} is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise Rejected(400, f"{what} is not valid JSON: {error}") from None
-    # A NUL or a surrogate needs a \\u escape, raw surrogate bytes (b"\\xed") or a
-    # UTF-16/32 body (NUL bytes): anything else cannot hold one, so skip the walk.
-    if overflowed or b"\\u" in body or b"\xed" in body or b"\x00" in body:
+    if _maybe_bad(body):
         _check_values(document, what)
     return document
 
@@ -146,6 +135,29 @@ def _field(index: int, field: str, problem: str) -> Rejected:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+# Only these bytes can make a value ``_check_values`` refuses, so a body
+# without them is not walked: a \\u0000 or surrogate escape, raw surrogate
+# bytes (json decodes with surrogatepass), NUL bytes (a UTF-16/32 body), an
+# exponent of three digits or a run of 309 digits (a double's overflow). Each
+# test is a literal-prefix search or a C scan: a character-class regex over
+# the body cost as much as parsing it.
+_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_EXPONENTS = (re.compile(rb"e\+?[0-9]{3}"), re.compile(rb"E\+?[0-9]{3}"))
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONGEST_FINITE_RUN = 308
+
+
+def _maybe_bad(body: bytes) -> bool:
+    if b"\\u" in body and _ESCAPE.search(body):
+        return True
+    if b"\xed" in body or b"\x00" in body:
+        return True
+    if any(exponent.search(body) for exponent in _EXPONENTS):
+        return True
+    run = b"0" * (_LONGEST_FINITE_RUN + 1)
+    return len(body) > _LONGEST_FINITE_RUN and run in body.translate(_DIGITS_AS_ZERO)
 
 
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
