@@ -57,7 +57,7 @@ def serve_command(
     Examples:
       flow serve
       flow serve --db postgresql://postgres@127.0.0.1:5432/flow --concurrency 4 --log-format json
-      curl -X POST localhost:8288/e/KEY -d '{"name": "app/signup.completed", "data": {}}'
+      curl localhost:8288/e/KEY -H 'content-type: application/json' -d '{"name": "app/x"}'
     """
     workflows = campaigns_or_exit(workflows_dir)
     configure_logging(log_format)

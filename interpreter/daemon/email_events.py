@@ -3,6 +3,7 @@ it sent, reported by the tracking endpoints (``interpreter.http.tracking``).
 
 - a click records ``email.clicked`` with ``{email_id, link, to}``;
 - an open records ``email.opened`` with ``{email_id, to}``;
+- repeats of one link (or pixel) within ``HIT_WINDOW_SECONDS`` record once;
 - an unsubscribe suppresses the address and records ``email.unsubscribed``
   with ``{email_id, to}``.
 
@@ -18,10 +19,11 @@ either way.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 
 from interpreter.actions.email.tracking import TrackingToken
-from interpreter.daemon.engine import Engine, EventIn, IngestResult, new_id
+from interpreter.daemon.engine import Engine, EventIn, IngestResult
 from interpreter.daemon.suppressions import suppress
 
 CLICKED = "email.clicked"
@@ -31,14 +33,20 @@ UNSUBSCRIBED = "email.unsubscribed"
 MIRRORED = {CLICKED: "resend/email.clicked", OPENED: "resend/email.opened"}
 
 
+# Repeated hits of one link within this window record one event: a mail
+# client that loads the pixel on every view, a double click, or anyone
+# replaying a link cannot add rows without bound.
+HIT_WINDOW_SECONDS = 60
+
+
 def record_click(engine: Engine, token: TrackingToken) -> list[IngestResult]:
     return _record(
-        engine, CLICKED, {"email_id": token.email_id, "link": token.link, "to": token.to}
+        engine, CLICKED, token, {"email_id": token.email_id, "link": token.link, "to": token.to}
     )
 
 
 def record_open(engine: Engine, token: TrackingToken) -> list[IngestResult]:
-    return _record(engine, OPENED, {"email_id": token.email_id, "to": token.to})
+    return _record(engine, OPENED, token, {"email_id": token.email_id, "to": token.to})
 
 
 def record_unsubscribe(engine: Engine, token: TrackingToken) -> list[str]:
@@ -54,8 +62,15 @@ def record_unsubscribe(engine: Engine, token: TrackingToken) -> list[str]:
     return added
 
 
-def _record(engine: Engine, name: str, data: dict[str, object]) -> list[IngestResult]:
-    event_id = new_id("evt")
+def _record(
+    engine: Engine, name: str, token: TrackingToken, data: dict[str, object]
+) -> list[IngestResult]:
+    """Record a hit under an id made of the email, the token and the window it
+    falls in: a repeat in the same window is a duplicate id, stored once and
+    triggering nothing (the store's own deduplication, shared by every process)."""
+    window = int(engine.clock.now().timestamp()) // HIT_WINDOW_SECONDS
+    seed = json.dumps([name, token.email_id, token.link, token.to, window], ensure_ascii=False)
+    event_id = "evt_hit_" + hashlib.sha256(seed.encode()).hexdigest()[:24]
     events: Sequence[EventIn] = [
         EventIn(name, data, event_id),
         EventIn(MIRRORED[name], data, f"{event_id}.mirror"),

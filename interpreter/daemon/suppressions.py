@@ -8,6 +8,7 @@ skips a suppressed recipient, so the run goes on without the email.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -16,17 +17,32 @@ from interpreter.store.records import Suppression
 from interpreter.store.store import Store
 
 REASONS = ("unsubscribed", "bounced", "complained", "manual")
+# The suppressions table's address column (RFC 5321 allows 64 + 1 + 255).
+MAX_ADDRESS_CHARS = 320
+
+log = logging.getLogger("flow.suppressions")
 
 
 def suppress(
     store: Store, addresses: Sequence[str], reason: str, now: datetime, detail: str | None = None
 ) -> list[str]:
-    """Add ``addresses``; returns those that were not suppressed yet (lower-cased)."""
+    """Add ``addresses``; returns those that were not suppressed yet (lower-cased).
+
+    An address longer than ``MAX_ADDRESS_CHARS`` cannot be a real one and does
+    not fit the column: it is dropped with a warning and the others are still
+    suppressed (a provider's complaint must not fail, and be redelivered
+    forever, over one bad address)."""
     added: list[str] = []
     with store.transaction() as tx:
         for address in addresses:
-            if address.strip() and tx.add_suppression(address.strip(), reason, detail, now):
-                added.append(address.strip().lower())
+            address = address.strip()
+            if len(address) > MAX_ADDRESS_CHARS:
+                log.warning("not suppressing an address of %d characters (%s: %.40r...): "
+                            "the limit is %d", len(address), reason, address,
+                            MAX_ADDRESS_CHARS)  # fmt: skip
+                continue
+            if address and tx.add_suppression(address, reason, detail, now):
+                added.append(address.lower())
     return added
 
 

@@ -24,7 +24,7 @@ from interpreter.http.context import AppContext
 from interpreter.http.events import post_events
 from interpreter.http.health import healthz, metrics_text
 from interpreter.http.intake import Intake
-from interpreter.http.rejection import Rejected, error_response
+from interpreter.http.rejection import Rejected, error_response, store_error_status
 from interpreter.http.settings import HttpSettings, check_settings
 from interpreter.http.webhooks import post_resend
 
@@ -91,8 +91,11 @@ async def _rejected(request: Request, error: Exception) -> Response:
 
 
 async def _store_error(request: Request, error: Exception) -> Response:
-    log.error("%s %s: %s", request.method, request.url.path, error)
-    return error_response(503, "the database is unavailable; try again")
+    assert isinstance(error, StoreError)
+    status, message = store_error_status(error)
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, error)
+    return error_response(status, message)
 
 
 async def _http_error(request: Request, error: Exception) -> Response:

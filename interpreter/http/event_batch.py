@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,20 +17,35 @@ from interpreter.http.rejection import Rejected
 # The events table's id and name columns.
 MAX_ID_CHARS = 200
 MAX_NAME_CHARS = 200
+# An event's time lies from the Unix epoch (where Inngest's milliseconds start)
+# to a year before datetime's end, so arithmetic on it (a wait's timeout, a
+# sleep after it) cannot overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+_LATEST_MS = int((LATEST - EARLIEST).total_seconds() * 1000)
 
 
 def parse_json(body: bytes, what: str = "the body") -> Any:
-    """Strict JSON: no NaN or Infinity (PostgreSQL's jsonb refuses them), and
-    no NUL character in any string (neither database stores one)."""
+    """Strict JSON that both databases store as sent: no NaN or Infinity, no
+    number too large for a double (``1e400`` would become Infinity, which
+    PostgreSQL's jsonb refuses), and no string holding a NUL character or a
+    lone UTF-16 surrogate (``\\ud800``: not encodable as UTF-8). A refusal names
+    the place: ``index`` and ``field`` as for a bad event, and the path in the message."""
     try:
         document = json.loads(body, parse_constant=_refuse_constant)
     except RecursionError:
         raise Rejected(400, f"{what} is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise Rejected(400, f"{what} is not valid JSON: {error}") from None
-    if b"\\u0000" in body and any("\x00" in text for text in _strings(document)):
-        raise Rejected(400, f"{what} contains a NUL character (\\u0000)")
+    if _maybe_bad(body):
+        _check_values(document, what)
     return document
+
+
+def check_document(document: Any, what: str) -> None:
+    """The value checks of ``parse_json`` for a document built some other way
+    (the dashboard's test-event form): ``Rejected`` naming the place."""
+    _check_values(document, what)
 
 
 def parse_events(body: bytes, *, max_events: int, max_event_bytes: int) -> list[EventIn]:
@@ -83,12 +98,16 @@ def event_in(item: Any, index: int) -> EventIn:
 
 
 def parse_time(value: str) -> datetime | None:
-    """An RFC 3339 time with its offset, or None."""
+    """An RFC 3339 time with its offset, in UTC and within ``EARLIEST``..``LATEST``, or None."""
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None:
+            return None
+        # Year 9999 at -14:00 is past year 9999 in UTC: OverflowError.
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+    return moment if EARLIEST <= moment < LATEST else None
 
 
 def _timestamp(value: Any, index: int) -> datetime | None:
@@ -96,18 +115,18 @@ def _timestamp(value: Any, index: int) -> datetime | None:
     if value is None or (value == 0 and not isinstance(value, bool)):
         return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        if math.isfinite(value):
-            try:
-                return datetime.fromtimestamp(value / 1000, UTC)
-            except (OverflowError, OSError, ValueError):
-                pass
-        raise _field(index, "ts", "is out of range")
+        moment = None
+        if math.isfinite(value) and 0 < value < _LATEST_MS:
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        if moment is None:
+            raise _field(index, "ts", f"is out of range (milliseconds from 0 to {_LATEST_MS})")
+        return moment
     if isinstance(value, str):
         moment = parse_time(value)
         if moment is not None:
             return moment
     raise _field(index, "ts", "must be milliseconds since the epoch or an RFC 3339 time "
-                 "with an offset")  # fmt: skip
+                 f"with an offset, from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} UTC")  # fmt: skip
 
 
 def _field(index: int, field: str, problem: str) -> Rejected:
@@ -118,15 +137,84 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _strings(document: Any) -> Iterator[str]:
-    """Every string in a document, keys too, without recursion."""
-    stack = [document]
+# Only these bytes can make a value ``_check_values`` refuses, so a body
+# without them is not walked: a \\u0000 or surrogate escape, raw surrogate
+# bytes (json decodes with surrogatepass), NUL bytes (a UTF-16/32 body), an
+# exponent of three digits or a run of 309 digits (a double's overflow). Each
+# test is a literal-prefix search or a C scan: a character-class regex over
+# the body cost as much as parsing it.
+_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_EXPONENTS = (re.compile(rb"e\+?[0-9]{3}"), re.compile(rb"E\+?[0-9]{3}"))
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONGEST_FINITE_RUN = 308
+
+
+def _maybe_bad(body: bytes) -> bool:
+    if b"\\u" in body and _ESCAPE.search(body):
+        return True
+    if b"\xed" in body or b"\x00" in body:
+        return True
+    if any(exponent.search(body) for exponent in _EXPONENTS):
+        return True
+    run = b"0" * (_LONGEST_FINITE_RUN + 1)
+    return len(body) > _LONGEST_FINITE_RUN and run in body.translate(_DIGITS_AS_ZERO)
+
+
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+Path = tuple[str | int, ...]
+
+
+def _check_values(document: Any, what: str) -> None:
+    """Refuse the first infinite number, NUL or lone surrogate, naming its path;
+    iterative, so a deep document cannot exhaust the stack."""
+    stack: list[tuple[Path, Any]] = [((), document)]
     while stack:
-        value = stack.pop()
+        path, value = stack.pop()
+        problem = None
         if isinstance(value, str):
-            yield value
+            problem = _text_problem(value)
+        elif isinstance(value, float) and math.isinf(value):
+            problem = "is a number too large for a double (it would be Infinity)"
         elif isinstance(value, dict):
-            stack.extend(value.keys())
-            stack.extend(value.values())
+            for key, item in value.items():
+                key_problem = _text_problem(key)
+                if key_problem is not None:
+                    raise _at(what, document, (*path, key), f"has a key that {key_problem}")
+                stack.append(((*path, key), item))
         elif isinstance(value, list):
-            stack.extend(value)
+            stack.extend(((*path, at), item) for at, item in enumerate(value))
+        if problem is not None:
+            raise _at(what, document, path, problem)
+
+
+def _text_problem(text: str) -> str | None:
+    found = _BAD_TEXT.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "contains a NUL character (\\u0000)"
+    return f"contains a lone surrogate (\\u{ord(found.group()):04x}), which is not Unicode text"
+
+
+def _at(what: str, document: Any, path: Path, problem: str) -> Rejected:
+    """A refusal at ``path``: for an event batch, the event's index and its field."""
+    if isinstance(document, list) and path and isinstance(path[0], int):
+        rest = path[1:]
+        message = f"event {path[0]}: {_shown(rest) or 'the event'} {problem}"
+        return Rejected(400, message, index=path[0], field=_shown(rest[:1]) or None)
+    index = 0 if isinstance(document, dict) else None
+    message = f"{what}: {_shown(path) or 'the document'} {problem}"
+    return Rejected(400, message, index=index, field=_shown(path[:1]) or None)
+
+
+def _shown(path: Path) -> str:
+    """``data.user[2].name``, each key ASCII-escaped and cut short: the path is
+    echoed back, so it must be printable whatever the key holds."""
+    parts = []
+    for part in path:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            text = part.encode("ascii", "backslashreplace").decode("ascii")
+            parts.append("." + (text if len(text) <= 40 else text[:40] + "..."))
+    return "".join(parts).lstrip(".")

@@ -18,6 +18,7 @@ from interpreter.http.body import read_body
 from interpreter.http.context import app_context
 from interpreter.http.event_batch import parse_events
 from interpreter.http.rejection import Rejected
+from interpreter.http.same_site import check_loopback_host, check_origin, require_json
 
 # Bodies past this are parsed in a thread, not on the event loop.
 _PARSE_INLINE_BYTES = 256 * 1024
@@ -27,7 +28,13 @@ async def post_events(request: Request) -> Response:
     context = app_context(request)
     settings = context.settings
     check_event_key(request.path_params["event_key"], settings.event_keys)
-    body = await read_body(request, settings.max_body_bytes)
+    check_origin(request)
+    if not settings.event_keys:
+        check_loopback_host(request, "FLOW_EVENT_KEYS")
+    require_json(request)
+    body = await read_body(
+        request, settings.max_body_bytes, timeout=settings.body_timeout_seconds
+    )
     limits = {"max_events": settings.max_events_per_request,
               "max_event_bytes": settings.max_event_bytes}  # fmt: skip
     if len(body) > _PARSE_INLINE_BYTES:

@@ -3,6 +3,7 @@ plain functions, which Starlette runs in its thread pool off the event loop."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -11,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from interpreter.errors import StoreError
 from interpreter.http.context import app_context
+from interpreter.http.rejection import Rejected
 
 log = logging.getLogger("flow.http")
 
@@ -27,5 +29,19 @@ def healthz(request: Request) -> Response:
 
 
 def metrics_text(request: Request) -> Response:
-    registry = app_context(request).metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    """The Prometheus text. With a metrics token (``FLOW_METRICS_TOKEN``, else
+    ``FLOW_DASHBOARD_TOKEN``) a scrape must send it as a bearer token; without
+    one, metrics are served only on a loopback bind, like the dashboard."""
+    context = app_context(request)
+    token = context.settings.metrics_token
+    if token is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            raise Rejected(401, "GET /metrics needs Authorization: Bearer <FLOW_METRICS_TOKEN>",
+                           headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    elif not context.settings.on_loopback:
+        raise Rejected(403, "GET /metrics is served off loopback only with FLOW_METRICS_TOKEN "
+                       "(or FLOW_DASHBOARD_TOKEN) set")  # fmt: skip
+    return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)

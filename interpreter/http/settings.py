@@ -9,9 +9,10 @@ import ipaddress
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from interpreter.errors import UsageError
+from interpreter.http.body import BODY_TIMEOUT_SECONDS
 
 log = logging.getLogger("flow.http")
 
@@ -30,13 +31,18 @@ class HttpSettings:
     max_event_bytes: int = 3 * MiB
     max_body_bytes: int = 16 * MiB
     webhook_tolerance_seconds: int = 300
+    body_timeout_seconds: float = BODY_TIMEOUT_SECONDS
+    # Guards GET /metrics (bearer); without one it answers on a loopback bind only.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_environ(
         cls, host: str = "127.0.0.1", environ: Mapping[str, str] | None = None
     ) -> HttpSettings:
         """Read ``FLOW_EVENT_KEYS`` (comma-separated), ``FLOW_RESEND_WEBHOOK_SECRET``,
-        ``FLOW_MAX_EVENTS_PER_REQUEST``, ``FLOW_MAX_EVENT_BYTES`` and ``FLOW_MAX_BODY_BYTES``."""
+        ``FLOW_MAX_EVENTS_PER_REQUEST``, ``FLOW_MAX_EVENT_BYTES``, ``FLOW_MAX_BODY_BYTES``,
+        ``FLOW_BODY_TIMEOUT_SECONDS`` and ``FLOW_METRICS_TOKEN`` (else
+        ``FLOW_DASHBOARD_TOKEN``: whoever may see the dashboard may see its metrics)."""
         env = os.environ if environ is None else environ
         keys = tuple(k.strip() for k in env.get("FLOW_EVENT_KEYS", "").split(",") if k.strip())
         return cls(
@@ -46,6 +52,14 @@ class HttpSettings:
             max_events_per_request=_positive(env, "FLOW_MAX_EVENTS_PER_REQUEST", 5000),
             max_event_bytes=_positive(env, "FLOW_MAX_EVENT_BYTES", 3 * MiB),
             max_body_bytes=_positive(env, "FLOW_MAX_BODY_BYTES", 16 * MiB),
+            body_timeout_seconds=_positive(
+                env, "FLOW_BODY_TIMEOUT_SECONDS", int(BODY_TIMEOUT_SECONDS)
+            ),
+            metrics_token=(
+                env.get("FLOW_METRICS_TOKEN", "").strip()
+                or env.get("FLOW_DASHBOARD_TOKEN", "").strip()
+                or None
+            ),
         )
 
     @property

@@ -29,7 +29,9 @@ async def post_resend(request: Request) -> Response:
     if key is None:
         raise Rejected(503, "Resend webhooks are not configured: set FLOW_RESEND_WEBHOOK_SECRET "
                        "to the endpoint's signing secret (whsec_...)")  # fmt: skip
-    body = await read_body(request, settings.max_event_bytes, "webhook body")
+    body = await read_body(
+        request, settings.max_event_bytes, "webhook body", settings.body_timeout_seconds
+    )
     message_id = verify(key, request.headers, body, context.engine.clock.now(),
                         settings.webhook_tolerance_seconds)  # fmt: skip
     event = resend_event(body, message_id)

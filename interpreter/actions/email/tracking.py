@@ -1,15 +1,25 @@
-"""Click, open and unsubscribe links: signed tokens and the HTML rewrite.
+"""Click, open and unsubscribe links: opaque tokens and the HTML rewrite.
 
-A token is ``<payload>.<signature>``, both URL-safe base64 without padding.
-The payload is compact JSON: ``k`` the kind (``c`` click, ``o`` open, ``u``
+A token is one URL-safe base64 string (no padding) of a version byte (2), a
+12-byte nonce and an AES-256-GCM ciphertext with its 16-byte tag. The sealed
+plaintext is compact JSON: ``k`` the kind (``c`` click, ``o`` open, ``u``
 unsubscribe), ``e`` the email id, ``t`` the recipient (or list of them) and,
-for a click, ``u`` the link. The signature is the first 16 bytes of an
-HMAC-SHA256 over the encoded payload, keyed with a key derived from
-``FLOW_SECRET_KEY``. A token that does not verify is worth nothing: the HTTP
-side answers 404 and records nothing, and a click redirects only to the link
-sealed inside, so a token cannot be turned into an open redirect.
+for a click, ``u`` the link. So a link carries no personal data: proxy logs
+and referrers see random-looking bytes, and only a server with the key can
+read or make one. The keys come from ``FLOW_SECRET_KEY`` through HKDF-SHA256.
 
-Tokens are derived, not random: a retried send builds the same bytes.
+Tokens are derived, not random: a retried send builds the same bytes. The
+nonce is an HMAC of the plaintext under a key of its own (a synthetic IV, as
+AES-SIV does), so the same link always seals to the same token and two
+different ones reuse a nonce with probability 2^-96.
+
+A token that does not open is worth nothing: the HTTP side answers 404 and
+records nothing, and a click redirects only to the link sealed inside, so a
+token cannot be turned into an open redirect.
+
+Tokens of the first format (``<payload>.<signature>``: readable base64 JSON
+with a 16-byte HMAC-SHA256) are still opened, so the links in emails already
+sent (their unsubscribe links above all) keep working; nothing seals them any more.
 """
 
 from __future__ import annotations
@@ -24,11 +34,21 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 TokenKind = Literal["click", "open", "unsubscribe"]
 _CODES: dict[TokenKind, str] = {"click": "c", "open": "o", "unsubscribe": "u"}
 _KINDS: dict[str, TokenKind] = {code: kind for kind, code in _CODES.items()}
 _PATHS: dict[TokenKind, str] = {"click": "/t/c/", "open": "/t/o/", "unsubscribe": "/unsubscribe/"}
-_SIGNATURE_BYTES = 16
+_VERSION = b"\x02"
+_NONCE_BYTES = 12
+_TAG_BYTES = 16
+# Bound to every ciphertext, so a token opens only as a flow tracking token.
+_ASSOCIATED = b"flow tracking token"
+_LEGACY_SIGNATURE_BYTES = 16
 _MAX_TOKEN = 4096
 _WEB_LINK = re.compile(r"^https?://", re.IGNORECASE)
 _HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
@@ -37,7 +57,7 @@ _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class TrackingToken:
-    """What a verified token says."""
+    """What an opened token says."""
 
     kind: TokenKind
     email_id: str
@@ -55,40 +75,66 @@ class TokenSigner:
     def __init__(self, secret_key: str) -> None:
         if not secret_key:
             raise ValueError("a tracking token needs a non-empty secret key")
-        # Derived, so that the key signs nothing but tracking tokens.
-        self._key = hmac.new(secret_key.encode(), b"flow tracking tokens v1", "sha256").digest()
+        keys = HKDF(
+            algorithm=hashes.SHA256(), length=64, salt=None, info=b"flow tracking tokens v2"
+        ).derive(secret_key.encode())
+        self._cipher = AESGCM(keys[:32])
+        self._nonce_key = keys[32:]
+        # The first format's HMAC key, to open the tokens in emails already sent.
+        self._legacy_key = hmac.new(
+            secret_key.encode(), b"flow tracking tokens v1", "sha256"
+        ).digest()
 
     def seal(self, token: TrackingToken) -> str:
         payload: dict[str, object] = {"k": _CODES[token.kind], "e": token.email_id, "t": token.to}
         if token.link is not None:
             payload["u"] = token.link
-        encoded = _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
-        return f"{encoded}.{_b64(self._sign(encoded))}"
+        plain = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        nonce = hmac.new(self._nonce_key, plain, hashlib.sha256).digest()[:_NONCE_BYTES]
+        return _b64(_VERSION + nonce + self._cipher.encrypt(nonce, plain, _ASSOCIATED))
 
     def open(self, text: str) -> TrackingToken | None:
         """The token's content, or None for anything forged, altered or malformed."""
-        if len(text) > _MAX_TOKEN or text.count(".") != 1:
+        if len(text) > _MAX_TOKEN:
             return None
-        encoded, signature = text.split(".")
+        if "." in text:
+            return self._open_legacy(text)
         try:
-            given = _unb64(signature)
+            sealed = _unb64(text)
         except (binascii.Error, ValueError):
             return None
-        if not hmac.compare_digest(given, self._sign(encoded)):
+        if len(sealed) < 1 + _NONCE_BYTES + _TAG_BYTES or sealed[:1] != _VERSION:
             return None
+        nonce, ciphertext = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
         try:
-            payload = json.loads(_unb64(encoded))
-        except (binascii.Error, ValueError):
+            plain = self._cipher.decrypt(nonce, ciphertext, _ASSOCIATED)
+            payload = json.loads(plain)
+        except (InvalidTag, ValueError):
             return None
         return _token_from(payload)
 
     def url(self, public_url: str, token: TrackingToken) -> str:
         return f"{public_url.rstrip('/')}{_PATHS[token.kind]}{self.seal(token)}"
 
-    def _sign(self, encoded: str) -> bytes:
-        return hmac.new(self._key, encoded.encode("ascii", "replace"), hashlib.sha256).digest()[
-            :_SIGNATURE_BYTES
-        ]
+    def _open_legacy(self, text: str) -> TrackingToken | None:
+        """A first-format token, ``<payload>.<signature>``."""
+        if text.count(".") != 1:
+            return None
+        encoded, signature = text.split(".")
+        try:
+            given = _unb64(signature)
+        except (binascii.Error, ValueError):
+            return None
+        expected = hmac.new(
+            self._legacy_key, encoded.encode("ascii", "replace"), hashlib.sha256
+        ).digest()[:_LEGACY_SIGNATURE_BYTES]
+        if not hmac.compare_digest(given, expected):
+            return None
+        try:
+            payload = json.loads(_unb64(encoded))
+        except (binascii.Error, ValueError):
+            return None
+        return _token_from(payload)
 
 
 def _token_from(payload: object) -> TrackingToken | None:

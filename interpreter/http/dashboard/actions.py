@@ -3,13 +3,13 @@ run from its failed step, send a test event."""
 
 from __future__ import annotations
 
-import json
-
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from interpreter.daemon.recovery import retry_run
 from interpreter.http.dashboard.guard import Call
+from interpreter.http.event_batch import check_document, event_in, parse_json
+from interpreter.http.rejection import Rejected
 
 
 async def cancel(call: Call) -> Response:
@@ -27,14 +27,16 @@ async def retry(call: Call) -> Response:
 
 
 async def send_event(call: Call) -> Response:
+    """Checked exactly as ``POST /e/`` checks an event (the same parser), so the
+    form stores nothing the API would refuse."""
     name = call.form.get("name", "").strip()
     text = call.form.get("data", "").strip() or "{}"
     try:
-        data = json.loads(text)
-    except ValueError as error:
-        return call.page("message.html", 400, title="Bad event data",
-                         message=f"The data is not JSON: {error}")  # fmt: skip
-    if not name:
-        return call.page("message.html", 400, title="Bad event", message="Name the event.")
-    result = await run_in_threadpool(call.engine.ingest, name, data)
+        data = parse_json(text.encode("utf-8", "surrogatepass"), "data")
+        document = {"name": name, "data": data}
+        check_document(document, "the event")
+        event = event_in(document, 0)
+    except Rejected as error:
+        return call.page("message.html", 400, title="Bad event", message=error.message)
+    [result] = await run_in_threadpool(call.engine.ingest_many, [event])
     return RedirectResponse(f"/events?sent={result.event_id}", status_code=303)

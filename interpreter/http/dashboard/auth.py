@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from interpreter.http.dashboard.csrf import CSRF_COOKIE
 from interpreter.http.dashboard.settings import DashboardSettings
+from interpreter.http.same_site import host_is_loopback
 
 SESSION_COOKIE = "flow_session"
 
@@ -31,15 +32,18 @@ class Access:
 @dataclass(frozen=True)
 class Denied:
     """Why not: ``login`` (send a browser to the form), ``bad_token`` (a wrong
-    bearer) or ``refused`` (no token and not on loopback)."""
+    bearer), ``refused`` (no token and not on loopback) or ``foreign_host``
+    (no token and a ``Host`` that is not loopback: DNS rebinding)."""
 
-    reason: Literal["login", "bad_token", "refused"]
+    reason: Literal["login", "bad_token", "refused", "foreign_host"]
 
 
 def check_access(settings: DashboardSettings, request: Request) -> Access | Denied:
     if settings.refused:
         return Denied("refused")
     if settings.token is None:
+        if not host_is_loopback(request):
+            return Denied("foreign_host")
         return Access("loopback", request.cookies.get(CSRF_COOKIE))
     header = request.headers.get("authorization", "")
     if header:

@@ -3,7 +3,8 @@ the form and its CSRF token, then the handler, with errors as HTML pages."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -12,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from interpreter.daemon.engine import Engine
-from interpreter.errors import FlowError, NotFound
+from interpreter.errors import FlowError, StoreError
+from interpreter.http.body import read_body
+from interpreter.http.context import app_context
 from interpreter.http.dashboard.auth import Access, Denied, check_access
 from interpreter.http.dashboard.csrf import (
     CSRF_COOKIE,
@@ -23,6 +26,10 @@ from interpreter.http.dashboard.csrf import (
 )
 from interpreter.http.dashboard.rendering import render
 from interpreter.http.dashboard.settings import DashboardSettings
+from interpreter.http.rejection import Rejected, store_error_status
+from interpreter.http.same_site import foreign_origin
+
+log = logging.getLogger("flow.http")
 
 MAX_FORM_BYTES = 1024 * 1024
 Form = dict[str, str]
@@ -70,11 +77,13 @@ def guarded(
             new_cookie = new_seed()
             access = Access("loopback", new_cookie)
         form: Form = {}
+        if post and foreign_origin(request) is not None:
+            return _page(403, "Forbidden", "A form posted from another site is refused.")
         if post:
-            body = await request.body()
-            if len(body) > MAX_FORM_BYTES:
-                return render("message.html", 413, title="Too large", csrf="", via="",
-                              path="", message="That form is larger than 1 MiB.")  # fmt: skip
+            try:
+                body = await read_form(request)
+            except Rejected as error:
+                return _page(error.status, "Refused", error.message, error.headers)
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             if access.via != "bearer" and not csrf_valid(
                 settings.key, request.cookies.get(CSRF_COOKIE) if access.via == "loopback"
@@ -86,8 +95,12 @@ def guarded(
         call = Call(request, dashboard, access, form)
         try:
             response = await handler(call)
-        except NotFound as error:
-            response = call.page("message.html", 404, title="Not found", message=str(error))
+        except StoreError as error:  # the API's status for the same error
+            status, message = store_error_status(error)
+            if status >= 500:
+                log.error("%s %s: %s", request.method, request.url.path, error)
+            title = "Not found" if status == 404 else "Database unavailable"
+            response = call.page("message.html", status, title=title, message=message)
         except FlowError as error:
             response = call.page("message.html", 409, title="Not done", message=str(error))
         if new_cookie is not None:
@@ -107,6 +120,13 @@ def set_cookie(
 def _denied(request: Request, denied: Denied) -> Response:
     if denied.reason == "refused":
         return render("refused.html", 403, csrf="", via="", path="")
+    if denied.reason == "foreign_host":
+        return _page(
+            403,
+            "Forbidden",
+            "With no FLOW_DASHBOARD_TOKEN the dashboard answers only "
+            "requests to localhost or 127.0.0.1, and this one named another host.",
+        )
     if denied.reason == "bad_token":
         return render("message.html", 401, csrf="", via="", path="", title="Unauthorized",
                       message="That bearer token is not the dashboard's token.")  # fmt: skip
@@ -115,3 +135,20 @@ def _denied(request: Request, denied: Denied) -> Response:
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
     return render("message.html", 403, csrf="", via="", path="", title="Forbidden",
                   message="Log in first.")  # fmt: skip
+
+
+async def read_form(request: Request) -> bytes:
+    """A form's body, refused past ``MAX_FORM_BYTES`` as it streams in and after
+    the server's body-read timeout (``Rejected``: 413 or 408)."""
+    timeout = app_context(request).settings.body_timeout_seconds
+    return await read_body(request, MAX_FORM_BYTES, "the form", timeout)
+
+
+def _page(
+    status: int, title: str, message: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A message page for a request that got no further: no CSRF token, no cookie."""
+    response = render("message.html", status, csrf="", via="", path="", title=title,
+                      message=message)  # fmt: skip
+    response.headers.update(headers or {})
+    return response

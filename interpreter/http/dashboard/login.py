@@ -16,8 +16,10 @@ from interpreter.http.dashboard.csrf import (
     csrf_valid,
     new_seed,
 )
-from interpreter.http.dashboard.guard import MAX_FORM_BYTES, Call, Dashboard, set_cookie
+from interpreter.http.dashboard.guard import Call, Dashboard, read_form, set_cookie
 from interpreter.http.dashboard.rendering import render
+from interpreter.http.rejection import Rejected
+from interpreter.http.same_site import foreign_origin
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -43,8 +45,15 @@ def login_endpoints(dashboard: Dashboard) -> tuple[Endpoint, Endpoint]:
     async def submit(request: Request) -> Response:
         if settings.token is None:
             return RedirectResponse("/", status_code=303)
-        body = await request.body()
-        fields = dict(parse_qsl(body[:MAX_FORM_BYTES].decode("utf-8", "replace")))
+        if foreign_origin(request) is not None:
+            return form(request, 403, "A login posted from another site is refused.")
+        try:
+            body = await read_form(request)
+        except Rejected as error:
+            response = form(request, error.status, error.message)
+            response.headers.update(error.headers)
+            return response
+        fields = dict(parse_qsl(body.decode("utf-8", "replace")))
         if not csrf_valid(settings.key, request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD)):
             return form(request, 403, "The form expired: try again.")
         if not token_matches(settings, fields.get("token", "")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,11 +58,11 @@ async def runs(call: Call) -> Response:
     q = call.request.query_params
     size = call.dashboard.settings.page_size
     where = RunFilter(
-        workflow_id=q.get("campaign") or None,
-        status=q.get("status") or None,
+        workflow_id=_text(q.get("campaign")),
+        status=_text(q.get("status")),
         since=_instant(q.get("since")),
         until=_instant(q.get("until")),
-        text=(q.get("q") or "").strip() or None,
+        text=_text(q.get("q")),
         after=_cursor(q.get("after")),
         limit=size + 1,
     )
@@ -115,13 +116,9 @@ async def run(call: Call) -> Response:
 async def events(call: Call) -> Response:
     q = call.request.query_params
     size = call.dashboard.settings.page_size
-    before = q.get("before")
-    text = (q.get("q") or "").strip() or None
+    text = _text(q.get("q"))
     found = await run_in_threadpool(
-        call.engine.store.list_events,
-        int(before) if before and before.isdigit() else None,
-        text,
-        size + 1,
+        call.engine.store.list_events, _sequence(q.get("before")), text, size + 1
     )
     more = len(found) > size
     found = found[:size]
@@ -137,15 +134,31 @@ async def suppressions(call: Call) -> Response:
     return call.page("suppressions.html", suppressions=found)
 
 
+# Query parameters are anyone's input: a junk value is ignored, never a 500.
+# ``before`` is an event's sequence number, which the database keeps in 64 bits.
+_SEQUENCE = re.compile(r"[0-9]{1,18}")
+
+
+def _text(value: str | None) -> str | None:
+    """A search term or a name, without NUL (PostgreSQL refuses one in a string)."""
+    text = (value or "").replace("\x00", "").strip()
+    return text or None
+
+
+def _sequence(text: str | None) -> int | None:
+    return int(text) if text is not None and _SEQUENCE.fullmatch(text) else None
+
+
 def _instant(text: str | None) -> datetime | None:
-    """An ISO time (``datetime-local`` gives one without a zone: taken as UTC)."""
+    """An ISO time in UTC (``datetime-local`` gives one without a zone: taken as
+    UTC); None for junk or a time that leaves datetime's range in UTC."""
     if not text:
         return None
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _cursor(text: str | None) -> tuple[datetime, str] | None:
@@ -153,4 +166,4 @@ def _cursor(text: str | None) -> tuple[datetime, str] | None:
         return None
     at, _, run_id = text.partition("|")
     instant = _instant(at)
-    return (instant, run_id) if instant is not None else None
+    return (instant, run_id.replace("\x00", "")) if instant is not None else None

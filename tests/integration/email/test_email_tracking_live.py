@@ -126,12 +126,12 @@ def test_forged_or_altered_tokens_get_404_and_record_nothing(live: Live) -> None
     (link,) = _tracked(welcome, live.public_url, "c")
     (pixel,) = _tracked(welcome, live.public_url, "o")
     prefix, token = link.rsplit("/", 1)
-    payload, signature = token.split(".")
-    flipped = payload[:-1] + ("A" if payload[-1] != "A" else "B")
+    middle = len(token) // 2
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
     forged = [
-        f"{prefix}/{flipped}.{signature}",  # payload altered
-        f"{prefix}/{payload}.{signature[:-2]}",  # signature cut short
-        f"{prefix}/{payload}",  # no signature
+        f"{prefix}/{flipped}",  # ciphertext altered
+        f"{prefix}/{token[:-2]}",  # tag cut short
+        f"{prefix}/{token}.x",  # a second part
         f"{prefix}/{pixel.rsplit('/', 1)[1]}",  # an open token used as a click
         f"{live.public_url}/unsubscribe/{token}",  # a click token used to unsubscribe
     ]

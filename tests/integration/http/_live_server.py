@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from _loopback import serving
+from starlette.routing import BaseRoute
 
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
@@ -54,13 +55,23 @@ def seed_engine(store: Store, data_dir: Path) -> tuple[Engine, VirtualClock, Cap
 
 
 Serve = Callable[..., Live]
-"""The ``serve`` fixture: ``serve(settings=None, db_url=None) -> Live``."""
+"""The ``serve`` fixture: ``serve(settings=None, db_url=None, extra_routes=None) -> Live``."""
+
+
+ExtraRoutes = Callable[[Engine], Sequence[BaseRoute]]
 
 
 @contextmanager
-def live_app(store: Store, data_dir: Path, settings: HttpSettings | None = None) -> Iterator[Live]:
+def live_app(
+    store: Store,
+    data_dir: Path,
+    settings: HttpSettings | None = None,
+    extra_routes: ExtraRoutes | None = None,
+) -> Iterator[Live]:
+    """``extra_routes(engine)`` are served after flow's own (tracking links, say)."""
     engine, clock, mail = seed_engine(store, data_dir)
     metrics = Metrics()
-    app = create_app(engine, settings or HttpSettings(), metrics=metrics)
+    routes = extra_routes(engine) if extra_routes is not None else ()
+    app = create_app(engine, settings or HttpSettings(), metrics=metrics, extra_routes=routes)
     with serving(app) as url:
         yield Live(url, engine, clock, mail, metrics)

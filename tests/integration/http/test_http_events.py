@@ -13,6 +13,8 @@ from _live_server import Serve
 from interpreter.errors import NotFound
 from interpreter.http import HttpSettings
 
+JSON = {"content-type": "application/json"}
+
 
 def signup(user_id: int, **extra: Any) -> dict[str, Any]:
     user = {"id": user_id, "email": f"user{user_id}@example.com", "first_name": "Ada"}
@@ -119,7 +121,7 @@ def test_a_bad_event_rejects_the_whole_request(
 )  # fmt: skip
 def test_malformed_bodies_get_400_with_a_json_error(serve: Serve, content: bytes) -> None:
     live = serve()
-    response = httpx.post(f"{live.url}/e/k", content=content)
+    response = httpx.post(f"{live.url}/e/k", content=content, headers=JSON)
     assert response.status_code == 400
     assert isinstance(response.json()["error"], str)
 
@@ -138,7 +140,7 @@ def test_limits_give_413(serve: Serve) -> None:
         for _ in range(20):
             yield b" " * 1000  # no content-length: the cap applies as the body streams
 
-    streamed = httpx.post(f"{live.url}/e/k", content=chunks())
+    streamed = httpx.post(f"{live.url}/e/k", content=chunks(), headers=JSON)
     assert streamed.status_code == 413
     with pytest.raises(NotFound):
         live.store.get_event("small")

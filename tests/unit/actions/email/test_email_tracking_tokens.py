@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import pytest
+from _legacy_tokens import legacy_seal
 
 from interpreter.actions.email.tracking import TokenSigner, TrackingToken, track_html
 
@@ -18,15 +22,42 @@ def test_a_sealed_token_opens_to_what_was_sealed() -> None:
         assert text == signer.seal(token)  # derived: a retried send builds the same link
 
 
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_a_token_carries_no_personal_data() -> None:
+    signer = TokenSigner("key")
+    for token in (CLICK, TrackingToken("unsubscribe", "em_2", ["ada@example.com", "bo@x.example"])):
+        text = signer.seal(token)
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", text)
+        decoded = _unb64(text)
+        for secret in ("ada@example.com", "ada", "em_", "acme", '"t"', "example"):
+            assert secret not in text and secret.encode() not in decoded
+        # The first format carried the address in readable base64 JSON.
+        legacy = legacy_seal("key", token)
+        assert b"ada@example.com" in _unb64(legacy.split(".")[0])
+
+
+def test_tokens_in_emails_already_sent_still_open() -> None:
+    signer = TokenSigner("key")
+    for token in (CLICK, TrackingToken("unsubscribe", "em_2", "ada@example.com")):
+        assert signer.open(legacy_seal("key", token)) == token
+        assert TokenSigner("other key").open(legacy_seal("key", token)) is None
+
+
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # signature altered
-        lambda t: ("B" if t[0] != "B" else "C") + t[1:],  # payload altered
-        lambda t: t.split(".")[0],  # signature missing
-        lambda t: t + ".x",  # extra part
-        lambda t: t.replace(".", ".!"),  # not base64
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # tag altered
+        lambda t: t[:20] + ("A" if t[20] != "A" else "B") + t[21:],  # ciphertext altered
+        lambda t: "AQ" + t[2:],  # another version byte
+        lambda t: t[:30],  # cut short
+        lambda t: t + ".x",  # a second part
+        lambda t: t + "!",  # not base64
         lambda t: "",
+        lambda t: legacy_seal("key", CLICK)[:-2] + "AB",  # a first-format token, altered
+        lambda t: legacy_seal("key", CLICK).replace(".", ".!"),
     ],
 )
 def test_an_altered_token_opens_to_nothing(mangle: object) -> None:
