@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from interpreter.store import Store
 from interpreter.store.records import Suppression
-from interpreter.store.store import Store
 
 REASONS = ("unsubscribed", "bounced", "complained", "manual")
 

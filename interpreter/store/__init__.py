@@ -1,8 +1,11 @@
-"""The store: flow's runs, steps, waits and events in SQLite or PostgreSQL."""
+"""The store: flow's runs, steps, waits and events in SQLite or PostgreSQL
+(or in memory, for tests), behind the named operations of ``operations``."""
 
 from __future__ import annotations
 
 from interpreter.store.database import DEFAULT_URL, open_store, upgrade
+from interpreter.store.operations import Transaction
+from interpreter.store.reads import Store
 from interpreter.store.records import (
     ClaimedRun,
     Definition,
@@ -19,8 +22,6 @@ from interpreter.store.records import (
     Wait,
     WaitCandidate,
 )
-from interpreter.store.store import Store
-from interpreter.store.transaction import Transaction
 
 __all__ = [
     "DEFAULT_URL",

@@ -1,32 +1,66 @@
-"""The read operations both stores offer, each in a short read transaction of
-its own: ``Store`` and the in-memory ``MemoryStore`` differ only in how they
-open ``reading()``, so the one-line wrappers live here once."""
+"""``Store``: what the daemon, the CLI and the dashboard hold. Two faces share
+it: the SQL ``SqlStore`` (``store.py``) and the in-memory ``MemoryStore``.
+
+Each face opens transactions its own way; the read operations here, one short
+read transaction each, are written once for both.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
+from typing import Self
 
-from interpreter.store.browsing import EventRuns, RunFilter, RunSummary
+from interpreter.store.operations import Transaction
 from interpreter.store.records import (
-    JSON,
+    Bound,
     Definition,
+    EventRuns,
     RunDetail,
+    RunFilter,
     RunRecord,
+    RunSummary,
     StoredEvent,
     Suppression,
     Wait,
-    WaitCandidate,
 )
-from interpreter.store.transaction import Transaction
 
 
-class ReadThroughTransactions(ABC):
+class Store(ABC):
+    """One store, opened with ``open_store`` (or ``MemoryStore()`` in tests)."""
+
+    url: str  # safe to print: a password is hidden
+    dialect: str  # "sqlite", "postgresql" or "memory"
+
+    def __init__(self) -> None:
+        # Called after a commit that made a run due: wakes this process's workers.
+        self.on_wakeup: list[Callable[[], None]] = []
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction; it commits when the block ends without error."""
+
     @abstractmethod
     def reading(self) -> AbstractContextManager[Transaction]:
-        """A read transaction offering the named operations."""
+        """A read transaction: one consistent snapshot, taking no write lock."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of the database (its connections); the store is done."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _woken(self) -> None:
+        for wake in self.on_wakeup:
+            wake()
+
+    # ---- reads, each in a short read transaction of its own ----------------------
 
     def load_definition(self, hash: str) -> Definition:
         with self.reading() as tx:
@@ -40,14 +74,6 @@ class ReadThroughTransactions(ABC):
         with self.reading() as tx:
             return tx.get_event(id)
 
-    def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
-        with self.reading() as tx:
-            return tx.events_since(event_name, since)
-
-    def candidate_waits(self, event_name: str, document: Mapping[str, JSON]) -> list[WaitCandidate]:
-        with self.reading() as tx:
-            return tx.candidate_waits(event_name, document)
-
     def list_waits(self, run_id: str) -> list[Wait]:
         with self.reading() as tx:
             return tx.list_waits(run_id)
@@ -55,10 +81,6 @@ class ReadThroughTransactions(ABC):
     def next_wake_at(self) -> datetime | None:
         with self.reading() as tx:
             return tx.next_wake_at()
-
-    def count_unfinished(self) -> int:
-        with self.reading() as tx:
-            return tx.count_unfinished()
 
     def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
         with self.reading() as tx:
@@ -71,12 +93,7 @@ class ReadThroughTransactions(ABC):
             return tx.list_runs(status, workflow_id, limit)
 
     def replay_candidates(
-        self,
-        workflow_id: str,
-        status: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
+        self, workflow_id: str, status: str, since: Bound, until: Bound, limit: int | None
     ) -> list[RunRecord]:
         with self.reading() as tx:
             return tx.replay_candidates(workflow_id, status, since, until, limit)
@@ -85,19 +102,15 @@ class ReadThroughTransactions(ABC):
         with self.reading() as tx:
             return tx.get_run(run_id)
 
-    # ---- dashboard reads ---------------------------------------------------------
-
     def search_runs(self, where: RunFilter) -> list[RunSummary]:
         with self.reading() as tx:
             return tx.search_runs(where)
 
-    def funnel(
-        self, workflow_id: str, since: datetime | None, until: datetime | None
-    ) -> dict[str, int]:
+    def funnel(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
         with self.reading() as tx:
             return tx.funnel(workflow_id, since, until)
 
-    def count_runs(self, workflow_id: str, since: datetime | None, until: datetime | None) -> int:
+    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
         with self.reading() as tx:
             return tx.count_runs(workflow_id, since, until)
 
@@ -114,4 +127,3 @@ class ReadThroughTransactions(ABC):
     def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
         with self.reading() as tx:
             return tx.list_suppressions(limit)
-

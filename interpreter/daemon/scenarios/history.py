@@ -11,7 +11,7 @@ from typing import Any
 
 from interpreter.daemon.scenarios.mocks import CallKey, CallLog
 from interpreter.language.durations import format_duration
-from interpreter.store.store import Store
+from interpreter.store import Store
 
 JSON = Any
 # More runs than any scenario starts; list_runs needs a bound.

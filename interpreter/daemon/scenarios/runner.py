@@ -35,8 +35,8 @@ from interpreter.language.cel import render
 from interpreter.language.definitions import Workflow
 from interpreter.language.durations import format_duration
 from interpreter.language.scenario import Scenario
+from interpreter.store import Store
 from interpreter.store.database import open_store
-from interpreter.store.store import Store
 
 JSON = Any
 HORIZON = timedelta(days=365)
