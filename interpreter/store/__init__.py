@@ -7,40 +7,17 @@ from interpreter.store.database import DEFAULT_URL, open_store, upgrade
 from interpreter.store.operations import Transaction
 from interpreter.store.reads import Store
 from interpreter.store.records import (
-    ClaimedRun,
     Definition,
     Delivery,
     EventRecord,
-    InboxItem,
     RunDetail,
     RunRecord,
     RunSave,
     RunStart,
     StepRecord,
-    StoredEvent,
-    Suppression,
     Wait,
-    WaitCandidate,
 )
 
-__all__ = [
-    "DEFAULT_URL",
-    "ClaimedRun",
-    "Definition",
-    "Delivery",
-    "EventRecord",
-    "InboxItem",
-    "RunDetail",
-    "RunRecord",
-    "RunSave",
-    "RunStart",
-    "StepRecord",
-    "Store",
-    "StoredEvent",
-    "Suppression",
-    "Transaction",
-    "Wait",
-    "WaitCandidate",
-    "open_store",
-    "upgrade",
-]
+__all__ = ["DEFAULT_URL", "Store", "Transaction", "open_store", "upgrade"]
+__all__ += ["Definition", "Delivery", "EventRecord", "RunSave", "RunStart"]
+__all__ += ["RunDetail", "RunRecord", "StepRecord", "Wait"]

@@ -12,20 +12,10 @@ from sqlalchemy.sql import Select
 
 from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound
+from interpreter.language.values import JSON
+from interpreter.store import records as rec
 from interpreter.store import tables as t
-from interpreter.store.records import (
-    REPLAY_KEY_PREFIX,
-    Bound,
-    ClaimedRun,
-    Delivery,
-    Ids,
-    InboxItem,
-    RunDetail,
-    RunRecord,
-    RunSave,
-    RunStart,
-    StepRecord,
-)
+from interpreter.store.records import Bound, Ids, InboxKind
 from interpreter.store.sql._connection import OnConnection, execute_many, insert_or_skip
 from interpreter.store.types import Document, Instant
 
@@ -80,11 +70,11 @@ _CONSUME_INBOX = t.inbox.delete().where(
 )
 _DELETE_INBOX_OF = t.inbox.delete().where(_i.run_id.in_(_IDS))
 _DELETE_WAITS_OF = t.waits.delete().where(t.waits.c.run_id.in_(_IDS))
-_STEP_COLUMNS = tuple(t.steps.c[name] for name in StepRecord.__slots__)
+_STEP_COLUMNS = tuple(t.steps.c[name] for name in rec.StepRecord.__slots__)
 
 
 class Runs(OnConnection):
-    def start_runs(self, starts: Sequence[RunStart], now: datetime) -> set[str]:
+    def start_runs(self, starts: Sequence[rec.RunStart], now: datetime) -> set[str]:
         if not starts:
             return set()
         rows = [
@@ -96,32 +86,25 @@ class Runs(OnConnection):
         ]  # fmt: skip
         upsert = insert_or_skip(t.runs, self._postgres, (), _r.id)
         started = set(self._c.execute(upsert, rows).scalars())
-        inbox = [
-            {"run_id": s.run_id, "kind": "start", "payload": s.start, "created_at": now}
-            for s in starts
-            if s.run_id in started
-        ]
-        if inbox:
-            self._c.execute(_INSERT_INBOX, inbox)
-        self.wakes |= bool(started)
+        self._queue([(s.run_id, "start", s.start) for s in starts if s.run_id in started], now)
         return started
 
-    def enqueue_all(self, deliveries: Sequence[Delivery], now: datetime) -> set[str]:
+    def enqueue_all(self, deliveries: Sequence[rec.Delivery], now: datetime) -> set[str]:
         # The runs' rows are updated first (in id order), so that on PostgreSQL
         # their locks order this against a concurrent save_runs.
         if not deliveries:
             return set()
         ids = sorted({d.run_id for d in deliveries})
         woken = set(self._c.execute(_WAKE, {"b_ids": ids, "b_now": now}).scalars())
-        rows = [
-            {"run_id": d.run_id, "kind": d.kind, "payload": d.payload, "created_at": now}
-            for d in deliveries
-            if d.run_id in woken
-        ]
+        self._queue([(d.run_id, d.kind, d.payload) for d in deliveries if d.run_id in woken], now)
+        return woken
+
+    def _queue(self, items: Sequence[tuple[str, InboxKind, JSON]], now: datetime) -> None:
+        """Insert inbox rows, (run, kind, payload) in order, for runs made due now."""
+        rows = [{"run_id": r, "kind": k, "payload": p, "created_at": now} for r, k, p in items]
         if rows:
             self._c.execute(_INSERT_INBOX, rows)
-        self.wakes |= bool(woken)
-        return woken
+            self.wakes = True
 
     def reopen_run(self, run_id: str, now: datetime) -> bool:
         # A failed run has no wake time and no lease, so no worker holds it.
@@ -133,7 +116,7 @@ class Runs(OnConnection):
 
     def claim_due_runs(
         self, now: datetime, owner: str, lease: float, limit: int, run_ids: Ids = None
-    ) -> list[ClaimedRun]:
+    ) -> list[rec.ClaimedRun]:
         # PostgreSQL skips rows other claimers hold (FOR UPDATE SKIP LOCKED);
         # SQLite's BEGIN IMMEDIATE already serialises claimers. A claimed run's
         # wake_at becomes its lease expiry, so it leaves the due range while leased.
@@ -157,20 +140,20 @@ class Runs(OnConnection):
             .where(_r.id.in_(ids))
             .values(lease_owner=owner, lease_until=until, wake_at=until)
         )
-        inbox: dict[str, list[InboxItem]] = {run_id: [] for run_id in ids}
+        inbox: dict[str, list[rec.InboxItem]] = {run_id: [] for run_id in ids}
         for run_id, seq, kind, payload in self._c.execute(
             select(_i.run_id, _i.seq, _i.kind, _i.payload)
             .where(_i.run_id.in_(ids))
             .order_by(_i.seq)
         ):
-            inbox[run_id].append(InboxItem(seq, kind, payload))
+            inbox[run_id].append(rec.InboxItem(seq, kind, payload))
         return [
-            ClaimedRun(row.id, row.workflow_id, row.workflow_hash, row.status, row.state,
+            rec.ClaimedRun(row.id, row.workflow_id, row.workflow_hash, row.status, row.state,
                        tuple(inbox[row.id]))
             for row in rows
         ]  # fmt: skip
 
-    def save_runs(self, owner: str, now: datetime, saves: Sequence[RunSave]) -> set[str]:
+    def save_runs(self, owner: str, now: datetime, saves: Sequence[rec.RunSave]) -> set[str]:
         if not saves:
             return set()
         query = _LEASES_HELD.with_for_update() if self._postgres else _LEASES_HELD
@@ -213,15 +196,12 @@ class Runs(OnConnection):
             self._c.execute(_WAKE_IF_INBOX, {"b_ids": ids, "b_now": now})
         return held
 
-    def record_steps(self, steps: Sequence[StepRecord]) -> None:
+    def record_steps(self, steps: Sequence[rec.StepRecord]) -> None:
         # The unique (run, step, visit, attempt) constraint refuses a repeat.
+        names = rec.StepRecord.__slots__
         if steps:
-            execute_many(
-                self._c,
-                _INSERT_STEP,
-                [{name: getattr(step, name) for name in StepRecord.__slots__} for step in steps],
-                StepRecord.__slots__,
-            )
+            rows = [{name: getattr(step, name) for name in names} for step in steps]
+            execute_many(self._c, _INSERT_STEP, rows, names)
 
     # ---- reads ------------------------------------------------------------------
 
@@ -236,23 +216,23 @@ class Runs(OnConnection):
 
     def list_runs(
         self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
-    ) -> list[RunRecord]:
+    ) -> list[rec.RunRecord]:
         query = select(t.runs).order_by(_r.created_at.desc(), _r.id).limit(limit)
         if status is not None:
             query = query.where(_r.status == status)
         if workflow_id is not None:
             query = query.where(_r.workflow_id == workflow_id)
-        return [RunRecord(*row) for row in self._c.execute(query)]
+        return [rec.RunRecord(*row) for row in self._c.execute(query)]
 
     def replay_candidates(
         self, workflow_id: str, status: str, since: Bound, until: Bound, limit: int | None
-    ) -> list[RunRecord]:
+    ) -> list[rec.RunRecord]:
         replays = t.runs.alias("replays")
         replayed = (
             select(replays.c.id)
             .where(
                 replays.c.workflow_id == _r.workflow_id,
-                replays.c.idempotency_key == literal(REPLAY_KEY_PREFIX) + _r.id,
+                replays.c.idempotency_key == literal(rec.REPLAY_KEY_PREFIX) + _r.id,
             )
             .exists()
         )
@@ -267,12 +247,12 @@ class Runs(OnConnection):
             query = query.where(_r.created_at < until)
         if limit is not None:
             query = query.limit(limit)
-        return [RunRecord(*row) for row in self._c.execute(query)]
+        return [rec.RunRecord(*row) for row in self._c.execute(query)]
 
-    def get_run(self, run_id: str) -> RunDetail:
+    def get_run(self, run_id: str) -> rec.RunDetail:
         row = self._c.execute(select(t.runs).where(_r.id == run_id)).first()
         if row is None:
             raise NotFound(f"no run {run_id}")
         s = t.steps.c
         steps = self._c.execute(select(*_STEP_COLUMNS).where(s.run_id == run_id).order_by(s.seq))
-        return RunDetail(RunRecord(*row), tuple(StepRecord(*step) for step in steps))
+        return rec.RunDetail(rec.RunRecord(*row), tuple(rec.StepRecord(*step) for step in steps))
