@@ -50,6 +50,7 @@ from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
 from interpreter.language.cel import evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
+from interpreter.language.values import JSON
 from interpreter.language.wait_keys import canonical
 from interpreter.store import Store, Transaction
 from interpreter.store.records import (
@@ -63,7 +64,6 @@ from interpreter.store.records import (
 
 log = logging.getLogger("flow.engine")
 
-JSON = Any
 # The name of the event that starts a run on a cron tick.
 CRON_EVENT = "flow/cron"
 

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from interpreter.actions.base import Action
 from interpreter.actions.email.transport import CapturingTransport, SentEmail
@@ -38,7 +37,6 @@ from interpreter.language.scenario import Scenario
 from interpreter.store import Store
 from interpreter.store.database import open_store
 
-JSON = Any
 HORIZON = timedelta(days=365)
 
 
