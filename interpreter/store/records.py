@@ -37,16 +37,6 @@ class Definition:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredEvent:
-    seq: int
-    id: str
-    name: str
-    data: JSON
-    ts: datetime
-    received_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
 class InboxItem:
     """A pending input for a run, consumed in ``seq`` order."""
 
@@ -108,6 +98,13 @@ class EventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredEvent(EventRecord):
+    """An event as the store gives it back: with the seq that orders arrivals."""
+
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class RunStart:
     """A run as ``start_runs`` creates it: due now, with its ``start`` input queued."""
 
@@ -122,7 +119,8 @@ class RunStart:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """An input ``enqueue_all`` queues for a run."""
+    """An input ``enqueue_all`` queues for a run; queued, it is an ``InboxItem``
+    with the seq that orders it among the run's inputs."""
 
     run_id: str
     kind: InboxKind

@@ -7,27 +7,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from interpreter.errors import StoreError
-from interpreter.store.records import (
-    Definition,
-    InboxItem,
-    RunRecord,
-    StepRecord,
-    StoredEvent,
-    Suppression,
-    Wait,
-)
+from interpreter.store import records as rec
 
 
 @dataclass
 class Data:
-    definitions: dict[str, Definition] = field(default_factory=dict)
-    events: dict[str, StoredEvent] = field(default_factory=dict)
-    runs: dict[str, RunRecord] = field(default_factory=dict)
-    steps: list[StepRecord] = field(default_factory=list)
-    waits: list[Wait] = field(default_factory=list)
-    inbox: list[tuple[str, InboxItem]] = field(default_factory=list)
+    definitions: dict[str, rec.Definition] = field(default_factory=dict)
+    events: dict[str, rec.StoredEvent] = field(default_factory=dict)
+    runs: dict[str, rec.RunRecord] = field(default_factory=dict)
+    steps: list[rec.StepRecord] = field(default_factory=list)
+    waits: list[rec.Wait] = field(default_factory=list)
+    inbox: list[tuple[str, rec.InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
-    suppressions: dict[str, Suppression] = field(default_factory=dict)
+    suppressions: dict[str, rec.Suppression] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:

@@ -20,7 +20,7 @@ class Events(OnData):
             if new[-1]:
                 data = copy.deepcopy(e.data)
                 seq = self._d.next_seq()
-                self._d.events[e.id] = StoredEvent(seq, e.id, e.name, data, ts, received_at)
+                self._d.events[e.id] = StoredEvent(e.id, e.name, data, ts, received_at, seq)
         return new
 
     def get_event(self, id: str) -> StoredEvent:

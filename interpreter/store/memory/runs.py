@@ -10,25 +10,13 @@ from datetime import datetime, timedelta
 from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound, StoreError
 from interpreter.language.values import JSON
+from interpreter.store import records as rec
 from interpreter.store.memory._data import OnData, utc, utc_or_none
-from interpreter.store.records import (
-    REPLAY_KEY_PREFIX,
-    Bound,
-    ClaimedRun,
-    Delivery,
-    Ids,
-    InboxItem,
-    InboxKind,
-    RunDetail,
-    RunRecord,
-    RunSave,
-    RunStart,
-    StepRecord,
-)
+from interpreter.store.records import Bound, Ids, InboxKind
 
 
 class Runs(OnData):
-    def start_runs(self, starts: Sequence[RunStart], now: datetime) -> set[str]:
+    def start_runs(self, starts: Sequence[rec.RunStart], now: datetime) -> set[str]:
         now = utc(now)
         started: set[str] = set()
         for s in starts:
@@ -40,7 +28,7 @@ class Runs(OnData):
                 )
             ):
                 continue
-            self._d.runs[s.run_id] = RunRecord(
+            self._d.runs[s.run_id] = rec.RunRecord(
                 s.run_id, s.workflow_id, s.workflow_hash, "running", copy.deepcopy(s.state),
                 s.idempotency_key, s.trigger_event_id, now, now, now, None, None,
             )  # fmt: skip
@@ -49,7 +37,7 @@ class Runs(OnData):
         self.wakes |= bool(started)
         return started
 
-    def enqueue_all(self, deliveries: Sequence[Delivery], now: datetime) -> set[str]:
+    def enqueue_all(self, deliveries: Sequence[rec.Delivery], now: datetime) -> set[str]:
         woken: set[str] = set()
         for d in deliveries:
             run = self._d.runs.get(d.run_id)
@@ -63,7 +51,7 @@ class Runs(OnData):
         return woken
 
     def _queue(self, run_id: str, kind: InboxKind, payload: JSON) -> None:
-        item = InboxItem(self._d.next_seq(), kind, copy.deepcopy(payload))
+        item = rec.InboxItem(self._d.next_seq(), kind, copy.deepcopy(payload))
         self._d.inbox.append((run_id, item))
 
     def reopen_run(self, run_id: str, now: datetime) -> bool:
@@ -77,7 +65,7 @@ class Runs(OnData):
 
     def claim_due_runs(
         self, now: datetime, owner: str, lease: float, limit: int, run_ids: Ids = None
-    ) -> list[ClaimedRun]:
+    ) -> list[rec.ClaimedRun]:
         due = sorted(
             (
                 r
@@ -95,12 +83,12 @@ class Runs(OnData):
             self._d.runs[run.id] = replace(run, lease_owner=owner, lease_until=until, wake_at=until)
             inbox = tuple(item for rid, item in self._d.inbox if rid == run.id)
             claimed.append(
-                ClaimedRun(run.id, run.workflow_id, run.workflow_hash, run.status,
+                rec.ClaimedRun(run.id, run.workflow_id, run.workflow_hash, run.status,
                            copy.deepcopy(run.state), copy.deepcopy(inbox))
             )  # fmt: skip
         return claimed
 
-    def save_runs(self, owner: str, now: datetime, saves: Sequence[RunSave]) -> set[str]:
+    def save_runs(self, owner: str, now: datetime, saves: Sequence[rec.RunSave]) -> set[str]:
         now = utc(now)
         held = {
             s.run_id
@@ -130,7 +118,7 @@ class Runs(OnData):
             )  # fmt: skip
         return held
 
-    def record_steps(self, steps: Sequence[StepRecord]) -> None:
+    def record_steps(self, steps: Sequence[rec.StepRecord]) -> None:
         known = {(s.run_id, s.step_id, s.visit, s.attempt) for s in self._d.steps}
         for step in steps:
             key = (step.run_id, step.step_id, step.visit, step.attempt)
@@ -157,7 +145,7 @@ class Runs(OnData):
 
     def list_runs(
         self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
-    ) -> list[RunRecord]:
+    ) -> list[rec.RunRecord]:
         runs = [
             r
             for r in self._d.runs.values()
@@ -170,7 +158,7 @@ class Runs(OnData):
 
     def replay_candidates(
         self, workflow_id: str, status: str, since: Bound, until: Bound, limit: int | None
-    ) -> list[RunRecord]:
+    ) -> list[rec.RunRecord]:
         keys = {r.idempotency_key for r in self._d.runs.values() if r.workflow_id == workflow_id}
         runs = sorted(
             (
@@ -180,14 +168,14 @@ class Runs(OnData):
                 and r.status == status
                 and (since is None or r.created_at >= since)
                 and (until is None or r.created_at < until)
-                and f"{REPLAY_KEY_PREFIX}{r.id}" not in keys
+                and f"{rec.REPLAY_KEY_PREFIX}{r.id}" not in keys
             ),
             key=lambda r: (r.created_at, r.id),
         )
         return copy.deepcopy(runs[:limit])
 
-    def get_run(self, run_id: str) -> RunDetail:
+    def get_run(self, run_id: str) -> rec.RunDetail:
         if run_id not in self._d.runs:
             raise NotFound(f"no run {run_id}")
         steps = tuple(s for s in self._d.steps if s.run_id == run_id)
-        return copy.deepcopy(RunDetail(self._d.runs[run_id], steps))
+        return copy.deepcopy(rec.RunDetail(self._d.runs[run_id], steps))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -14,7 +15,7 @@ from interpreter.store.sql._connection import OnConnection, insert_or_skip
 from interpreter.store.types import Instant
 
 _e = t.events.c
-_COLUMNS = tuple(_e[name] for name in StoredEvent.__slots__)
+_COLUMNS = tuple(_e[field.name] for field in fields(StoredEvent))
 _GET = select(*_COLUMNS).where(_e.id == bindparam("b_id"))
 _SINCE = (
     select(*_COLUMNS)
