@@ -73,6 +73,7 @@ class Store(ABC):
     load_definition = _read(Transaction.load_definition)
     suppressed_among = _read(Transaction.suppressed_among)
     get_event = _read(Transaction.get_event)
+    events_since = _read(Transaction.events_since)
     list_waits = _read(Transaction.list_waits)
     next_wake_at = _read(Transaction.next_wake_at)
     count_runs_by_status = _read(Transaction.count_runs_by_status)
