@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from _databases import describe, fresh_database  # noqa: E402
 
+from interpreter.core.model import FINISHED  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
 
 CAMPAIGN = ROOT / "workflows" / "signup-drip.yaml"
@@ -61,7 +62,8 @@ def _worker(db_url: str, outbox: str, origin_real: float, speed: float, batch: i
     while True:
         if engine.drive_once():
             continue
-        if engine.store.count_unfinished() == 0:
+        counts = engine.store.count_runs_by_status(clock.now())
+        if not any(n for status, (n, _) in counts.items() if status not in FINISHED):
             break
         time.sleep(0.002)
     engine.store.close()

@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, insert, select  # noqa: E402
 
 from interpreter.daemon.clock import VirtualClock  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
-from interpreter.language.cel import canonical  # noqa: E402
+from interpreter.language.wait_keys import canonical  # noqa: E402
 from interpreter.store import tables  # noqa: E402
 from interpreter.store.database import normalize_url  # noqa: E402
 

@@ -56,8 +56,7 @@ def db_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres), "memory"])
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "memory":
-        # Structurally the same operations; typed as Store for the tests.
-        yield MemoryStore()  # type: ignore[misc]
+        yield MemoryStore()
         return
     fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     with open_store(request.getfixturevalue(fixture)) as opened:

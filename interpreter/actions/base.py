@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-JSON = Any
+from interpreter.language.values import JSON as JSON  # re-exported: the one alias
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from interpreter.language.values import rfc3339 as rfc3339  # re-exported for the commands
+
 _STATUS_COLOURS = {
     "completed": "green",
     "ok": "green",
@@ -65,10 +67,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def offset(delta: timedelta) -> str:

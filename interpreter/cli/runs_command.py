@@ -16,12 +16,12 @@ from interpreter.cli.timeline import (
     timeline_entries,
     timeline_table,
 )
-from interpreter.core.model import FINISHED
+from interpreter.core.model import FINISHED, RUN_STATUSES
 from interpreter.daemon.setup import open_engine
 from interpreter.store.database import open_store
 from interpreter.store.records import RunRecord
 
-STATUSES = ("running", "sleeping", "waiting", "completed", "failed", "cancelled")
+STATUSES = RUN_STATUSES
 
 
 @click.group("runs")

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+from interpreter.language.values import JSON as JSON  # re-exported: the one alias
 
 RunStatus = Literal["running", "sleeping", "waiting", "completed", "failed", "cancelled"]
+# Every status, in the order above: derived from the type, so the two cannot drift.
+RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
-JSON = Any
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from interpreter.core.model import JSON, Command, RunState
 from interpreter.language.definitions import Workflow
+from interpreter.language.values import rfc3339
 
 
 @dataclass(slots=True)
@@ -56,7 +57,3 @@ def run_scope(state: RunState) -> dict[str, Any]:
 def with_async(scope: dict[str, Any], candidate: JSON) -> dict[str, Any]:
     """The scope of a wait or cancel condition: ``async`` is the candidate event."""
     return {**scope, "async": candidate}
-
-
-def rfc3339(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

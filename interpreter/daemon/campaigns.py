@@ -10,7 +10,7 @@ from interpreter.daemon.clock import RealClock
 from interpreter.errors import DefinitionError
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.loader import load_workflow_text
-from interpreter.store.store import Store
+from interpreter.store import Definition, Store
 
 
 class Campaigns:
@@ -26,14 +26,14 @@ class Campaigns:
         """Make ``workflow`` the current definition of its campaign and pin its
         snapshot (YAML and templates) in the store for the runs it will start."""
         with self._store.transaction() as tx:
-            tx.save_definition(
-                workflow.id,
+            snapshot = Definition(
                 workflow.content_hash,
+                workflow.id,
                 workflow.source_file,
                 workflow.source_text,
                 dict(workflow.files),
-                RealClock().now(),
             )
+            tx.save_definition(snapshot, RealClock().now())
         self._by_hash[workflow.content_hash] = workflow
         self._current[workflow.id] = workflow
         self._by_event = {}

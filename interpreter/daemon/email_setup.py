@@ -23,7 +23,7 @@ from interpreter.actions.email.transport import EmailTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.suppressions import suppressed_among
 from interpreter.errors import FlowError
-from interpreter.store.store import Store
+from interpreter.store import Store
 
 
 class EmailSettingsError(FlowError):

@@ -48,8 +48,11 @@ from interpreter.daemon.events import event_from_document, wait_matches_document
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
-from interpreter.language.cel import canonical, evaluate, evaluate_condition
+from interpreter.language.cel import evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
+from interpreter.language.values import JSON
+from interpreter.language.wait_keys import canonical
+from interpreter.store import Store, Transaction
 from interpreter.store.records import (
     Delivery,
     EventRecord,
@@ -58,12 +61,9 @@ from interpreter.store.records import (
     StepRecord,
     Wait,
 )
-from interpreter.store.store import Store
-from interpreter.store.transaction import Transaction
 
 log = logging.getLogger("flow.engine")
 
-JSON = Any
 # The name of the event that starts a run on a cron tick.
 CRON_EVENT = "flow/cron"
 
@@ -213,7 +213,9 @@ class Engine:
         with self.store.transaction() as tx:
             if not tx.claim_cron_tick(workflow.id, tick_at):
                 return None
-            _, inserted = tx.record_event(event.id, event.name, event.data, event.ts, now)
+            (inserted,) = tx.record_events(
+                [EventRecord(event.id, event.name, event.data, event.ts, now)]
+            )
             if not inserted:
                 return None
             scope = {"event": event.as_cel(), "now": now, "secrets": self._declared(workflow)}
@@ -256,7 +258,7 @@ class Engine:
 
     def cancel(self, run_id: str, reason: str = "cancelled by operator") -> None:
         with self.store.transaction() as tx:
-            tx.enqueue(run_id, "cancel", {"reason": reason}, self.clock.now())
+            tx.enqueue_all([Delivery(run_id, "cancel", {"reason": reason})], self.clock.now())
 
     # ---- driving runs -------------------------------------------------------
 
@@ -462,7 +464,7 @@ class Engine:
             for run_id, wait in waits:
                 for received_at, document in arrived:
                     if received_at >= wait.since and wait_matches_document(wait, document):
-                        tx.enqueue(run_id, "event", document, now)
+                        tx.enqueue_all([Delivery(run_id, "event", document)], now)
                         break
 
     def _declared(self, workflow: Workflow) -> dict[str, str]:

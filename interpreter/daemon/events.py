@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from interpreter.core.model import Event, WaitForEvent
-from interpreter.language.cel import canonical, path_value
+from interpreter.language.wait_keys import canonical, value_at
 
 
 def event_from_document(document: Any) -> Event:
@@ -31,5 +31,5 @@ def wait_matches_document(wait: WaitForEvent, document: dict[str, Any]) -> bool:
         return False
     if wait.match_path is None:
         return True
-    found, value = path_value(document, wait.match_path)
+    found, value = value_at(document, wait.match_path)
     return found and canonical(value) == canonical(wait.match_value)

@@ -28,9 +28,8 @@ from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine, new_id
 from interpreter.errors import DefinitionError, FlowError, NotFound, UsageError
 from interpreter.language.definitions import Workflow
-from interpreter.store.records import REPLAY_KEY_PREFIX, RunRecord
-from interpreter.store.store import Store
-from interpreter.store.transaction import Transaction
+from interpreter.store import Store, Transaction
+from interpreter.store.records import REPLAY_KEY_PREFIX, RunRecord, RunStart
 
 REPLAYABLE = ("failed", "cancelled")
 
@@ -145,9 +144,11 @@ def _replay(tx: Transaction, workflow: Workflow, record: RunRecord, now: datetim
     run_id = new_id("run")
     state = state_to_json(new_run_state(workflow, run_id))
     key = f"{REPLAY_KEY_PREFIX}{record.id}"
-    if not tx.create_run(run_id, workflow.id, workflow.content_hash, key, stored.id, state, now):
+    start = RunStart(
+        run_id, workflow.id, workflow.content_hash, key, stored.id, state, event.as_cel()
+    )
+    if not tx.start_runs([start], now):
         return Replayed(record.id, None, "already replayed")
-    tx.enqueue(run_id, "start", event.as_cel(), now)
     return Replayed(record.id, run_id)
 
 

@@ -48,8 +48,8 @@ from interpreter.daemon.wakeups import NotifyListener, Wakeup
 from interpreter.daemon.worker import work
 from interpreter.errors import FlowError
 from interpreter.language.definitions import Workflow
+from interpreter.store import Store
 from interpreter.store.database import open_store
-from interpreter.store.store import Store
 
 log = logging.getLogger("flow.serve")
 

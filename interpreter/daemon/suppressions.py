@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from interpreter.store import Store
 from interpreter.store.records import Suppression
-from interpreter.store.store import Store
 
 REASONS = ("unsubscribed", "bounced", "complained", "manual")
 # The suppressions table's address column (RFC 5321 allows 64 + 1 + 255).

@@ -405,18 +405,3 @@ def _start(node: Any) -> int:
 
 def _end(node: Any) -> int:
     return int(node.meta.end_pos)
-
-
-def path_value(document: Mapping[str, JSON], path: str) -> tuple[bool, JSON]:
-    """The value at a dotted ``path`` of an event document, and whether it exists."""
-    value: JSON = document
-    for name in path.split("."):
-        if not isinstance(value, Mapping) or name not in value:
-            return False, None
-        value = value[name]
-    return True, value
-
-
-def canonical(value: JSON) -> str:
-    """The text an indexed wait key is stored and looked up as."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

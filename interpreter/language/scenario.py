@@ -25,6 +25,7 @@ from interpreter.language.problems import Problem, sort_problems
 from interpreter.language.schema_check import SCHEMA_DIR
 from interpreter.language.schema_check import _explain as explain_schema_error
 from interpreter.language.templating import locate, split_template
+from interpreter.language.values import JSON
 from interpreter.language.yaml_source import Document, JsonPath, parse_document, read_file
 
 SCENARIO_SCHEMA = SCHEMA_DIR / "scenario.schema.json"
@@ -32,7 +33,6 @@ SCENARIO_SUFFIXES = (".test.yaml", ".test.yml")
 # A fixed default start keeps every run of a scenario identical, weekday included.
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
-JSON = Any
 
 
 @dataclass(frozen=True)

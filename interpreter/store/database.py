@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from interpreter.errors import StoreError
-from interpreter.store.store import WRITE_OPTION, Store, describe
+from interpreter.store.store import WRITE_OPTION, SqlStore, describe
 
 DEFAULT_URL = "sqlite:///.flow/flow.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,7 +30,7 @@ _MIGRATION_LOCK = 0x666C6F77
 _BUSY_TIMEOUT_MS = 30_000
 
 
-def open_store(url: str | None = None) -> Store:
+def open_store(url: str | None = None) -> SqlStore:
     """Open the database at ``url`` (default ``.flow/flow.db``), migrating it if fresh."""
     engine, display = _engine(url)
     try:
@@ -38,7 +38,7 @@ def open_store(url: str | None = None) -> Store:
     except BaseException:
         engine.dispose()
         raise
-    return Store(engine, display)
+    return SqlStore(engine, display)
 
 
 def upgrade(url: str | None = None) -> str:

@@ -1,117 +1,88 @@
-"""The read operations both stores offer, each in a short read transaction of
-its own: ``Store`` and the in-memory ``MemoryStore`` differ only in how they
-open ``reading()``, so the one-line wrappers live here once."""
+"""``Store``: what the daemon, the CLI and the dashboard hold. Two faces share
+it: the SQL ``SqlStore`` (``store.py``) and the in-memory ``MemoryStore``.
+
+Each face opens transactions its own way; the read operations here, one short
+read transaction each, are written once for both.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import datetime
+from typing import Concatenate, ParamSpec, Self, TypeVar
 
-from interpreter.store.browsing import EventRuns, RunFilter, RunSummary
-from interpreter.store.records import (
-    JSON,
-    Definition,
-    RunDetail,
-    RunRecord,
-    StoredEvent,
-    Suppression,
-    Wait,
-    WaitCandidate,
-)
-from interpreter.store.transaction import Transaction
+from interpreter.store.operations import Transaction
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-class ReadThroughTransactions(ABC):
+def _read(
+    operation: Callable[Concatenate[Transaction, P], R],
+) -> Callable[Concatenate[Store, P], R]:
+    """A store method running the transaction operation of that name in a read
+    transaction of its own: written once here rather than once per operation,
+    and typed from the contract."""
+    name = operation.__name__
+
+    def read(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with store.reading() as tx:
+            result: R = getattr(tx, name)(*args, **kwargs)
+            return result
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = operation.__doc__
+    return read
+
+
+class Store(ABC):
+    """One store, opened with ``open_store`` (or ``MemoryStore()`` in tests)."""
+
+    url: str  # safe to print: a password is hidden
+    dialect: str  # "sqlite", "postgresql" or "memory"
+
+    def __init__(self) -> None:
+        # Called after a commit that made a run due: wakes this process's workers.
+        self.on_wakeup: list[Callable[[], None]] = []
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction; it commits when the block ends without error."""
+
     @abstractmethod
     def reading(self) -> AbstractContextManager[Transaction]:
-        """A read transaction offering the named operations."""
+        """A read transaction: one consistent snapshot, taking no write lock."""
 
-    def load_definition(self, hash: str) -> Definition:
-        with self.reading() as tx:
-            return tx.load_definition(hash)
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of the database (its connections); the store is done."""
 
-    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
-        with self.reading() as tx:
-            return tx.suppressed_among(addresses)
+    def __enter__(self) -> Self:
+        return self
 
-    def get_event(self, id: str) -> StoredEvent:
-        with self.reading() as tx:
-            return tx.get_event(id)
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
-    def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
-        with self.reading() as tx:
-            return tx.events_since(event_name, since)
+    def _woken(self) -> None:
+        for wake in self.on_wakeup:
+            wake()
 
-    def candidate_waits(self, event_name: str, document: Mapping[str, JSON]) -> list[WaitCandidate]:
-        with self.reading() as tx:
-            return tx.candidate_waits(event_name, document)
+    # ---- reads, each in a short read transaction of its own ----------------------
 
-    def list_waits(self, run_id: str) -> list[Wait]:
-        with self.reading() as tx:
-            return tx.list_waits(run_id)
-
-    def next_wake_at(self) -> datetime | None:
-        with self.reading() as tx:
-            return tx.next_wake_at()
-
-    def count_unfinished(self) -> int:
-        with self.reading() as tx:
-            return tx.count_unfinished()
-
-    def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
-        with self.reading() as tx:
-            return tx.count_runs_by_status(due_by)
-
-    def list_runs(
-        self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
-    ) -> list[RunRecord]:
-        with self.reading() as tx:
-            return tx.list_runs(status, workflow_id, limit)
-
-    def replay_candidates(
-        self,
-        workflow_id: str,
-        status: str,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[RunRecord]:
-        with self.reading() as tx:
-            return tx.replay_candidates(workflow_id, status, since, until, limit)
-
-    def get_run(self, run_id: str) -> RunDetail:
-        with self.reading() as tx:
-            return tx.get_run(run_id)
-
-    # ---- dashboard reads ---------------------------------------------------------
-
-    def search_runs(self, where: RunFilter) -> list[RunSummary]:
-        with self.reading() as tx:
-            return tx.search_runs(where)
-
-    def funnel(
-        self, workflow_id: str, since: datetime | None, until: datetime | None
-    ) -> dict[str, int]:
-        with self.reading() as tx:
-            return tx.funnel(workflow_id, since, until)
-
-    def count_runs(self, workflow_id: str, since: datetime | None, until: datetime | None) -> int:
-        with self.reading() as tx:
-            return tx.count_runs(workflow_id, since, until)
-
-    def list_events(
-        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
-    ) -> list[EventRuns]:
-        with self.reading() as tx:
-            return tx.list_events(before_seq, text, limit)
-
-    def campaign_ids(self) -> list[str]:
-        with self.reading() as tx:
-            return tx.campaign_ids()
-
-    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
-        with self.reading() as tx:
-            return tx.list_suppressions(limit)
-
+    load_definition = _read(Transaction.load_definition)
+    suppressed_among = _read(Transaction.suppressed_among)
+    get_event = _read(Transaction.get_event)
+    events_since = _read(Transaction.events_since)
+    list_waits = _read(Transaction.list_waits)
+    next_wake_at = _read(Transaction.next_wake_at)
+    count_runs_by_status = _read(Transaction.count_runs_by_status)
+    list_runs = _read(Transaction.list_runs)
+    replay_candidates = _read(Transaction.replay_candidates)
+    get_run = _read(Transaction.get_run)
+    search_runs = _read(Transaction.search_runs)
+    funnel = _read(Transaction.funnel)
+    count_runs = _read(Transaction.count_runs)
+    list_events = _read(Transaction.list_events)
+    campaign_ids = _read(Transaction.campaign_ids)
+    list_suppressions = _read(Transaction.list_suppressions)

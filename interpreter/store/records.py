@@ -3,11 +3,12 @@ no SQLAlchemy Row ever leaves the store."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
-JSON = Any
+from interpreter.language.values import JSON
 
 InboxKind = Literal["start", "event", "cancel", "retry"]
 # A replayed run's idempotency key is this prefix and the id of the run it
@@ -15,6 +16,13 @@ InboxKind = Literal["start", "event", "cancel", "retry"]
 REPLAY_KEY_PREFIX = "replay:"
 WaitPurpose = Literal["step", "cancel"]
 StepStatus = Literal["ok", "error", "skipped"]
+# An optional end of a time range: None leaves that side open.
+Bound = datetime | None
+# The runs a claim is narrowed to; None claims any due run.
+Ids = Sequence[str] | None
+# At most this many matching events are looked at by one run search (read at
+# call time, so a test can lower it).
+SEARCH_EVENTS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,16 +34,6 @@ class Definition:
     source_file: str
     source_text: str
     files: dict[str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    seq: int
-    id: str
-    name: str
-    data: JSON
-    ts: datetime
-    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +98,13 @@ class EventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredEvent(EventRecord):
+    """An event as the store gives it back: with the seq that orders arrivals."""
+
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class RunStart:
     """A run as ``start_runs`` creates it: due now, with its ``start`` input queued."""
 
@@ -114,7 +119,8 @@ class RunStart:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """An input ``enqueue_all`` queues for a run."""
+    """An input ``enqueue_all`` queues for a run; queued, it is an ``InboxItem``
+    with the seq that orders it among the run's inputs."""
 
     run_id: str
     kind: InboxKind
@@ -182,3 +188,42 @@ class Suppression:
     reason: str
     detail: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    """What the runs page asks for; ``after`` is the (created_at, id) of the
+    previous page's last run."""
+
+    workflow_id: str | None = None
+    status: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+    after: tuple[datetime, str] | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """A run as the runs page lists it (no state document)."""
+
+    id: str
+    workflow_id: str
+    status: str
+    trigger_event_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EventRuns:
+    """An event with the runs it started and the (run, wait step) it resumed."""
+
+    seq: int
+    id: str
+    name: str
+    data: JSON
+    received_at: datetime
+    started: tuple[str, ...]
+    resumed: tuple[tuple[str, str], ...]

@@ -1,21 +1,22 @@
-"""``Store``: the database flow keeps its runs in, behind named operations.
+"""``SqlStore``: the database flow keeps its runs in, SQLite or PostgreSQL.
 
 Writes happen in ``with store.transaction() as tx:`` so the engine can commit
-several runs' outcomes together; the read methods here each open a short read
-transaction of their own, for the CLI and for tests.
+several runs' outcomes together; the read methods (``reads.Store``) each open a
+short read transaction of their own, for the CLI and for tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from interpreter.errors import StoreError
-from interpreter.store.reads import ReadThroughTransactions
-from interpreter.store.transaction import Transaction, suppressed_sql
+from interpreter.store.reads import Store
+from interpreter.store.sql.suppressions import suppressed_sql
+from interpreter.store.transaction import SqlTransaction
 
 # Connection execution option read by the SQLite ``begin`` hook: write
 # transactions take the write lock up front (BEGIN IMMEDIATE), so two writers
@@ -25,44 +26,35 @@ WRITE_OPTION = "flow_write"
 WAKEUP_CHANNEL = "flow_wakeup"
 
 
-class Store(ReadThroughTransactions):
+class SqlStore(Store):
     """One database, SQLite or PostgreSQL, opened with ``open_store``."""
 
     def __init__(self, engine: Engine, display_url: str) -> None:
+        super().__init__()
         self._engine = engine
         self.url = display_url  # the password hidden: safe to print
         self.dialect = engine.dialect.name
-        # Called after a commit that made a run due: wakes this process's workers.
-        self.on_wakeup: list[Callable[[], None]] = []
 
     def close(self) -> None:
         self._engine.dispose()
 
-    def __enter__(self) -> Store:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """A write transaction; it commits when the block ends without error."""
+    def transaction(self) -> Iterator[SqlTransaction]:
         with self._open(write=True) as tx:
             yield tx
 
     @contextmanager
-    def reading(self) -> Iterator[Transaction]:
-        """A read transaction: one consistent snapshot, taking no write lock."""
+    def reading(self) -> Iterator[SqlTransaction]:
         with self._open(write=False) as tx:
             yield tx
 
     @contextmanager
-    def _open(self, *, write: bool) -> Iterator[Transaction]:
+    def _open(self, *, write: bool) -> Iterator[SqlTransaction]:
         try:
             with self._engine.connect() as connection:
                 connection.execution_options(**{WRITE_OPTION: write})
                 with connection.begin():
-                    tx = Transaction(connection)
+                    tx = SqlTransaction(connection)
                     yield tx
                     if tx.wakes and self.dialect == "postgresql":
                         # Delivered when (and only if) the transaction commits.
@@ -70,10 +62,9 @@ class Store(ReadThroughTransactions):
         except SQLAlchemyError as error:
             raise StoreError(f"{self.url}: {describe(error)}") from error
         if tx.wakes:
-            for wake in self.on_wakeup:
-                wake()
+            self._woken()
 
-    # ---- reads (the rest come from ReadThroughTransactions) ----------------------
+    # ---- reads (the rest come from reads.Store) -------------------------------------
 
     def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
         """Which of ``addresses`` are suppressed, lower-cased.

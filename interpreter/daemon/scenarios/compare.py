@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from interpreter.daemon.scenarios.history import HappenedAction, RunSummary, count_by_status
 from interpreter.language.scenario import Expectations, ExpectedAction
+from interpreter.language.values import JSON
 
-JSON = Any
 # " " as expected; "-" expected, did not happen; "+" happened, not expected;
 # "~" the expected step happened but differs; "." happened, not listed, allowed (exact: false).
 Sign = Literal[" ", "-", "+", "~", "."]

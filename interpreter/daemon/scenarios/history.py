@@ -7,13 +7,12 @@ from collections import defaultdict, deque
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from interpreter.daemon.scenarios.mocks import CallKey, CallLog
 from interpreter.language.durations import format_duration
-from interpreter.store.store import Store
+from interpreter.language.values import JSON
+from interpreter.store import Store
 
-JSON = Any
 # More runs than any scenario starts; list_runs needs a bound.
 _RUN_LIMIT = 100_000
 

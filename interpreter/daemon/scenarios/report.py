@@ -17,6 +17,7 @@ from interpreter.daemon.scenarios.history import HappenedAction
 from interpreter.daemon.scenarios.runner import ScenarioResult
 from interpreter.language.durations import format_duration
 from interpreter.language.scenario import ExpectedAction
+from interpreter.language.values import rfc3339
 
 LineKind = Literal["same", "missing", "extra", "changed", "allowed", "note", "error"]
 _KIND: dict[str, LineKind] = {
@@ -64,7 +65,7 @@ def failure_report(result: ScenarioResult) -> list[ReportLine]:
 
 
 def _legend(result: ScenarioResult) -> str:
-    start = result.scenario.start.isoformat().replace("+00:00", "Z")
+    start = rfc3339(result.scenario.start)
     return f"actions: expected (-) against what happened (+), times from {start}:"
 
 

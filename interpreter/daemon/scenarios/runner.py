@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from interpreter.actions.base import Action
 from interpreter.actions.email.transport import CapturingTransport, SentEmail
@@ -35,10 +34,9 @@ from interpreter.language.cel import render
 from interpreter.language.definitions import Workflow
 from interpreter.language.durations import format_duration
 from interpreter.language.scenario import Scenario
+from interpreter.store import Store
 from interpreter.store.database import open_store
-from interpreter.store.store import Store
 
-JSON = Any
 HORIZON = timedelta(days=365)
 
 

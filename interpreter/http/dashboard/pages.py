@@ -11,16 +11,16 @@ from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from interpreter.core.model import FINISHED
+from interpreter.core.model import FINISHED, RUN_STATUSES
 from interpreter.errors import FlowError, NotFound
 from interpreter.http.dashboard import views
 from interpreter.http.dashboard.guard import Call
 from interpreter.language.definitions import Workflow
 from interpreter.language.graph import build_graph, to_svg
-from interpreter.store.browsing import RunFilter
+from interpreter.store.records import RunFilter
 
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
-STATUSES = ("running", "sleeping", "waiting", "completed", "failed", "cancelled")
+STATUSES = RUN_STATUSES
 
 
 @dataclass(frozen=True)

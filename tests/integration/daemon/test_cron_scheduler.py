@@ -15,8 +15,8 @@ from interpreter.daemon.cron import CronScheduler, recent_ticks
 from interpreter.daemon.engine import CRON_EVENT, Engine
 from interpreter.language.definitions import CronTrigger, Location, Workflow
 from interpreter.language.loader import load_workflow_text
+from interpreter.store import Store
 from interpreter.store.database import open_store
-from interpreter.store.store import Store
 
 START = datetime(2026, 1, 5, 8, 30, tzinfo=UTC)  # a Monday
 HOURLY = """

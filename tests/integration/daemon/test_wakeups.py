@@ -13,8 +13,8 @@ from interpreter.daemon.clock import RealClock
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.wakeups import NotifyListener, Wakeup
 from interpreter.language.loader import load_workflow_text
+from interpreter.store import Store
 from interpreter.store.database import open_store
-from interpreter.store.store import Store
 
 CAMPAIGN = """
 id: wake

@@ -15,8 +15,8 @@ from interpreter.daemon.clock import VirtualClock
 from interpreter.daemon.engine import Engine
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow, load_workflow_text
+from interpreter.store import Store
 from interpreter.store.records import RunDetail
-from interpreter.store.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "workflows" / "signup-drip.yaml"

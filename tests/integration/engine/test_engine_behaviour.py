@@ -19,7 +19,7 @@ from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
-from interpreter.store.store import Store
+from interpreter.store import Store
 
 SECRET = "postgresql://app:hunter2-very-secret@db.internal/app"
 

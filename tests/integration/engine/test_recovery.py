@@ -19,7 +19,7 @@ from interpreter.daemon.recovery import (
     select_replay,
 )
 from interpreter.errors import UsageError
-from interpreter.store.store import Store
+from interpreter.store import Store
 
 
 class Provider(ThreadingHTTPServer):

@@ -42,7 +42,7 @@ def test_healthz_says_ok_when_the_database_answers(serve: Serve) -> None:
 
 
 def test_healthz_and_metrics_when_the_database_does_not_answer(tmp_path: Path) -> None:
-    store: Store = BrokenStore()  # type: ignore[assignment]  # the same operations
+    store: Store = BrokenStore()
     with live_app(store, tmp_path) as live:
         health = httpx.get(f"{live.url}/healthz")
         assert health.status_code == 503 and health.json()["status"] == "unavailable"

@@ -7,4 +7,3 @@ same behaviour as the databases.
 """
 
 from __future__ import annotations
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from _factories import T0, at, make_run, wait
+from _factories import T0, at, create, make_run, wait
 
 from interpreter.store import Delivery, EventRecord, RunStart, Store
 
@@ -51,7 +51,7 @@ def test_enqueue_all_queues_in_order_for_runs_still_going(store: Store) -> None:
     make_run(store, "r1", due=None)
     make_run(store, "r2", due=None)
     with store.transaction() as tx:
-        assert tx.create_run("gone", "drip", "h", None, None, {}, T0, status="completed")
+        assert create(tx, "gone", status="completed")
     with store.transaction() as tx:
         woken = tx.enqueue_all(
             [Delivery("r2", "event", {"n": 1}), Delivery("r1", "event", {"n": 2}),
@@ -91,7 +91,7 @@ def test_candidate_waits_among_matches_each_event_as_alone(store: Store) -> None
     with store.reading() as tx:
         among = tx.candidate_waits_among("resend/email.clicked", documents)
         assert tx.candidate_waits_among("resend/email.clicked", []) == []
-        alone = [tx.candidate_waits("resend/email.clicked", d) for d in documents]
+        alone = [tx.candidate_waits_among("resend/email.clicked", [d])[0] for d in documents]
     assert [sorted(c.run_id for c in found) for found in among] == [
         ["r1", "r3"], ["r2", "r3", "r4"], ["r3"], ["r1", "r3"],
     ]  # fmt: skip

@@ -7,7 +7,7 @@ import threading
 import pytest
 from _factories import T0, at, make_run
 
-from interpreter.store import Store, open_store
+from interpreter.store import RunStart, Store, open_store
 
 
 @pytest.mark.postgres
@@ -29,8 +29,7 @@ def test_threads_claiming_together_share_the_runs(db_url: str) -> None:
     """Each thread opens its own store, as separate processes would."""
     with open_store(db_url) as store, store.transaction() as tx:
         for n in range(60):
-            tx.create_run(f"r{n:02}", "drip", "h", None, None, {}, T0)
-            tx.enqueue(f"r{n:02}", "start", {}, T0)
+            tx.start_runs([RunStart(f"r{n:02}", "drip", "h", None, None, {}, {})], T0)
     barrier = threading.Barrier(4)
     claimed: dict[str, list[str]] = {}
     errors: list[BaseException] = []

@@ -96,11 +96,11 @@ def test_sqlite_write_transaction_takes_the_lock_at_begin(sqlite_url: str, tmp_p
     raw = sqlite3.connect(tmp_path / "flow.db", timeout=0, isolation_level=None)
     with open_store(sqlite_url) as store:
         with store.reading() as tx:
-            tx.count_unfinished()
+            tx.next_wake_at()
             raw.execute("BEGIN IMMEDIATE")  # a read leaves the write lock free
             raw.execute("ROLLBACK")
         with store.transaction() as tx:
-            tx.count_unfinished()
+            tx.next_wake_at()
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 raw.execute("BEGIN IMMEDIATE")
     raw.close()

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from _factories import T0, at, make_run, wait
+from _factories import T0, at, candidates, make_run, record, wait
 
 from interpreter.errors import NotFound, StoreError
-from interpreter.store import Store
+from interpreter.store import Definition, Store
 
 
 def test_definition_is_saved_once_and_loaded_whole(store: Store) -> None:
     files = {"templates/welcome.html": "<p>Hi {{ name }}</p>"}
     with store.transaction() as tx:
-        tx.save_definition("drip", "h1", "workflows/drip.yaml", "id: drip\n", files, T0)
-        tx.save_definition("drip", "h1", "workflows/drip.yaml", "changed", {}, at(1))
+        tx.save_definition(Definition("h1", "drip", "workflows/drip.yaml", "id: drip\n", files), T0)
+        tx.save_definition(Definition("h1", "drip", "workflows/drip.yaml", "changed", {}), at(1))
     loaded = store.load_definition("h1")
     assert (loaded.workflow_id, loaded.source_file, loaded.source_text) == (
         "drip",
@@ -29,11 +29,11 @@ def test_definition_is_saved_once_and_loaded_whole(store: Store) -> None:
 
 def test_event_is_deduplicated_on_its_id(store: Store) -> None:
     with store.transaction() as tx:
-        first = tx.record_event("ev1", "app/user.signup", {"email": "a@x"}, T0, at(1))
-        again = tx.record_event("ev1", "app/user.signup", {"email": "b@x"}, T0, at(2))
-        other = tx.record_event("ev2", "app/user.signup", None, T0, at(3))
-    assert first[1] and not again[1] and other[1]
-    assert again[0] == first[0] < other[0]
+        first = record(tx, "ev1", "app/user.signup", {"email": "a@x"}, T0, at(1))
+        again = record(tx, "ev1", "app/user.signup", {"email": "b@x"}, T0, at(2))
+        other = record(tx, "ev2", "app/user.signup", None, T0, at(3))
+    assert first and not again and other
+    assert store.get_event("ev1").seq < store.get_event("ev2").seq
     stored = store.get_event("ev1")
     assert (stored.name, stored.data, stored.received_at) == (
         "app/user.signup",
@@ -47,11 +47,12 @@ def test_event_is_deduplicated_on_its_id(store: Store) -> None:
 
 def test_events_since_filters_by_name_and_arrival(store: Store) -> None:
     with store.transaction() as tx:
-        tx.record_event("old", "clicked", {}, T0, at(1))
-        tx.record_event("b", "clicked", {}, T0, at(10))
-        tx.record_event("other", "opened", {}, T0, at(11))
-        tx.record_event("a", "clicked", {}, T0, at(5))
-    found = store.events_since("clicked", at(5))
+        record(tx, "old", "clicked", {}, T0, at(1))
+        record(tx, "b", "clicked", {}, T0, at(10))
+        record(tx, "other", "opened", {}, T0, at(11))
+        record(tx, "a", "clicked", {}, T0, at(5))
+    with store.reading() as tx:
+        found = tx.events_since("clicked", at(5))
     assert [event.id for event in found] == ["b", "a"]  # arrival order: by seq
 
 
@@ -59,12 +60,12 @@ def test_times_round_trip_as_aware_utc_with_microseconds(store: Store) -> None:
     paris = timezone(timedelta(hours=1))
     local = datetime(2026, 3, 1, 10, 0, 0, 7, tzinfo=paris)
     with store.transaction() as tx:
-        tx.record_event("e", "n", {}, local, local)
+        record(tx, "e", "n", {}, local, local)
     stored = store.get_event("e")
     assert stored.ts == local and stored.ts.utcoffset() == timedelta(0)
     assert stored.ts.microsecond == 7
     with pytest.raises(StoreError, match="naive datetime"), store.transaction() as tx:
-        tx.record_event("naive", "n", {}, datetime(2026, 1, 1), T0)
+        record(tx, "naive", "n", {}, datetime(2026, 1, 1), T0)
 
 
 def test_candidate_waits_are_found_by_key(store: Store) -> None:
@@ -81,21 +82,21 @@ def test_candidate_waits_are_found_by_key(store: Store) -> None:
                 wait("r6", event="resend/email.opened", value="em_1"),
             ]
         )
-        tx.add_wait(wait("r6", path="data.meta", value={"b": [1, 2], "a": None}))
+        tx.add_waits([wait("r6", path="data.meta", value={"b": [1, 2], "a": None})])
     event = {"id": "e", "name": "resend/email.clicked", "data": {"email_id": "em_1"}}
-    found = store.candidate_waits("resend/email.clicked", event)
+    found = candidates(store, "resend/email.clicked", event)
     assert sorted(c.run_id for c in found) == ["r1", "r3"]
     assert {(c.purpose, c.step_id, c.idx, c.since) for c in found} == {
         ("step", "wait_click", 0, T0)
     }
 
     by_int = {"data": {"email_id": "em_2", "user": {"id": 42}, "meta": {"a": None, "b": [1, 2]}}}
-    found = store.candidate_waits("resend/email.clicked", by_int)
+    found = candidates(store, "resend/email.clicked", by_int)
     # 42 and "42" are different keys; object keys are compared canonically.
     assert sorted(c.run_id for c in found) == ["r2", "r3", "r4", "r6"]
     # A path missing from the event matches only the waits without a key.
-    assert [c.run_id for c in store.candidate_waits("resend/email.clicked", {"data": 1})] == ["r3"]
-    assert store.candidate_waits("nobody/waits", event) == []
+    assert [c.run_id for c in candidates(store, "resend/email.clicked", {"data": 1})] == ["r3"]
+    assert candidates(store, "nobody/waits", event) == []
 
 
 def test_waits_are_listed_and_deleted_by_purpose(store: Store) -> None:
@@ -108,10 +109,10 @@ def test_waits_are_listed_and_deleted_by_purpose(store: Store) -> None:
         ("cancel", "em_1", at(3600)),
     ]
     with store.transaction() as tx:
-        assert tx.delete_waits("r1", "step") == 1
+        assert tx.delete_waits_of(["r1"], "step") == 1
     assert [w.purpose for w in store.list_waits("r1")] == ["cancel"]
     with store.transaction() as tx:
-        assert tx.delete_waits("r1") == 1
+        assert tx.delete_waits_of(["r1"]) == 1
     assert store.list_waits("r1") == []
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from _factories import T0, at
+from _factories import at, create
 
-from interpreter.store import RunSave, Store
+from interpreter.store import RunSave, RunStart, Store
 
 
 def _finished(store: Store, run_id: str, status: str, created: float = 0, **kw: str) -> None:
     """A run created at ``at(created)`` and saved as finished, as the engine would."""
     with store.transaction() as tx:
         key = kw.get("key")
-        assert tx.create_run(run_id, kw.get("campaign", "drip"), "h1", key, "e1", {}, at(created))
-        assert tx.enqueue(run_id, "start", {}, at(created))
+        start = RunStart(run_id, kw.get("campaign", "drip"), "h1", key, "e1", {}, {})
+        assert tx.start_runs([start], at(created))
         assert tx.claim_due_runs(at(created), "w1", 60, limit=10, run_ids=[run_id])
         saved = tx.save_runs("w1", at(created), [RunSave(run_id, status, {"s": status}, None, 1)])
         assert saved == {run_id}
@@ -34,7 +34,7 @@ def test_reopen_refuses_runs_that_are_not_failed(store: Store) -> None:
     _finished(store, "done", "completed")
     _finished(store, "gone", "cancelled")
     with store.transaction() as tx:
-        assert tx.create_run("live", "drip", "h1", None, None, {}, T0)
+        assert create(tx, "live")
 
     with store.transaction() as tx:
         assert not tx.reopen_run("done", at(5))
@@ -60,23 +60,26 @@ def test_replay_candidates_by_campaign_status_and_creation_time(store: Store) ->
     _finished(store, "stop", "cancelled", created=100)
     _finished(store, "other", "failed", created=100, campaign="other")
 
-    every = store.replay_candidates("drip", "failed")
-    window = store.replay_candidates("drip", "failed", since=at(100), until=at(200))
-    cancelled = store.replay_candidates("drip", "cancelled")
+    every = store.replay_candidates("drip", "failed", None, None, None)
+    window = store.replay_candidates("drip", "failed", at(100), at(200), None)
+    cancelled = store.replay_candidates("drip", "cancelled", None, None, None)
 
     assert [run.id for run in every] == ["old", "mid", "new"]  # oldest first
     assert [run.id for run in window] == ["mid"]  # since inclusive, until exclusive
     assert [run.id for run in cancelled] == ["stop"]
     assert every[0].trigger_event_id == "e1"
-    assert [run.id for run in store.replay_candidates("drip", "failed", limit=2)] == ["old", "mid"]
+    assert [run.id for run in store.replay_candidates("drip", "failed", None, None, 2)] == [
+        "old",
+        "mid",
+    ]
 
 
 def test_replay_candidates_leave_out_runs_already_replayed(store: Store) -> None:
     _finished(store, "r1", "failed")
     _finished(store, "r2", "failed")
     with store.transaction() as tx:
-        assert tx.create_run("r3", "drip", "h1", "replay:r1", "e1", {}, at(300))
+        assert create(tx, "r3", "drip", "replay:r1", "e1", {}, at(300))
         # The same key in another campaign is not a replay of r2.
-        assert tx.create_run("x", "other", "h1", "replay:r2", "e1", {}, at(300))
+        assert create(tx, "x", "other", "replay:r2", "e1", {}, at(300))
 
-    assert [run.id for run in store.replay_candidates("drip", "failed")] == ["r2"]
+    assert [run.id for run in store.replay_candidates("drip", "failed", None, None, None)] == ["r2"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from interpreter.errors import StoreError
+from interpreter.language.wait_keys import canonical, value_at
 from interpreter.store.database import normalize_url
-from interpreter.store.matching import canonical, value_at
 
 
 def test_canonical_text_ignores_key_order_but_not_types() -> None:

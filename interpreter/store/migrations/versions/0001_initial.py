@@ -14,8 +14,6 @@ from interpreter.store.types import Document, Instant
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -14,8 +14,6 @@ from interpreter.store.types import Instant
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

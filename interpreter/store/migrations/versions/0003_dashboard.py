@@ -18,8 +18,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -60,7 +60,7 @@ def test_links_need_an_http_url_and_a_secret_key() -> None:
 
 @pytest.fixture
 def store() -> Store:
-    return MemoryStore()  # type: ignore[return-value]  # the same named operations
+    return MemoryStore()
 
 
 def test_suppressions_are_case_insensitive_and_added_once(store: Store) -> None:

@@ -1,6 +1,9 @@
-"""How a wait's indexed key is computed, for storing and for looking up.
+"""A wait's indexed key: the value at a dotted path of an event document, and
+the canonical text that value is stored and looked up as.
 
-Both sides must agree to the byte: the value is kept as canonical JSON text.
+One home for both, because the store indexes waits by this text and the engine
+re-checks events against it: two versions would disagree on some value (a
+non-ASCII string, a list index) and a wait would silently never match.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ _MISSING = object()
 
 
 def canonical(value: Any) -> str:
-    """The canonical JSON text of ``value``: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The canonical JSON text of ``value``: sorted keys, no spaces, UTF-8 kept
+    as is; a value JSON has no form for (a datetime) is written as its str()."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 def value_at(document: Mapping[str, Any], path: str) -> tuple[bool, Any]:

@@ -1,0 +1,58 @@
+"""An in-memory store with the same named operations, for fast unit tests.
+
+It keeps plain dicts and lists behind one lock; a write transaction works on
+a deep copy and swaps it in on success, so a failed block changes nothing,
+as with a database. Leases, dedup, the wait key and search behave as in SQL;
+the contract suite runs the same tests on both.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from interpreter.store.memory._data import Data
+from interpreter.store.memory.browsing import Browsing
+from interpreter.store.memory.cron import Cron
+from interpreter.store.memory.definitions import Definitions
+from interpreter.store.memory.events import Events
+from interpreter.store.memory.runs import Runs
+from interpreter.store.memory.suppressions import Suppressions
+from interpreter.store.memory.waits import Waits
+from interpreter.store.reads import Store
+
+
+class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+    """Every named operation of ``operations.Transaction``, on dicts."""
+
+
+class MemoryStore(Store):
+    """A ``Store`` without a database."""
+
+    url = "memory:"
+    dialect = "memory"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._data = Data()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        pass  # nothing to let go of
+
+    @contextmanager
+    def transaction(self) -> Iterator[MemoryTransaction]:
+        with self._lock:
+            working = copy.deepcopy(self._data)
+            tx = MemoryTransaction(working)
+            yield tx
+            self._data = working
+        if tx.wakes:
+            self._woken()
+
+    @contextmanager
+    def reading(self) -> Iterator[MemoryTransaction]:
+        with self._lock:
+            yield MemoryTransaction(self._data)

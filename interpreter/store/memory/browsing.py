@@ -1,0 +1,95 @@
+"""The dashboard's reads, in memory (as ``store/sql/browsing.py``): a search
+term is a string value of the event's data, lower-cased, up to 200 characters,
+as the database triggers collect them; object keys are not terms."""
+
+from __future__ import annotations
+
+import copy
+
+from interpreter.language.values import JSON
+from interpreter.store import records
+from interpreter.store.memory._data import OnData
+from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary
+
+
+class Browsing(OnData):
+    def _term_events(self, text: str) -> list[str]:
+        """The ids of the events with ``text`` as a term, oldest first."""
+        term = text.strip().lower()
+        found = sorted(self._d.events.values(), key=lambda e: e.seq)
+        return [e.id for e in found if term in _terms(e.data)]
+
+    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+        events = set(self._term_events(where.text)[: records.SEARCH_EVENTS]) if where.text else None
+        runs = [
+            r
+            for r in self._d.runs.values()
+            if (events is None or r.trigger_event_id in events)
+            and (not where.workflow_id or r.workflow_id == where.workflow_id)
+            and (not where.status or r.status == where.status)
+            and (where.since is None or r.created_at >= where.since)
+            and (where.until is None or r.created_at < where.until)
+            and (where.after is None or (r.created_at, r.id) < where.after)
+        ]
+        runs.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        return [
+            RunSummary(
+                r.id, r.workflow_id, r.status, r.trigger_event_id, r.created_at, r.updated_at
+            )
+            for r in runs[: where.limit]
+        ]
+
+    def _cohort(self, workflow_id: str, since: Bound, until: Bound) -> set[str]:
+        return {
+            r.id
+            for r in self._d.runs.values()
+            if r.workflow_id == workflow_id
+            and (since is None or r.created_at >= since)
+            and (until is None or r.created_at < until)
+        }
+
+    def funnel(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+        cohort = self._cohort(workflow_id, since, until)
+        reached: dict[str, set[str]] = {}
+        for s in self._d.steps:
+            if s.run_id in cohort and s.status != "skipped":
+                reached.setdefault(s.step_id, set()).add(s.run_id)
+        return {step_id: len(runs) for step_id, runs in reached.items()}
+
+    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
+        return len(self._cohort(workflow_id, since, until))
+
+    def list_events(
+        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
+    ) -> list[EventRuns]:
+        chosen = set(self._term_events(text)) if text else None  # uncapped, as in SQL
+        events = sorted(
+            (
+                e
+                for e in self._d.events.values()
+                if (before_seq is None or e.seq < before_seq) and (chosen is None or e.id in chosen)
+            ),
+            key=lambda e: -e.seq,
+        )[:limit]
+        return [
+            EventRuns(
+                e.seq, e.id, e.name, copy.deepcopy(e.data), e.received_at,
+                tuple(sorted(r.id for r in self._d.runs.values() if r.trigger_event_id == e.id)),
+                tuple(sorted({(s.run_id, s.step_id) for s in self._d.steps
+                              if s.kind == "wait_for_event" and isinstance(s.output, dict)
+                              and s.output.get("id") == e.id})),
+            )
+            for e in events
+        ]  # fmt: skip
+
+
+def _terms(value: JSON) -> set[str]:
+    """The lower-cased strings (up to 200 characters) among a JSON value's
+    string values, at any depth; not its object keys."""
+    if isinstance(value, str):
+        return {value.lower()} if len(value) <= 200 else set()
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(_terms(item) for item in value))
+    return set()

@@ -1,0 +1,187 @@
+"""The store's contract: every named operation, once, as a ``Protocol``.
+
+The SQL transaction (``interpreter.store.transaction``) and the in-memory one
+(``interpreter.store.memory``) both satisfy it, and mypy checks that they do:
+``Store.transaction()`` and ``Store.reading()`` are typed with this Protocol, so
+a twin that drifts from it no longer type-checks. The contract suite
+(``tests/integration/store``) runs the same tests on SQLite, PostgreSQL and
+memory, for the behaviour the types cannot state.
+
+An operation is written once here (its signature and what it promises), once
+in SQL (``store/sql/<concern>.py``) and once in memory (``store/memory/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from interpreter.language.values import JSON
+from interpreter.store.records import (
+    Bound,
+    ClaimedRun,
+    Definition,
+    Delivery,
+    EventRecord,
+    EventRuns,
+    Ids,
+    RunDetail,
+    RunFilter,
+    RunRecord,
+    RunSave,
+    RunStart,
+    RunSummary,
+    StepRecord,
+    StoredEvent,
+    Suppression,
+    Wait,
+    WaitCandidate,
+    WaitPurpose,
+)
+
+
+class Transaction(Protocol):
+    """The named operations, inside one transaction: in a write transaction
+    they commit together when the ``with`` block ends, or not at all."""
+
+    # ---- definitions (store/sql/definitions.py) ----------------------------
+
+    def save_definition(self, definition: Definition, now: datetime) -> None:
+        """Keep the campaign snapshot a run will be pinned to; a known hash is a no-op."""
+
+    def load_definition(self, hash: str) -> Definition:
+        """The snapshot with that hash; NotFound if there is none."""
+
+    def campaign_ids(self) -> list[str]:
+        """Every campaign with a stored definition, sorted."""
+
+    # ---- events (store/sql/events.py) -----------------------------------------
+
+    def record_events(self, events: Sequence[EventRecord]) -> list[bool]:
+        """Store each event once per id; for each, whether it is new (a repeated
+        id, earlier in the batch included, is new only its first time)."""
+
+    def get_event(self, id: str) -> StoredEvent:
+        """The event with that id; NotFound if there is none."""
+
+    def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
+        """Events of that name received at or after ``since``, oldest first."""
+
+    # ---- runs (store/sql/runs.py) ------------------------------------------------
+
+    def start_runs(self, starts: Sequence[RunStart], now: datetime) -> set[str]:
+        """Create runs due now, each with its ``start`` input queued, in order;
+        returns the ids of those created (not those whose idempotency key, in
+        the store or earlier in the batch, already had a run)."""
+
+    def enqueue_all(self, deliveries: Sequence[Delivery], now: datetime) -> set[str]:
+        """Queue the inputs, in order, and make their runs due now (never later
+        than they were); returns the ids of the runs that took them, leaving
+        out the finished and the unknown ones, which queue nothing."""
+
+    def reopen_run(self, run_id: str, now: datetime) -> bool:
+        """Make a failed run running and due now, with a ``retry`` input queued;
+        False, changing nothing, unless the run exists and is failed."""
+
+    def claim_due_runs(
+        self, now: datetime, owner: str, lease: float, limit: int, run_ids: Ids = None
+    ) -> list[ClaimedRun]:
+        """Lease up to ``limit`` due runs (only among ``run_ids`` if given) to
+        ``owner`` for ``lease`` seconds, earliest due first, with their inputs.
+        A claimed run is due again when its lease expires, so it comes back by
+        itself if its worker dies."""
+
+    def save_runs(self, owner: str, now: datetime, saves: Sequence[RunSave]) -> set[str]:
+        """Store claimed runs' new states and give up their leases; returns the
+        ids saved, those whose lease ``owner`` still held (the others changed
+        nothing: another worker took them over). Inputs up to each save's
+        ``consumed_inbox_upto`` are deleted, and a run with inputs still queued
+        stays due now. A finished run loses its wake time, waits and inputs."""
+
+    def record_steps(self, steps: Sequence[StepRecord]) -> None:
+        """Record completed step attempts. A second record of one (run, step,
+        visit, attempt) raises StoreError: an attempt ran twice under one lease."""
+
+    def next_wake_at(self) -> datetime | None:
+        """The earliest time any run will be due (a leased run's: its lease expiry)."""
+
+    def count_runs_by_status(self, due_by: datetime) -> dict[str, tuple[int, int]]:
+        """For each status: (runs, of which due by ``due_by``), for /metrics."""
+
+    def list_runs(
+        self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
+    ) -> list[RunRecord]:
+        """The newest runs first (then by id), optionally of one status and campaign."""
+
+    def replay_candidates(
+        self, workflow_id: str, status: str, since: Bound, until: Bound, limit: int | None
+    ) -> list[RunRecord]:
+        """Runs of a campaign in ``status`` created in [since, until), oldest
+        first, leaving out those already replayed (a run whose idempotency key
+        is ``replay:<their id>`` exists)."""
+
+    def get_run(self, run_id: str) -> RunDetail:
+        """The run with its step attempts in the order they were recorded; NotFound."""
+
+    # ---- waits (store/sql/waits.py) ----------------------------------------------
+
+    def add_waits(self, waits: Sequence[Wait]) -> None:
+        """Store waits; a keyed one is indexed by the canonical text of its value."""
+
+    def delete_waits_of(self, run_ids: Sequence[str], purpose: WaitPurpose | None = None) -> int:
+        """Delete the waits of these runs (only those of ``purpose`` if given); how many."""
+
+    def list_waits(self, run_id: str) -> list[Wait]:
+        """A run's waits in the order they were stored."""
+
+    def candidate_waits_among(
+        self, event_name: str, documents: Sequence[Mapping[str, JSON]]
+    ) -> list[list[WaitCandidate]]:
+        """For each event document (``{"id", "name", "data", "ts"}``) of that
+        name, the waits it may resolve, found by key only: the waits with no
+        key, and those whose key is the document's value at their path."""
+
+    # ---- cron (store/sql/cron.py) ----------------------------------------------------
+
+    def claim_cron_tick(self, workflow_id: str, tick_at: datetime) -> bool:
+        """True for exactly one caller per (campaign, tick), across daemons."""
+
+    def latest_cron_tick(self, workflow_id: str) -> datetime | None:
+        """The latest tick of a campaign's cron triggers that some daemon claimed."""
+
+    # ---- suppressions (store/sql/suppressions.py) --------------------------------
+
+    def add_suppression(self, address: str, reason: str, detail: str | None, now: datetime) -> bool:
+        """Suppress ``address`` (kept lower-cased); False if it already was."""
+
+    def remove_suppression(self, address: str) -> bool:
+        """Lift a suppression (any case); False if there was none."""
+
+    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
+        """Which of ``addresses`` are suppressed, lower-cased."""
+
+    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
+        """The newest suppressions first (then by address)."""
+
+    # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
+
+    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+        """One page of runs, newest first by (created_at, id). With ``text``:
+        only runs whose trigger event has it as one of its data's string values
+        (any case; object keys are not terms), among the first SEARCH_EVENTS
+        such events."""
+
+    def funnel(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+        """For runs of the campaign created in [since, until): how many reached
+        each step (recorded an attempt that was not skipped), by step id."""
+
+    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
+        """How many runs of the campaign were created in [since, until)."""
+
+    def list_events(
+        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
+    ) -> list[EventRuns]:
+        """Received events, newest first (below ``before_seq``; with ``text`` as
+        one of their data's string values, uncapped), with the runs they started
+        or resumed."""

@@ -1,0 +1,122 @@
+"""The dashboard's reads: run lists paged by key, events with their runs, funnels.
+
+Pages are keyset-paged (never OFFSET): a cursor is the last row's sort key, so
+the millionth page costs what the first does. Search goes through
+``event_terms`` (filled by a trigger from every string value, not the object
+keys), an exact, case-insensitive match on a string in the event's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.sql import Select
+
+from interpreter.store import records
+from interpreter.store import tables as t
+from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary
+from interpreter.store.sql._connection import OnConnection
+
+_r, _e, _m = t.runs.c, t.events.c, t.event_terms.c
+_SUMMARY = (_r.id, _r.workflow_id, _r.status, _r.trigger_event_id, _r.created_at, _r.updated_at)
+
+
+def _term(text: str) -> Any:
+    return func.lower(text.strip())
+
+
+class Browsing(OnConnection):
+    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+        query: Select[Any] = (
+            select(*_SUMMARY).order_by(_r.created_at.desc(), _r.id.desc()).limit(where.limit)
+        )
+        if where.text:
+            # Two steps, so the plan is always: terms index, then runs by trigger event.
+            matching = (
+                select(_e.id)
+                .join_from(t.event_terms, t.events, _e.seq == _m.event_seq)
+                .where(_m.term == _term(where.text))
+                .order_by(_m.event_seq)
+                .limit(records.SEARCH_EVENTS)
+            )
+            ids = list(self._c.execute(matching).scalars())
+            if not ids:
+                return []
+            query = query.where(_r.trigger_event_id.in_(ids))
+        if where.workflow_id:
+            query = query.where(_r.workflow_id == where.workflow_id)
+        if where.status:
+            query = query.where(_r.status == where.status)
+        if where.since is not None:
+            query = query.where(_r.created_at >= where.since)
+        if where.until is not None:
+            query = query.where(_r.created_at < where.until)
+        if where.after is not None:
+            at, run_id = where.after
+            query = query.where(
+                or_(_r.created_at < at, and_(_r.created_at == at, _r.id < run_id))
+                if not self._postgres
+                else tuple_(_r.created_at, _r.id) < tuple_(at, run_id)
+            )
+        return [RunSummary(*row) for row in self._c.execute(query)]
+
+    def funnel(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+        s = t.steps.c
+        query = (
+            select(s.step_id, func.count(s.run_id.distinct()))
+            .join_from(t.runs, t.steps, s.run_id == _r.id)
+            .where(_r.workflow_id == workflow_id, s.status != "skipped")
+            .group_by(s.step_id)
+        )
+        return {step_id: int(count) for step_id, count in self._c.execute(_in(query, since, until))}
+
+    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
+        query = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
+        return int(self._c.execute(_in(query, since, until)).scalar_one())
+
+    def list_events(
+        self, before_seq: int | None = None, text: str | None = None, limit: int = 50
+    ) -> list[EventRuns]:
+        query = select(_e.seq, _e.id, _e.name, _e.data, _e.received_at)
+        query = query.order_by(_e.seq.desc()).limit(limit)
+        if before_seq is not None:
+            query = query.where(_e.seq < before_seq)
+        if text:
+            query = query.where(_e.seq.in_(select(_m.event_seq).where(_m.term == _term(text))))
+        rows = self._c.execute(query).all()
+        started, resumed = self._event_runs([row.id for row in rows])
+        return [
+            EventRuns(*row, tuple(started.get(row.id, ())), tuple(resumed.get(row.id, ())))
+            for row in rows
+        ]
+
+    def _event_runs(
+        self, event_ids: Sequence[str]
+    ) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
+        started: dict[str, list[str]] = {}
+        resumed: dict[str, list[tuple[str, str]]] = {}
+        if not event_ids:
+            return started, resumed
+        x = t.event_resumes.c
+        for event_id, run_id in self._c.execute(
+            select(_r.trigger_event_id, _r.id)
+            .where(_r.trigger_event_id.in_(event_ids))
+            .order_by(_r.id)
+        ):
+            started.setdefault(event_id, []).append(run_id)
+        for event_id, run_id, step_id in self._c.execute(
+            select(x.event_id, x.run_id, x.step_id).where(x.event_id.in_(event_ids))
+        ):
+            resumed.setdefault(event_id, []).append((run_id, step_id))
+        return started, resumed
+
+
+def _in(query: Select[Any], since: Bound, until: Bound) -> Select[Any]:
+    """``query`` narrowed to runs created in [since, until)."""
+    if since is not None:
+        query = query.where(_r.created_at >= since)
+    if until is not None:
+        query = query.where(_r.created_at < until)
+    return query
