@@ -10,6 +10,7 @@ import sys
 import click
 
 from interpreter import __version__
+from interpreter.cli.output import colour_choice
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -20,7 +21,8 @@ def cli() -> None:
     \b
     Example:
       flow lint workflows/
-      flow run workflows/signup-drip.yaml --event @signup.json --simulate
+      flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
+          --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
     """
 
 
@@ -45,7 +47,9 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> int:
     _register()
     try:
-        result = cli.main(args=argv, prog_name="flow", standalone_mode=False)
+        # click strips colour codes from output that is not a terminal unless
+        # told otherwise: FORCE_COLOR and NO_COLOR tell it.
+        result = cli.main(args=argv, prog_name="flow", standalone_mode=False, color=colour_choice())
     except click.exceptions.Abort:
         click.echo("flow: aborted", err=True)
         return 130
@@ -58,8 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("FLOW_DEBUG"):
             raise
         detail = " ".join(str(error).split())[:300]
-        click.echo(f"flow: internal error: {type(error).__name__}: {detail} "
-                   "(set FLOW_DEBUG=1 for the traceback)", err=True)
+        click.echo(
+            f"flow: internal error: {type(error).__name__}: {detail} "
+            "(set FLOW_DEBUG=1 for the traceback)",
+            err=True,
+        )
         return 70
     return int(result or 0)
 

@@ -136,7 +136,7 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
             click.echo(to_json(entry))
         return
     run = detail.run
-    click.echo(f"run {paint(run.id, 'bold')}  campaign {run.workflow_id}"
+    click.echo(f"run {paint(run.id, bold=True)}  campaign {run.workflow_id}"
                + ("  (virtual time)" if simulate else ""))
     click.echo(timeline_table(detail))
     elapsed = (detail.steps[-1].finished_at if detail.steps else run.updated_at)
