@@ -42,7 +42,10 @@ def test_the_main_job_runs_the_seed_campaign_in_virtual_time(project: Path) -> N
         ["+0s", "welcome_email"], ["+3d", "wait_for_engagement"], ["+3d", "route"],
         ["+3d", "check_plan"], ["+3d", "trial_offer_email"],
     ]
-    assert lines[-1] == "completed after 3d"
+    assert lines[-2:] == [
+        "completed after 3d",
+        "2 emails written to .flow/outbox/, none delivered (--deliver sends them)",
+    ]
     assert len(list((project / ".flow" / "outbox").glob("*.eml"))) == 2
     assert not (project / ".flow" / "flow.db").exists(), "simulation must not touch the real db"
 
