@@ -22,7 +22,9 @@ class Exit(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"flow: {self.message}", err=True)
+        # One problem a line, each marked as flow's, so a list of them reads as one.
+        for line in self.message.splitlines() or [""]:
+            click.echo(f"flow: {line}", err=True)
 
 
 def at_the_edge(function: F) -> F:

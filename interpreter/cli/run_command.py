@@ -23,6 +23,7 @@ from interpreter.cli.timeline import (
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
+from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.setup import CampaignErrors, load_campaigns, open_engine
 from interpreter.daemon.worker import stop_on_signals
 from interpreter.errors import UsageError
@@ -81,6 +82,7 @@ def run(
             click.echo(problem.as_text(), err=True)
         raise Exit(f"{workflow}: fix the lint errors above first") from None
     name, data, event_id = _event_parts(payload, campaign)
+    check_declared([campaign], secrets)
 
     with tempfile.TemporaryDirectory(prefix="flow-simulate-") as scratch:
         if simulate and db_url is None:
