@@ -1,4 +1,5 @@
-"""How the CLI shows things: aligned tables, colour only on a terminal, JSON for scripts."""
+"""How the CLI shows things: aligned tables, colour on a terminal (or as NO_COLOR and
+FORCE_COLOR say), JSON for scripts."""
 
 from __future__ import annotations
 
