@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from interpreter.cli.arguments import read_json_argument, split_pairs
+from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option, secret_option
 from interpreter.cli.output import offset, paint, status, to_json
@@ -24,7 +25,7 @@ from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.secrets import check_declared
-from interpreter.daemon.setup import CampaignErrors, load_campaigns, open_engine
+from interpreter.daemon.setup import open_engine
 from interpreter.daemon.worker import stop_on_signals
 from interpreter.errors import UsageError
 from interpreter.language.definitions import EventTrigger, Workflow
@@ -75,12 +76,10 @@ def run(
         raise UsageError("--deliver goes with --simulate; a real run delivers as configured")
     payload = read_json_argument(event_text, "--event")
     secrets = split_pairs(secret_pairs, "--secret")
-    try:
-        (campaign,) = load_campaigns([workflow])
-    except CampaignErrors as errors:
-        for problem in errors.problems:
-            click.echo(problem.as_text(), err=True)
-        raise Exit(f"{workflow}: fix the lint errors above first") from None
+    campaigns = campaigns_or_exit(workflow)
+    if len(campaigns) != 1:
+        raise Exit(f"{workflow}: not a campaign file")
+    (campaign,) = campaigns
     name, data, event_id = _event_parts(payload, campaign)
     check_declared([campaign], secrets)
 

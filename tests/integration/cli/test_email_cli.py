@@ -1,5 +1,5 @@
-"""The installed `flow` command sending email as the environment configures:
-SMTP to a real server on loopback, the suppression list, bad settings."""
+"""`flow` sending email as the environment configures, in-process through
+``main(argv)``: SMTP to a real server on loopback, the suppression list, bad settings."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _cli import APP_DB, ROOT, Ran, run_flow
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-FLOW = str(Path(sys.executable).with_name("flow"))
-ROOT = Path(__file__).resolve().parents[2]
-APP_DB = f"sqlite:///{ROOT / 'workflows' / 'demo' / 'app.db'}"
 RUN = ("run", "workflows/signup-drip.yaml", "--event", "@workflows/events/signup.json",
        "--secret", f"APP_DATABASE_URL={APP_DB}")  # fmt: skip
 
@@ -32,12 +28,9 @@ class _Inbox:
         return "250 OK"
 
 
-def flow(*arguments: str, cwd: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+def flow(*arguments: str, cwd: Path, **environ: str) -> Ran:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "RESEND_"))}
-    return subprocess.run(
-        [FLOW, *arguments], cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
-        env={**clean, **environ},
-    )  # fmt: skip
+    return run_flow(arguments, cwd=cwd, env={**clean, **environ})
 
 
 @pytest.fixture
