@@ -2,16 +2,20 @@
 
 Each subclass's docstring is its default message. Subclasses carry fields, not
 just strings, and only the CLI and HTTP edges turn them into exit codes or
-status codes.
+status codes. ``exit_code`` is the CLI's status for each kind, declared with
+the kind (``interpreter/cli/edge.py`` reads it): 1 for a problem with the
+campaign, the data or the world, 2 for a command used wrongly.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 
 class FlowError(Exception):
     """flow failed."""
+
+    exit_code: ClassVar[int] = 1
 
     def __init__(self, message: str | None = None, **fields: Any) -> None:
         self.message = message or (type(self).__doc__ or "").strip()
@@ -61,3 +65,5 @@ class NotFound(StoreError):
 
 class UsageError(FlowError):
     """The command was used wrongly."""
+
+    exit_code = 2

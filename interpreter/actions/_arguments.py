@@ -8,7 +8,6 @@ non-retryable.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from interpreter.actions.base import JSON
@@ -67,15 +66,20 @@ def optional_bool(arguments: Mapping[str, JSON], key: str, action: str, default:
 
 
 def optional_positive_number(
-    arguments: Mapping[str, JSON], key: str, action: str, default: float
+    arguments: Mapping[str, JSON], key: str, action: str, default: float, *, maximum: float
 ) -> float:
+    """A number in (0, ``maximum``]. Compared before any conversion: an int with
+    400 digits does not fit a float, and a float past the platform's time_t
+    does not fit a socket timeout."""
     value = arguments.get(key)
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _bad(action, key, "a number", value)
-    if not math.isfinite(value) or value <= 0:
-        raise ActionError(f"{action}: '{key}' must be greater than 0", retryable=False)
+    if value != value or value <= 0 or value > maximum:  # value != value: NaN
+        raise ActionError(
+            f"{action}: '{key}' must be greater than 0 and at most {maximum:g}", retryable=False
+        )
     return float(value)
 
 

@@ -28,6 +28,9 @@ from interpreter.errors import ActionError
 
 MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
+# An hour: past it a request is stuck, not slow; and a float past time_t
+# cannot be a socket timeout at all.
+MAX_TIMEOUT = 3600.0
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _RETRYABLE_STATUS = frozenset({408, 425, 429})
 _ARGUMENTS = frozenset({"method", "url", "headers", "json", "body", "timeout"})
@@ -73,7 +76,9 @@ class HttpRequestAction:
 
     def __call__(self, arguments: Mapping[str, JSON], context: ActionContext) -> JSON:
         request = _build_request(arguments, context.idempotency_key)
-        timeout = optional_positive_number(arguments, "timeout", self.name, DEFAULT_TIMEOUT)
+        timeout = optional_positive_number(
+            arguments, "timeout", self.name, DEFAULT_TIMEOUT, maximum=MAX_TIMEOUT
+        )
         where = f"{request.method} {_safe_url(request.url)}"
         client = self._get_client()
         try:

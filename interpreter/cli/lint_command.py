@@ -10,6 +10,7 @@ from typing import IO, Literal
 import click
 
 from interpreter.cli.edge import at_the_edge
+from interpreter.cli.output import colour_enabled, paint
 from interpreter.errors import UsageError
 from interpreter.language.loader import campaign_files, load_paths
 from interpreter.language.problems import Problem, as_json
@@ -25,7 +26,7 @@ def run_lint(paths: Sequence[Path], output_format: OutputFormat, stdout: IO[str]
             raise UsageError(f"lint: {path}: no such file or directory")
     _, problems = load_paths(paths)
     checked = sum(len(campaign_files(path)) for path in paths)
-    colour = output_format == "text" and bool(getattr(stdout, "isatty", lambda: False)())
+    colour = output_format == "text" and colour_enabled(stdout)
     if output_format == "json":
         stdout.write(as_json(problems) + "\n")
     else:
@@ -48,9 +49,11 @@ def run_lint(paths: Sequence[Path], output_format: OutputFormat, stdout: IO[str]
 def _text(problem: Problem, colour: bool) -> str:
     if not colour:
         return problem.as_text()
-    severity = click.style(problem.severity, fg="red" if problem.is_error else "yellow", bold=True)
-    place = click.style(f"{problem.file}:{problem.line}:{problem.column}:", bold=True)
-    code = click.style(problem.code, fg="cyan")
+    severity = paint(
+        problem.severity, "red" if problem.is_error else "yellow", bold=True, enabled=True
+    )
+    place = paint(f"{problem.file}:{problem.line}:{problem.column}:", bold=True, enabled=True)
+    code = paint(problem.code, "cyan", enabled=True)
     return f"{place} {severity} {code} {problem.message}"
 
 

@@ -1,15 +1,16 @@
 """The ``flow`` command: a click group whose subcommands each parse their
-arguments and call one function. Errors become one line and an exit code here,
-at the edge, and nowhere else."""
+arguments and call one function. Errors become one line and an exit code in
+``edge.py``, and nowhere else."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 from interpreter import __version__
+from interpreter.cli.edge import exit_status
+from interpreter.cli.output import colour_choice
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -20,7 +21,8 @@ def cli() -> None:
     \b
     Example:
       flow lint workflows/
-      flow run workflows/signup-drip.yaml --event @signup.json --simulate
+      flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
+          --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
     """
 
 
@@ -43,25 +45,13 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``flow ARGV``: its exit status. Tests call it in-process, as the console script does."""
     _register()
-    try:
-        result = cli.main(args=argv, prog_name="flow", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("flow: aborted", err=True)
-        return 130
-    except click.ClickException as error:
-        error.show()
-        return 2 if isinstance(error, click.UsageError) else error.exit_code
-    except click.exceptions.Exit as exit_:
-        return exit_.exit_code
-    except Exception as error:  # the last line of defence: never a traceback
-        if os.environ.get("FLOW_DEBUG"):
-            raise
-        detail = " ".join(str(error).split())[:300]
-        click.echo(f"flow: internal error: {type(error).__name__}: {detail} "
-                   "(set FLOW_DEBUG=1 for the traceback)", err=True)
-        return 70
-    return int(result or 0)
+    # click strips colour codes from output that is not a terminal unless
+    # told otherwise: FORCE_COLOR and NO_COLOR tell it.
+    return exit_status(
+        lambda: cli.main(args=argv, prog_name="flow", standalone_mode=False, color=colour_choice())
+    )
 
 
 def run() -> None:

@@ -1,10 +1,12 @@
-"""How the CLI shows things: aligned tables, colour only on a terminal, JSON for scripts."""
+"""How the CLI shows things: aligned tables, colour on a terminal (or as NO_COLOR and
+FORCE_COLOR say), JSON for scripts."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,15 +27,34 @@ _STATUS_COLOURS = {
 }
 
 
+def colour_choice(environ: Mapping[str, str] | None = None) -> bool | None:
+    """What the environment says about colour: ``NO_COLOR`` (any non-empty
+    value) turns it off, ``FORCE_COLOR`` (non-empty, not ``0``) turns it on even
+    into a pipe, and None leaves it to whether the stream is a terminal. NO_COLOR
+    wins when both are set: a user's refusal outranks a tool's default."""
+    environ = os.environ if environ is None else environ
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return None
+
+
 def colour_enabled(stream: Any = None) -> bool:
+    choice = colour_choice()
+    if choice is not None:
+        return choice
     stream = stream or sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def paint(text: str, colour: str | None, *, enabled: bool | None = None) -> str:
-    if colour is None or not (colour_enabled() if enabled is None else enabled):
+def paint(
+    text: str, colour: str | None = None, *, bold: bool = False, enabled: bool | None = None
+) -> str:
+    """``text`` in ``colour`` (a click colour name) and/or bold, when colour is on."""
+    if (colour is None and not bold) or not (colour_enabled() if enabled is None else enabled):
         return text
-    return click.style(text, fg=colour)
+    return click.style(text, fg=colour, bold=bold or None)
 
 
 def status(text: str) -> str:

@@ -11,7 +11,9 @@ from typing import Any
 import click
 
 from interpreter.cli.arguments import read_json_argument, split_pairs
+from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
+from interpreter.cli.options import db_option, format_option, secret_option
 from interpreter.cli.output import offset, paint, status, to_json
 from interpreter.cli.timeline import (
     describe_error,
@@ -22,10 +24,15 @@ from interpreter.cli.timeline import (
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
-from interpreter.daemon.setup import CampaignErrors, load_campaigns, open_engine
+from interpreter.daemon.secrets import check_declared
+from interpreter.daemon.setup import open_engine
 from interpreter.daemon.worker import stop_on_signals
 from interpreter.errors import UsageError
 from interpreter.language.definitions import EventTrigger, Workflow
+
+# Where runs keep their files: the outbox is under it, in the working directory.
+DATA_DIR = Path(".flow")
+OUTBOX = DATA_DIR / "outbox"
 
 
 @click.command("run")
@@ -34,18 +41,20 @@ from interpreter.language.definitions import EventTrigger, Workflow
               help="The trigger event {name, data, id?}; name defaults to the campaign's trigger.")
 @click.option("--simulate", is_flag=True,
               help="Virtual time: sleeps and timeouts pass at once. Uses a throwaway database "
-                   "unless --db is given, so real runs' timers are never fired early.")
-@click.option("--db", "db_url", envvar="FLOW_DATABASE_URL", metavar="URL",
-              help="SQLAlchemy database URL [env FLOW_DATABASE_URL; default .flow/flow.db].")
-@click.option("--secret", "secret_pairs", multiple=True, metavar="NAME=VALUE",
-              help="A secret the campaign declares (repeatable); else read from the environment.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: one object per timeline entry.")
+                   "unless --db is given, so real runs' timers are never fired early. Email "
+                   "goes to the outbox, whatever FLOW_SMTP_URL or Resend settings say.")
+@click.option("--deliver", is_flag=True,
+              help="With --simulate: send email as the environment configures (SMTP, Resend) "
+                   "instead of to the outbox.")
+@db_option
+@secret_option
+@format_option
 @at_the_edge
 def run(
     workflow: Path,
     event_text: str,
     simulate: bool,
+    deliver: bool,
     db_url: str | None,
     secret_pairs: tuple[str, ...],
     output_format: str,
@@ -54,27 +63,32 @@ def run(
 
     The campaign is linted first; lint errors stop here with exit 1. The exit
     status is 0 when the run completes and 1 when it fails or is cancelled.
+    Under --simulate email is written to the outbox (.flow/outbox/) and never
+    delivered, unless --deliver is given. --format json prints one object per
+    timeline entry.
 
     \b
     Example:
       flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
           --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
     """
+    if deliver and not simulate:
+        raise UsageError("--deliver goes with --simulate; a real run delivers as configured")
     payload = read_json_argument(event_text, "--event")
     secrets = split_pairs(secret_pairs, "--secret")
-    try:
-        (campaign,) = load_campaigns([workflow])
-    except CampaignErrors as errors:
-        for problem in errors.problems:
-            click.echo(problem.as_text(), err=True)
-        raise Exit(f"{workflow}: fix the lint errors above first") from None
+    campaigns = campaigns_or_exit(workflow)
+    if len(campaigns) != 1:
+        raise Exit(f"{workflow}: not a campaign file")
+    (campaign,) = campaigns
     name, data, event_id = _event_parts(payload, campaign)
+    check_declared([campaign], secrets)
 
     with tempfile.TemporaryDirectory(prefix="flow-simulate-") as scratch:
         if simulate and db_url is None:
             db_url = f"sqlite:///{scratch}/simulate.db"
         clock = VirtualClock(RealClock().now()) if simulate else RealClock()
-        engine = open_engine([campaign], db_url=db_url, secrets=secrets, clock=clock)
+        engine = open_engine([campaign], db_url=db_url, secrets=secrets, clock=clock,
+                             data_dir=DATA_DIR, deliver=deliver or not simulate)
         try:
             result = engine.ingest(name, data, event_id=event_id)
             if not result.started:
@@ -90,6 +104,8 @@ def run(
         finally:
             engine.store.close()
     _report(detail, output_format, simulate)
+    if simulate and not deliver:
+        _outbox_note(detail, output_format)
     if detail.run.status != "completed":
         raise click.exceptions.Exit(1)
 
@@ -136,10 +152,24 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
             click.echo(to_json(entry))
         return
     run = detail.run
-    click.echo(f"run {paint(run.id, 'bold')}  campaign {run.workflow_id}"
+    click.echo(f"run {paint(run.id, bold=True)}  campaign {run.workflow_id}"
                + ("  (virtual time)" if simulate else ""))
     click.echo(timeline_table(detail))
     elapsed = (detail.steps[-1].finished_at if detail.steps else run.updated_at)
     click.echo(f"{status(run.status)} after {offset(elapsed - run_started_at(detail))[1:]}")
     if run.status == "failed":
         click.echo(f"error in {describe_error(run.state.get('error'))}", err=True)
+
+
+def _outbox_note(detail: Any, output_format: str) -> None:
+    """Where a rehearsal's emails went, so nobody wonders whether they were sent."""
+    written = sum(
+        1 for step in detail.steps
+        if step.kind == "email.send" and step.status == "ok"
+        and isinstance(step.output, dict) and "skipped" not in step.output
+    )  # fmt: skip
+    if not written:
+        return
+    note = (f"{written} email{'s' * (written != 1)} written to {OUTBOX}/, none delivered "
+            "(--deliver sends them)")  # fmt: skip
+    click.echo(note, err=output_format == "json")

@@ -91,7 +91,7 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
         document["waits"] = [asdict(wait) for wait in waits]
         click.echo(to_json(document))
         return
-    click.echo(f"run           {paint(run.id, 'bold')}")
+    click.echo(f"run           {paint(run.id, bold=True)}")
     click.echo(f"campaign      {run.workflow_id} (definition {run.workflow_hash[:12]})")
     click.echo(f"status        {status(run.status)}")
     click.echo(f"started       {rfc3339(run_started_at(detail))}")

@@ -12,6 +12,7 @@ from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, secret_option, workflows_option
 from interpreter.daemon.logging_setup import LogFormat, configure_logging
+from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.serve import ServeSettings, serve
 from interpreter.http.serving import serve_app
 
@@ -60,6 +61,8 @@ def serve_command(
       curl localhost:8288/e/KEY -H 'content-type: application/json' -d '{"name": "app/x"}'
     """
     workflows = campaigns_or_exit(workflows_dir)
+    secrets = split_pairs(secret_pairs, "--secret")
+    check_declared(workflows, secrets)
     configure_logging(log_format)
     settings = ServeSettings(
         workflows=workflows_dir,
@@ -69,6 +72,6 @@ def serve_command(
         concurrency=concurrency,
         poll=timedelta(seconds=poll_seconds),
         lease_seconds=lease_seconds,
-        secrets=split_pairs(secret_pairs, "--secret"),
+        secrets=secrets,
     )
     return serve(settings, workflows, app_factory=serve_app)

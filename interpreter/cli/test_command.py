@@ -11,7 +11,7 @@ from typing import IO
 import click
 
 from interpreter.cli.edge import at_the_edge
-from interpreter.cli.output import paint
+from interpreter.cli.output import colour_enabled, paint
 from interpreter.daemon.scenarios.junit import TimedResult, write_junit
 from interpreter.daemon.scenarios.report import LineKind, failure_report
 from interpreter.daemon.scenarios.runner import run_scenario
@@ -24,8 +24,13 @@ from interpreter.language.scenario_checks import check_against
 
 DEFAULT_PATH = Path("workflows")
 _COLOURS: dict[LineKind, str | None] = {
-    "same": None, "allowed": "bright_black", "note": "bright_black",
-    "missing": "red", "extra": "green", "changed": "yellow", "error": "red",
+    "same": None,
+    "allowed": "bright_black",
+    "note": "bright_black",
+    "missing": "red",
+    "extra": "green",
+    "changed": "yellow",
+    "error": "red",
 }
 
 
@@ -40,7 +45,7 @@ def run_tests(paths: Sequence[Path], junit: Path | None, stdout: IO[str], stderr
         invalid = len({problem.file for problem in problems if problem.is_error})
         stderr.write(f"flow: {invalid} invalid file{'s' * (invalid != 1)}; no scenario was run\n")
         return 2
-    colour = bool(getattr(stdout, "isatty", lambda: False)())
+    colour = colour_enabled(stdout)
     results: list[TimedResult] = []
     for scenario, workflow in loaded:
         began = time.perf_counter()
@@ -56,8 +61,9 @@ def run_tests(paths: Sequence[Path], junit: Path | None, stdout: IO[str], stderr
         try:
             write_junit(results, junit)
         except OSError as error:
-            raise UsageError(f"--format junit: cannot write {junit}: "
-                             f"{error.strerror or error}") from None
+            raise UsageError(
+                f"--format junit: cannot write {junit}: {error.strerror or error}"
+            ) from None
     failed = sum(not timed.result.passed for timed in results)
     stdout.write(f"{len(results) - failed} passed, {failed} failed\n")
     return 1 if failed else 0
@@ -87,8 +93,13 @@ def _load(files: Sequence[Path]) -> tuple[list[tuple[Scenario, Workflow]], list[
             continue
         key = scenario.workflow.resolve()
         if not scenario.workflow.is_file():
-            problems.append(Problem.at(scenario.workflow_location, "unknown-workflow",
-                                       f"no campaign file {scenario.workflow}"))
+            problems.append(
+                Problem.at(
+                    scenario.workflow_location,
+                    "unknown-workflow",
+                    f"no campaign file {scenario.workflow}",
+                )
+            )
             continue
         if key not in campaigns:
             campaigns[key] = load_workflow(scenario.workflow)
@@ -106,9 +117,14 @@ def _load(files: Sequence[Path]) -> tuple[list[tuple[Scenario, Workflow]], list[
 
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "report", type=(click.Choice(["junit"]), click.Path(path_type=Path)),
-              default=None, metavar="junit FILE",
-              help="Also write a JUnit XML report to FILE, for CI systems.")
+@click.option(
+    "--format",
+    "report",
+    type=(click.Choice(["junit"]), click.Path(path_type=Path)),
+    default=None,
+    metavar="junit FILE",
+    help="Also write a JUnit XML report to FILE, for CI systems.",
+)
 @at_the_edge
 def test(paths: tuple[Path, ...], report: tuple[str, Path] | None) -> int:
     """Play campaign scenarios on a virtual clock and check what happened.

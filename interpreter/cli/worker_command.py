@@ -12,6 +12,7 @@ from interpreter.cli.arguments import split_pairs
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, secret_option, workflows_option
+from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.setup import open_engine
 from interpreter.daemon.worker import stop_on_signals, work
 
@@ -43,12 +44,10 @@ def worker(
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    engine = open_engine(
-        campaigns_or_exit(workflows_dir),
-        db_url=db_url,
-        secrets=split_pairs(secret_pairs, "--secret"),
-        lease_seconds=lease_seconds,
-    )
+    campaigns = campaigns_or_exit(workflows_dir)
+    secrets = split_pairs(secret_pairs, "--secret")
+    check_declared(campaigns, secrets)
+    engine = open_engine(campaigns, db_url=db_url, secrets=secrets, lease_seconds=lease_seconds)
     stop = threading.Event()
     restore = stop_on_signals(stop)
     if not quiet:

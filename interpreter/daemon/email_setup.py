@@ -72,14 +72,16 @@ def check_links(environ: Mapping[str, str]) -> None:
 
 
 def configured_actions(
-    store: Store, environ: Mapping[str, str] | None = None
+    store: Store, environ: Mapping[str, str] | None = None, *, deliver: bool = True
 ) -> Mapping[str, Action]:
     """The built-in actions, sending email the way the environment says and
-    skipping recipients on ``store``'s suppression list."""
+    skipping recipients on ``store``'s suppression list. ``deliver=False``
+    writes every email to the outbox whatever the environment configures: a
+    rehearsal (``flow run --simulate``) must never reach a real inbox."""
     environ = os.environ if environ is None else environ
     check_links(environ)
     return build_actions(
-        email_transport=email_transport(environ),
+        email_transport=email_transport(environ) if deliver else None,
         environ=environ,
         suppressed=lambda addresses: suppressed_among(store, addresses),
     )

@@ -4,8 +4,11 @@ written to the database in clear."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from interpreter.errors import FlowError
+from interpreter.language.definitions import Workflow
 
 MASK = "***"
 
@@ -19,6 +22,36 @@ def gather(names: Iterable[str], overrides: Mapping[str, str]) -> dict[str, str]
         elif name in os.environ:
             values[name] = os.environ[name]
     return values
+
+
+class MissingSecrets(FlowError):
+    """A campaign declares secrets that are neither given nor in the environment.
+
+    ``missing`` holds (campaign id, source file, secret name), one per gap."""
+
+    def __init__(self, missing: Sequence[tuple[str, str, str]]) -> None:
+        lines = [
+            f"{source}: campaign {campaign} needs secret {name}: set it in the environment"
+            f" or pass --secret {name}=VALUE"
+            for campaign, source, name in missing
+        ]
+        super().__init__("\n".join(lines), missing=list(missing))
+        self.missing = list(missing)
+
+
+def check_declared(workflows: Iterable[Workflow], overrides: Mapping[str, str]) -> None:
+    """Refuse to start when a declared secret has no value: found at start, a
+    gap is one line to fix; found at the step that needs it, it is a run failed
+    days later (and every run after it)."""
+    found = gather({n for w in workflows for n in w.secrets}, overrides)
+    missing = [
+        (workflow.id, workflow.source_file, name)
+        for workflow in workflows
+        for name in workflow.secrets
+        if name not in found
+    ]
+    if missing:
+        raise MissingSecrets(missing)
 
 
 def redact(value: Any, secret_values: list[str]) -> Any:

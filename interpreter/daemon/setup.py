@@ -50,15 +50,17 @@ def open_engine(
     actions: Mapping[str, Action] | None = None,
     lease_seconds: int = 60,
     secret_names: Iterable[str] = (),
+    deliver: bool = True,
 ) -> Engine:
     """``secret_names``: more secrets to read than ``workflows`` declare (those
     of a run's pinned definition, when retrying it). ``actions``: by default
     the built-in ones, sending email as the environment configures it
-    (``interpreter.daemon.email_setup``)."""
+    (``interpreter.daemon.email_setup``), or to the outbox when ``deliver`` is
+    false."""
     store = open_store(db_url)
     if actions is None:
         try:
-            actions = configured_actions(store)
+            actions = configured_actions(store, deliver=deliver)
         except BaseException:
             store.close()
             raise

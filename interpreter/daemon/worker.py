@@ -1,9 +1,14 @@
-"""The worker loop: drive due runs on the real clock until told to stop.
+"""The worker loop: drive due runs until told to stop.
 
-It is the one loop that reads the clock. It waits for whichever comes first:
-the next timer, the poll interval (new work from another process), or stop.
-SIGTERM and SIGINT finish the batch in hand, save it, and return, so in-flight
-runs are left parked in the database rather than half-done.
+Each pass claims a batch of due runs and advances them (``Engine.drive_once``).
+When none is due it sleeps until whichever comes first: the next timer, the
+poll interval (new work from another process), or stop. Time is the engine's
+clock (the real one under `flow worker` and `flow serve`): this loop reads it
+only to decide how long to sleep; the engine reads it to claim runs and stamp
+steps.
+
+SIGTERM and SIGINT set ``stop``: the batch in hand is finished and saved before
+``work`` returns, so runs are left parked in the database, never half-done.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ def work(
     on_batch: Callable[[int], None] | None = None,
     wait: Callable[[float], object] | None = None,
 ) -> int:
-    """Drive runs until ``stop`` is set; returns how many run batches were processed.
+    """Drive runs until ``stop`` is set; returns how many runs were advanced (a
+    run claimed in several batches counts each time).
 
     When idle it sleeps until the next timer or ``poll``, through ``wait``
     (default ``stop.wait``): ``flow serve`` passes one that also returns on a

@@ -14,6 +14,12 @@ _ISO = re.compile(
 )
 
 EXAMPLES = "30s, 15m, 2h, 3d, 1w, 1d12h or ISO 8601 such as P3D or PT1H30M"
+# The longest wait, sleep or window a campaign may ask for. Python's timedelta
+# stops at about 2.7 million years (an OverflowError past it), and a run's wake
+# time must stay a date in the years before 10000; a century is far beyond any
+# campaign and leaves both intact.
+MAX_DURATION = timedelta(days=36_500)
+_ISO_SECONDS = {"weeks": 7 * 86400, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
 
 
 class DurationError(ValueError):
@@ -27,14 +33,21 @@ def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
         units = [unit for _, unit in _SHORT_PART.findall(value)]
         if len(set(units)) != len(units):
             raise DurationError(f"{text!r} repeats a unit; write each unit once, as in 1d12h")
-        seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _SHORT_PART.findall(value))
-        result = timedelta(seconds=seconds)
+        seconds: float = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _SHORT_PART.findall(value))
     else:
         match = _ISO.fullmatch(value)
         if match is None or value in ("P", "PT") or value.endswith("T"):
             raise DurationError(f"{text!r} is not a duration; use {EXAMPLES}")
-        parts = {name: float(n) for name, n in match.groupdict().items() if n is not None}
-        result = timedelta(**parts)
+        seconds = sum(
+            float(n) * _ISO_SECONDS[name] for name, n in match.groupdict().items() if n is not None
+        )
+    # Checked before a timedelta is made: a huge count would overflow it.
+    if seconds > MAX_DURATION.total_seconds():
+        raise DurationError(
+            f"{text!r} is longer than {MAX_DURATION.days}d (a century), the longest duration"
+            " flow accepts"
+        )
+    result = timedelta(seconds=seconds)
     if result <= timedelta(0) and not allow_zero:
         raise DurationError(f"{text!r} is zero; a duration must be longer than that")
     return result

@@ -21,6 +21,18 @@ import yaml
 
 from interpreter.language.definitions import Location
 from interpreter.language.problems import Problem
+from interpreter.language.yaml_compose import (
+    BOOL_TAG,
+    FLOAT_TAG,
+    INT_TAG,
+    MAP_TAG,
+    MAX_DEPTH,
+    NULL_TAG,
+    SEQ_TAG,
+    STR_TAG,
+    TooDeep,
+    compose,
+)
 
 MAX_FILE_BYTES = 1024 * 1024
 # A real campaign has a few thousand nodes; a "billion laughs" file expands to
@@ -28,37 +40,6 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 
 JsonPath = tuple[str | int, ...]
-
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_NULL = "tag:yaml.org,2002:null"
-_SEQ = "tag:yaml.org,2002:seq"
-_MAP = "tag:yaml.org,2002:map"
-
-
-class _CoreSchemaLoader(yaml.SafeLoader):
-    """SafeLoader with the YAML 1.2 core schema's implicit types instead of YAML 1.1's.
-
-    YAML 1.1 reads ``on``/``off``/``yes``/``no`` as booleans and ``2024-01-01`` as
-    a date, which would turn the ``on:`` trigger key into ``True``.
-    """
-
-    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level registry
-
-
-for _tag, _pattern in (
-    (_NULL, r"^(?:~|null|Null|NULL|)$"),
-    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    (_INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
-    (
-        _FLOAT,
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-    ),
-):
-    _CoreSchemaLoader.add_implicit_resolver(_tag, re.compile(_pattern), None)
 
 
 @dataclass(frozen=True)
@@ -199,7 +180,16 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
         return None, tabs
     source = SourceMap(file, text)
     try:
-        root = yaml.compose(text, Loader=_CoreSchemaLoader)
+        root = compose(text)
+    except TooDeep as error:
+        where = _mark(file, error.mark)
+        return None, [
+            Problem.at(
+                where,
+                "too-deep",
+                f"collections nested more than {MAX_DEPTH} deep; flatten the structure",
+            )
+        ]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -217,7 +207,7 @@ def parse_document(text: str, file: str) -> tuple[Document | None, list[Problem]
         ]
     except yaml.YAMLError as error:
         return None, [Problem(file, 1, 1, "yaml-syntax", str(error))]
-    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL):
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == NULL_TAG):
         return None, [Problem(file, 1, 1, "empty-file", "the file holds no campaign")]
     if not isinstance(root, yaml.MappingNode):
         where = _mark(file, root.start_mark)
@@ -298,9 +288,9 @@ class _Builder:
             return self._scalar(node)
         self.building.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
+            if isinstance(node, yaml.SequenceNode) and node.tag == SEQ_TAG:
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
+            if isinstance(node, yaml.MappingNode) and node.tag == MAP_TAG:
                 return self._mapping(node, path)
             self._unsupported_tag(node)
             return None
@@ -346,17 +336,17 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         value: str = node.value
         try:
-            if node.tag == _STR:
+            if node.tag == STR_TAG:
                 return value
-            if node.tag == _NULL:
+            if node.tag == NULL_TAG:
                 return None
-            if node.tag == _BOOL:
+            if node.tag == BOOL_TAG:
                 if value.lower() not in ("true", "false"):
                     raise ValueError(value)
                 return value.lower() == "true"
-            if node.tag == _INT:
+            if node.tag == INT_TAG:
                 return _to_int(value)
-            if node.tag == _FLOAT:
+            if node.tag == FLOAT_TAG:
                 return _to_float(value)
         except ValueError:
             self.problems.append(

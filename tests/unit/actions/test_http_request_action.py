@@ -110,6 +110,10 @@ def test_network_errors_are_retryable(make_context: MakeContext) -> None:
         {"url": "http://h/", "body": {"a": 1}},
         {"url": "http://h/", "headers": {"X": "a\r\nInjected: 1"}},
         {"url": "http://h/", "timeout": 0},
+        {"url": "http://h/", "timeout": 3601},
+        {"url": "http://h/", "timeout": 10**400},  # too large for a float: OverflowError before
+        {"url": "http://h/", "timeout": 1e300},  # past time_t: OverflowError in the socket before
+        {"url": "http://h/", "timeout": float("nan")},
         {"url": "http://h/", "jsn": {}},
     ],
 )

@@ -4,7 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from interpreter.language.durations import DurationError, format_duration, parse_duration
+from interpreter.language.durations import (
+    MAX_DURATION,
+    DurationError,
+    format_duration,
+    parse_duration,
+)
 
 
 @pytest.mark.parametrize(
@@ -42,3 +47,16 @@ def test_zero_is_refused_unless_allowed(text: str) -> None:
 def test_format_round_trips() -> None:
     assert format_duration(timedelta(days=1, hours=12)) == "1d12h"
     assert parse_duration(format_duration(timedelta(seconds=93784))) == timedelta(seconds=93784)
+
+
+@pytest.mark.parametrize(
+    "text", ["99999999999999999999d", "P99999999999999999999D", "PT" + "9" * 400 + "S",
+             "36501d", "5215w", "PT876001H"],
+)  # fmt: skip
+def test_longer_than_a_century_is_refused_not_overflowed(text: str) -> None:
+    with pytest.raises(DurationError, match="longer than 36500d"):
+        parse_duration(text)
+
+
+def test_a_century_is_the_longest() -> None:
+    assert parse_duration("36500d") == MAX_DURATION == parse_duration("P36500D")

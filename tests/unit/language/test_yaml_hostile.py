@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from interpreter.language.loader import load_workflow, load_workflow_bytes, load_workflow_text
+from interpreter.language.yaml_compose import MAX_DEPTH
 from interpreter.language.yaml_source import MAX_FILE_BYTES
 
 
@@ -90,3 +91,38 @@ def test_unreadable_path(tmp_path: Path) -> None:
     workflow, problems = load_workflow(tmp_path / "missing.yaml")
     assert workflow is None
     assert [p.code for p in problems] == ["unreadable"]
+
+
+@pytest.mark.parametrize("depth", [5_000, 20_000])
+@pytest.mark.parametrize(("opener", "closer"), [("[", "]"), ("{a: ", "}"), ("[{a: ", "}]")])
+def test_deep_flow_nesting_is_too_deep_at_the_first_level_too_many(
+    depth: int, opener: str, closer: str
+) -> None:
+    header = "id: a\non:\n  event: x\nsteps:\n  - id: s\n    sleep: "
+    text = header + opener * depth + closer * depth
+    [(line, column, code)] = problems_of(text + "\n")
+    assert (line, code) == (6, "too-deep")
+    # At an opening bracket past the bound: the composer counts the four block
+    # levels above too; the scanner, reading ahead, counts the brackets alone.
+    brackets = [i + 1 for i, char in enumerate(text.splitlines()[5]) if char in "[{"]
+    assert column in brackets[MAX_DEPTH - 4 : MAX_DEPTH + 1]
+
+
+def test_deep_block_nesting_is_too_deep() -> None:
+    block = "".join("  " * i + f"k{i}:\n" for i in range(1000)) + "  " * 1000 + "v\n"
+    indented = "".join("  " + line for line in block.splitlines(True))
+    text = "id: a\non:\n  event: x\nsteps: []\nvars:\n" + indented
+    [(line, _, code)] = problems_of(text)
+    # The mapping starting on line 6 + n is n + 2 deep (the root and vars' value
+    # above it): the first too many starts on line 6 + MAX_DEPTH - 1.
+    assert (line, code) == (5 + MAX_DEPTH, "too-deep")
+
+
+def test_nesting_up_to_the_bound_is_accepted() -> None:
+    # root (1), steps (2), the step (3), with (4), params (5): 59 more levels make 64.
+    inner = "[" * (MAX_DEPTH - 5) + "1" + "]" * (MAX_DEPTH - 5)
+    text = ("id: a\non:\n  event: x\nsteps:\n  - id: s\n    action: sql.query\n    with:\n"
+            "      url: sqlite://\n      query: SELECT 1\n      params:\n"
+            f"        n: {inner}\n")  # fmt: skip
+    _, problems = load_workflow_text(text, "c.yaml")
+    assert not any(p.code == "too-deep" for p in problems), problems

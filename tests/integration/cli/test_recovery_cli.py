@@ -1,27 +1,21 @@
-"""The installed `flow` command: runs retry, runs replay --dry-run, graph."""
+"""`flow runs retry`, `flow runs replay --dry-run` and `flow graph`, in-process
+through ``main(argv)``."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
 
 import pytest
-
-FLOW = str(Path(sys.executable).with_name("flow"))
-ROOT = Path(__file__).resolve().parents[2]
+from _cli import ROOT, Ran, run_flow
 
 
-def flow(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [FLOW, *arguments], cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )  # fmt: skip
+def flow(*arguments: str, cwd: Path) -> Ran:
+    return run_flow(arguments, cwd=cwd, env={**os.environ, "NO_COLOR": "1"})
 
 
 class Crm(ThreadingHTTPServer):

@@ -1,5 +1,5 @@
-"""The installed `flow` command sending email as the environment configures:
-SMTP to a real server on loopback, the suppression list, bad settings."""
+"""`flow` sending email as the environment configures, in-process through
+``main(argv)``: SMTP to a real server on loopback, the suppression list, bad settings."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _cli import APP_DB, ROOT, Ran, run_flow
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-FLOW = str(Path(sys.executable).with_name("flow"))
-ROOT = Path(__file__).resolve().parents[2]
-APP_DB = f"sqlite:///{ROOT / 'workflows' / 'demo' / 'app.db'}"
 RUN = ("run", "workflows/signup-drip.yaml", "--event", "@workflows/events/signup.json",
        "--secret", f"APP_DATABASE_URL={APP_DB}")  # fmt: skip
 
@@ -32,12 +28,9 @@ class _Inbox:
         return "250 OK"
 
 
-def flow(*arguments: str, cwd: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+def flow(*arguments: str, cwd: Path, **environ: str) -> Ran:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "RESEND_"))}
-    return subprocess.run(
-        [FLOW, *arguments], cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
-        env={**clean, **environ},
-    )  # fmt: skip
+    return run_flow(arguments, cwd=cwd, env={**clean, **environ})
 
 
 @pytest.fixture
@@ -60,11 +53,42 @@ def smtp() -> Iterator[tuple[str, _Inbox]]:
         controller.stop()
 
 
-def test_flow_run_sends_through_the_configured_smtp_server(
+def test_a_simulation_never_reaches_a_real_inbox(
     project: Path, smtp: tuple[str, _Inbox]
 ) -> None:
     url, inbox = smtp
     result = flow(*RUN, "--simulate", cwd=project, FLOW_SMTP_URL=url,
+                  FLOW_EMAIL_FROM="ACME <hello@acme.example>")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert inbox.envelopes == []
+    assert len(list((project / ".flow" / "outbox").glob("*.eml"))) == 2
+    assert result.stdout.splitlines()[-1] == (
+        "2 emails written to .flow/outbox/, none delivered (--deliver sends them)"
+    )
+    # Nor through Resend: its API here is a closed port, so a send would fail the run.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    resend = flow(
+        *RUN, "--simulate", "--format", "json", cwd=project,
+        FLOW_EMAIL_PROVIDER="resend", RESEND_API_KEY="re_test", RESEND_API_URL=closed,
+    )  # fmt: skip
+    assert resend.returncode == 0, resend.stderr
+    assert "2 emails written to .flow/outbox/" in resend.stderr
+    assert len(list((project / ".flow" / "outbox").glob("*.eml"))) == 4
+
+
+def test_deliver_goes_with_simulate(project: Path) -> None:
+    result = flow(*RUN, "--deliver", cwd=project)
+    assert result.returncode == 2
+    assert "--deliver goes with --simulate" in result.stderr
+
+
+def test_flow_run_simulate_deliver_sends_through_the_configured_smtp_server(
+    project: Path, smtp: tuple[str, _Inbox]
+) -> None:
+    url, inbox = smtp
+    result = flow(*RUN, "--simulate", "--deliver", cwd=project, FLOW_SMTP_URL=url,
                   FLOW_EMAIL_FROM="ACME <hello@acme.example>",
                   FLOW_PUBLIC_URL="https://flow.example", FLOW_SECRET_KEY="k")  # fmt: skip
     assert result.returncode == 0, result.stderr

@@ -1,31 +1,28 @@
-"""`flow send --url` against a live server, as a user types it."""
+"""`flow send --url` against a live server, in-process through ``main(argv)``."""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _cli import Ran, run_flow
 
 from interpreter.http import HttpSettings
 from interpreter.store import open_store
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "http"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
 from _live_server import Live, live_app  # the HTTP tests' live server
 
-FLOW = str(Path(sys.executable).with_name("flow"))
 
-
-def flow(*arguments: str, cwd: Path, key: str | None = None) -> subprocess.CompletedProcess[str]:
+def flow(*arguments: str, cwd: Path, key: str | None = None) -> Ran:
     env = {k: v for k, v in os.environ.items() if k not in ("FLOW_EVENT_KEY", "FLOW_DATABASE_URL")}
     if key is not None:
         env["FLOW_EVENT_KEY"] = key
-    return subprocess.run([FLOW, *arguments], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False, env=env)  # fmt: skip
+    return run_flow(arguments, cwd=cwd, env=env)
 
 
 @pytest.fixture

@@ -1,0 +1,70 @@
+"""`flow run`, `flow send` and `flow runs` behaviour, in-process through ``main(argv)``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from _cli import APP_DB, ROOT, Ran, run_flow
+
+
+def flow(*arguments: str, cwd: Path, stdin: str | None = None) -> Ran:
+    return run_flow(arguments, cwd=cwd, stdin=stdin, env={**os.environ, "APP_DATABASE_URL": APP_DB})
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(ROOT / "workflows", tmp_path / "workflows")
+    return tmp_path
+
+
+def test_run_json_prints_one_object_per_timeline_entry(project: Path) -> None:
+    result = flow(
+        "run",
+        "workflows/signup-drip.yaml",
+        "--event",
+        "-",
+        "--simulate",
+        "--format",
+        "json",
+        cwd=project,
+        stdin='{"data": {"user": {"id": 2, "email": "grace@example.com", "first_name": "Grace"}}}',
+    )
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["step"] for e in entries][-2:] == ["check_plan", "trial_offer_email"]
+    assert entries[-1]["status"] == "skipped"  # grace is on the pro plan
+    assert set(entries[0]) >= {"at", "run", "step", "kind", "output"}
+    assert entries[0]["at"].endswith("Z")
+
+
+def test_a_campaign_with_lint_errors_does_not_run(project: Path) -> None:
+    broken = project / "workflows" / "signup-drip.yaml"
+    broken.write_text(broken.read_text().replace("timeout: 3d", "timeout: 3 days"))
+    result = flow("run", str(broken), "--event", "{}", "--simulate", cwd=project)
+    assert result.returncode == 1
+    assert "signup-drip.yaml:33:" in result.stderr and "bad-duration" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "message"),
+    [
+        (("run", "workflows/signup-drip.yaml", "--event", "{oops"), 2, "--event:1:2: invalid JSON"),
+        (("run", "missing.yaml", "--event", "{}"), 1, "missing.yaml: no such file"),
+        (("send", "x", "--data", "[1"), 2, "--data:1:3: invalid JSON"),
+        (("runs", "show", "run_nope"), 1, "no run run_nope"),
+        (("runs", "list", "--db", "mysql://x/y"), 1, "SQLite and PostgreSQL"),
+        (("worker", "--lease-seconds", "soon"), 2, "Invalid value for '--lease-seconds'"),
+    ],
+)
+def test_bad_input_gets_one_line_and_a_nonzero_exit(
+    project: Path, arguments: tuple[str, ...], code: int, message: str
+) -> None:
+    result = flow(*arguments, cwd=project)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
