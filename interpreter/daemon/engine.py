@@ -153,9 +153,7 @@ class Engine:
         has no waits yet, so it is never a candidate for an event of the batch."""
         now = self.clock.now()
         events = [Event(e.id or new_id("evt"), e.name, e.data, e.ts or now) for e in incoming]
-        new = tx.record_events(
-            [EventRecord(e.id, e.name, e.data, e.ts, now) for e in events]
-        )
+        new = tx.record_events([EventRecord(e.id, e.name, e.data, e.ts, now) for e in events])
         fresh = [event for event, is_new in zip(events, new, strict=True) if is_new]
         starts: dict[str, list[RunStart]] = {event.id: [] for event in fresh}
         for event in fresh:
@@ -208,8 +206,12 @@ class Engine:
         id, or None when another daemon had the tick."""
         now = self.clock.now()
         tick = tick_at.isoformat()
-        event = Event(f"cron:{workflow.id}:{tick}", CRON_EVENT,
-                      {"campaign": workflow.id, "tick": tick}, tick_at)
+        event = Event(
+            f"cron:{workflow.id}:{tick}",
+            CRON_EVENT,
+            {"campaign": workflow.id, "tick": tick},
+            tick_at,
+        )
         with self.store.transaction() as tx:
             if not tx.claim_cron_tick(workflow.id, tick_at):
                 return None
@@ -254,9 +256,22 @@ class Engine:
         tx.enqueue_all(deliveries, now)
         return {event.id: len(runs[event.id]) for event in events}
 
-    def cancel(self, run_id: str, reason: str = "cancelled by operator") -> None:
+    def cancel(self, run_id: str, reason: str = "cancelled by operator") -> bool:
+        """Cancel a run in one transaction, executing nothing: queue the cancel,
+        claim the run and apply the cancel alone (``_process`` lets a queued
+        cancel supersede the rest of the inbox, so a start still queued never
+        runs). Returns False when a worker holds the run: the cancel stays
+        queued and that worker applies it after the step in hand."""
+        now = self.clock.now()
         with self.store.transaction() as tx:
-            tx.enqueue(run_id, "cancel", {"reason": reason}, self.clock.now())
+            if not tx.enqueue(run_id, "cancel", {"reason": reason}, now):
+                return False  # finished or unknown: nothing to cancel
+            claimed = tx.claim_due_runs(now, self.owner, self.lease_seconds, 1, run_ids=[run_id])
+            if not claimed:
+                return False
+            outcome = self._process(claimed[0])
+            self._save(tx, [outcome])
+            return True
 
     # ---- driving runs -------------------------------------------------------
 
@@ -291,7 +306,12 @@ class Engine:
         )
         inputs: list[Input] = [_inbox_input(item.kind, item.payload) for item in claimed.inbox]
         now = self.clock.now()
-        if state.wake_at is not None and state.wake_at <= now:
+        cancels = [item for item in inputs if isinstance(item, Cancel)]
+        if cancels:
+            # An operator's cancel supersedes whatever is queued with it: a start
+            # or an event queued before it must not run a step first.
+            inputs = [cancels[0]]
+        elif state.wake_at is not None and state.wake_at <= now:
             inputs.append(TimerFired())
             if self.metrics is not None:
                 self.metrics.run_woken((now - state.wake_at).total_seconds())
@@ -312,9 +332,15 @@ class Engine:
                     pending.append(self._execute(workflow, outcome, command))
                 elif isinstance(command, Record):
                     outcome.steps.append(
-                        self._step_row(outcome, command.step_id, command.kind, now, now,
-                                       status="skipped" if command.kind == "skipped" else "ok",
-                                       output=command.output)
+                        self._step_row(
+                            outcome,
+                            command.step_id,
+                            command.kind,
+                            now,
+                            now,
+                            status="skipped" if command.kind == "skipped" else "ok",
+                            output=command.output,
+                        )
                     )
                 elif isinstance(command, WaitForEvent):
                     if command.purpose == "cancel":
@@ -330,10 +356,15 @@ class Engine:
                     # A failure that no action reported (a CEL error in an `if`
                     # or a `${ }`) still needs its row on the timeline.
                     outcome.steps.append(
-                        self._step_row(outcome, command.step_id, "failed", now, now,
-                                       status="error",
-                                       error={"message": command.message,
-                                              "location": command.location})
+                        self._step_row(
+                            outcome,
+                            command.step_id,
+                            "failed",
+                            now,
+                            now,
+                            status="error",
+                            error={"message": command.message, "location": command.location},
+                        )
                     )
 
     def _execute(self, workflow: Workflow, outcome: _Outcome, command: RunAction) -> Input:
@@ -357,14 +388,23 @@ class Engine:
             row = {"status": "ok", "output": output}
         except ActionError as error:
             result = StepFailed(command.step_id, str(error), error.retryable, command.attempt)
-            row = {"status": "error",
-                   "error": {"message": str(error), "retryable": error.retryable}}
+            row = {
+                "status": "error",
+                "error": {"message": str(error), "retryable": error.retryable},
+            }
         if self.metrics is not None:
             self.metrics.step_executed(failed=row["status"] == "error")
         outcome.steps.append(
-            self._step_row(outcome, command.step_id, command.action, started, self.clock.now(),
-                           attempt=command.attempt, input=redact(command.input,
-                                                                 self._secret_values), **row)
+            self._step_row(
+                outcome,
+                command.step_id,
+                command.action,
+                started,
+                self.clock.now(),
+                attempt=command.attempt,
+                input=redact(command.input, self._secret_values),
+                **row,
+            )
         )
         return result
 
@@ -442,9 +482,7 @@ class Engine:
         self._look_back(tx, looking, now)
 
     @staticmethod
-    def _look_back(
-        tx: Transaction, looking: list[tuple[str, WaitForEvent]], now: datetime
-    ) -> None:
+    def _look_back(tx: Transaction, looking: list[tuple[str, WaitForEvent]], now: datetime) -> None:
         """Deliver events that arrived after the previous step began but before
         these waits were stored: the race a wait must not lose. Done in the
         transaction that stores the waits, so an event lands either here or in
@@ -484,8 +522,17 @@ class Engine:
 
 
 def _wait_row(run_id: str, wait: WaitForEvent) -> Wait:
-    return Wait(run_id, wait.purpose, wait.step_id, wait.index, wait.event, wait.match_path,
-                wait.match_value, wait.timeout_at, wait.since)
+    return Wait(
+        run_id,
+        wait.purpose,
+        wait.step_id,
+        wait.index,
+        wait.event,
+        wait.match_path,
+        wait.match_value,
+        wait.timeout_at,
+        wait.since,
+    )
 
 
 def _inbox_input(kind: str, payload: JSON) -> Input:
