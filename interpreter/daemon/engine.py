@@ -1,12 +1,17 @@
 """The engine: takes events in, claims due runs, feeds them to the pure core,
 carries out the commands it returns, and commits each run's outcome.
 
-Durability rests on two rules:
+Durability rests on three rules:
 
-- a step's outcome and the run's next state are saved in one transaction
-  (several runs' outcomes share a transaction: group commit, still durable);
+- a run's next state is saved with the step rows that led to it, in one
+  transaction (several runs' outcomes share it: group commit, still durable);
 - an action runs before that transaction, so a crash between the two makes it
-  run again with the same idempotency key: at-least-once, never lost.
+  run again with the same idempotency key: at-least-once, never lost;
+- except that an action with outside effects (an email delivered, a request
+  made, a row written) has its step row committed the moment it completes,
+  under the batch's lease (``leases.py``): a crash then repeats only the
+  actions running at that moment, and the worker that takes the run over uses
+  the recorded outcomes instead of acting again.
 """
 
 from __future__ import annotations
@@ -16,12 +21,12 @@ import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from interpreter.actions.base import Action, ActionContext
-from interpreter.actions.registry import ACTIONS, run_action
+from interpreter.actions.registry import ACTIONS, has_outside_effect, run_action
 from interpreter.core.advance import advance, new_run_state
 from interpreter.core.codec import state_from_json, state_to_json
 from interpreter.core.model import (
@@ -45,12 +50,14 @@ from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.events import event_from_document, wait_matches_document
+from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError, ExpressionError
 from interpreter.language.cel import canonical, evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.store.records import (
+    ClaimedRun,
     Delivery,
     EventRecord,
     RunSave,
@@ -95,6 +102,10 @@ class _Outcome:
     inbox_upto: int | None
     had_step_wait: bool
     steps: list[StepRecord] = field(default_factory=list)
+    # Action outcomes already in the store: recorded as they completed, or found
+    # recorded by a worker that held the run before (keyed by step, visit, attempt).
+    ahead: list[StepRecord] = field(default_factory=list)
+    recorded: dict[tuple[str, int, int], StepRecord] = field(default_factory=dict)
     cancel_waits: list[WaitForEvent] = field(default_factory=list)
     step_wait: WaitForEvent | None = None
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
@@ -269,7 +280,9 @@ class Engine:
             claimed = tx.claim_due_runs(now, self.owner, self.lease_seconds, 1, run_ids=[run_id])
             if not claimed:
                 return False
-            outcome = self._process(claimed[0])
+            # The cancel alone executes no action, so the lease is never consulted.
+            lease = BatchLease(self.store, self.owner, self.lease_seconds, now, {run_id})
+            outcome = self._process(claimed[0], lease)
             self._save(tx, [outcome])
             return True
 
@@ -286,7 +299,16 @@ class Engine:
             )
         if not claimed:
             return 0
-        outcomes = [self._process(run) for run in claimed]
+        until = now + timedelta(seconds=self.lease_seconds)
+        lease = BatchLease(
+            self.store, self.owner, self.lease_seconds, until, {run.run_id for run in claimed}
+        )
+        outcomes: list[_Outcome] = []
+        for run in claimed:
+            try:
+                outcomes.append(self._process(run, lease))
+            except LeaseLost:
+                log.warning("run %s: lease lost; its new worker carries it on", run.run_id)
         with self.store.transaction() as tx:
             self._save(tx, outcomes)
         return len(claimed)
@@ -295,7 +317,7 @@ class Engine:
         """Advance one run now if it is due and no other worker holds it."""
         return self.drive_once([run_id]) > 0
 
-    def _process(self, claimed: Any) -> _Outcome:
+    def _process(self, claimed: ClaimedRun, lease: BatchLease) -> _Outcome:
         workflow = self.campaigns.pinned(claimed.workflow_hash)
         state = state_from_json(claimed.state)
         outcome = _Outcome(
@@ -303,6 +325,7 @@ class Engine:
             state,
             inbox_upto=max((item.seq for item in claimed.inbox), default=None),
             had_step_wait=state.status == "waiting",
+            recorded={(row.step_id, row.visit, row.attempt): row for row in claimed.recorded},
         )
         inputs: list[Input] = [_inbox_input(item.kind, item.payload) for item in claimed.inbox]
         now = self.clock.now()
@@ -316,10 +339,12 @@ class Engine:
             if self.metrics is not None:
                 self.metrics.run_woken((now - state.wake_at).total_seconds())
         for item in inputs:
-            self._apply(workflow, outcome, item)
+            self._apply(workflow, outcome, item, lease)
         return outcome
 
-    def _apply(self, workflow: Workflow, outcome: _Outcome, first: Input) -> None:
+    def _apply(
+        self, workflow: Workflow, outcome: _Outcome, first: Input, lease: BatchLease
+    ) -> None:
         pending: list[Input] = [first]
         while pending:
             now = self.clock.now()
@@ -329,7 +354,7 @@ class Engine:
             outcome.state = state
             for command in commands:
                 if isinstance(command, RunAction):
-                    pending.append(self._execute(workflow, outcome, command))
+                    pending.append(self._execute(workflow, outcome, command, lease))
                 elif isinstance(command, Record):
                     outcome.steps.append(
                         self._step_row(
@@ -367,8 +392,17 @@ class Engine:
                         )
                     )
 
-    def _execute(self, workflow: Workflow, outcome: _Outcome, command: RunAction) -> Input:
+    def _execute(
+        self, workflow: Workflow, outcome: _Outcome, command: RunAction, lease: BatchLease
+    ) -> Input:
         state = outcome.state
+        visit = state.visits.get(command.step_id, 1)
+        done = outcome.recorded.get((command.step_id, visit, command.attempt))
+        if done is not None and done.kind == command.action:
+            # It ran under a worker that died (or lost the run) before saving it.
+            outcome.ahead.append(done)
+            return recorded_result(done)
+        lease.before_action(state.run_id, self.clock.now())
         context = ActionContext(
             run_id=state.run_id,
             workflow_id=state.workflow_id,
@@ -394,18 +428,22 @@ class Engine:
             }
         if self.metrics is not None:
             self.metrics.step_executed(failed=row["status"] == "error")
-        outcome.steps.append(
-            self._step_row(
-                outcome,
-                command.step_id,
-                command.action,
-                started,
-                self.clock.now(),
-                attempt=command.attempt,
-                input=redact(command.input, self._secret_values),
-                **row,
-            )
+        step = self._step_row(
+            outcome,
+            command.step_id,
+            command.action,
+            started,
+            self.clock.now(),
+            attempt=command.attempt,
+            input=redact(command.input, self._secret_values),
+            **row,
         )
+        outcome.steps.append(step)
+        if has_outside_effect(command.action, command.input, self.actions):
+            rows = _unrecorded(outcome)
+            lease.record(outcome.run_id, rows)
+            outcome.ahead += rows
+            outcome.steps.clear()
         return result
 
     def _step_row(
@@ -462,7 +500,7 @@ class Engine:
                 saved.append(outcome)
             else:
                 log.warning("run %s: lease lost; its work will be redone", outcome.run_id)
-        tx.record_steps([row for outcome in saved for row in outcome.steps])
+        tx.record_steps([row for outcome in saved for row in _unrecorded(outcome)])
         emitted = [
             EventIn(name, data, event_id) for o in saved for name, event_id, data in o.emitted
         ]
@@ -553,5 +591,16 @@ def _emit(outcome: _Outcome, name: str, envelope: JSON) -> str:
     return event_id
 
 
+def _unrecorded(outcome: _Outcome) -> list[StepRecord]:
+    """The run's new step rows, less those a previous worker already recorded
+    (it got as far before it died, and the core has just redone that part)."""
+    return [
+        row
+        for row in outcome.steps
+        if (row.step_id, row.visit, row.attempt) not in outcome.recorded
+    ]
+
+
 def _recorded_error(outcome: _Outcome, step_id: str) -> bool:
-    return any(row.step_id == step_id and row.status == "error" for row in outcome.steps)
+    rows = [*outcome.steps, *outcome.ahead]
+    return any(row.step_id == step_id and row.status == "error" for row in rows)

@@ -216,11 +216,32 @@ class MemoryTransaction:
         for run in due:
             self._d.runs[run.id] = replace(run, lease_owner=owner, lease_until=until, wake_at=until)
             inbox = tuple(item for rid, item in self._d.inbox if rid == run.id)
+            recorded = tuple(s for s in self._d.steps if s.run_id == run.id and run.lease_owner)
             claimed.append(
                 ClaimedRun(run.id, run.workflow_id, run.workflow_hash, run.status,
-                           copy.deepcopy(run.state), copy.deepcopy(inbox))
+                           copy.deepcopy(run.state), copy.deepcopy(inbox),
+                           copy.deepcopy(recorded))
             )  # fmt: skip
         return claimed
+
+    def renew_leases(self, owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        until = _utc(until)
+        held: set[str] = set()
+        for run_id in run_ids:
+            run = self._d.runs.get(run_id)
+            if run is None or run.lease_owner != owner:
+                continue
+            held.add(run_id)
+            wake_at = until if run.wake_at == run.lease_until else run.wake_at
+            self._d.runs[run_id] = replace(run, lease_until=until, wake_at=wake_at)
+        return held
+
+    def record_steps_held(self, owner: str, run_id: str, steps: Sequence[StepRecord]) -> bool:
+        run = self._d.runs.get(run_id)
+        if run is None or run.lease_owner != owner:
+            return False
+        self.record_steps(steps)
+        return True
 
     def save_run(
         self,

@@ -101,6 +101,20 @@ _LEASES_HELD = (
     )
     .order_by(t.runs.c.id)
 )
+_RENEW_LEASES = (
+    update(t.runs)
+    .where(
+        t.runs.c.id.in_(bindparam("b_ids", expanding=True)),
+        t.runs.c.lease_owner == bindparam("b_owner"),
+    )
+    .values(
+        lease_until=bindparam("b_until", type_=Instant()),
+        wake_at=case(
+            (t.runs.c.wake_at == t.runs.c.lease_until, bindparam("b_until", type_=Instant())),
+            else_=t.runs.c.wake_at,
+        ),
+    )
+)
 _CONSUME_INBOX = delete(t.inbox).where(
     t.inbox.c.run_id == bindparam("b_id"), t.inbox.c.seq <= bindparam("b_upto")
 )
@@ -436,7 +450,7 @@ class Transaction:
         """
         r = t.runs.c
         query: Select[Any] = (
-            select(r.id, r.workflow_id, r.workflow_hash, r.status, r.state)
+            select(r.id, r.workflow_id, r.workflow_hash, r.status, r.state, r.lease_owner)
             .where(r.wake_at <= now, or_(r.lease_until.is_(None), r.lease_until < now))
             .order_by(r.wake_at)
             .limit(limit)
@@ -461,6 +475,13 @@ class Transaction:
             select(i.run_id, i.seq, i.kind, i.payload).where(i.run_id.in_(ids)).order_by(i.seq)
         ):
             inbox[run_id].append(InboxItem(seq, kind, payload))
+        # A run whose lease someone else held may have steps recorded ahead of
+        # its state (record_steps_held); a run saved by its last owner has none.
+        recorded: dict[str, list[StepRecord]] = {row.id: [] for row in rows if row.lease_owner}
+        if recorded:
+            taken = select(*_STEP_COLUMNS).where(t.steps.c.run_id.in_(list(recorded)))
+            for step in self._c.execute(taken):
+                recorded[step.run_id].append(StepRecord(*step))
         return [
             ClaimedRun(
                 row.id,
@@ -469,9 +490,35 @@ class Transaction:
                 row.status,
                 row.state,
                 tuple(inbox[row.id]),
+                tuple(recorded.get(row.id, ())),
             )
             for row in rows
         ]
+
+    def renew_leases(self, owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        """Extend ``owner``'s lease on these runs to ``until``; returns the ids
+        it still held (a run another worker took over is not touched). A run
+        whose wake time is its lease expiry keeps the two together."""
+        if not run_ids:
+            return set()
+        query = _LEASES_HELD.with_for_update() if self._postgres else _LEASES_HELD
+        rows = self._c.execute(query, {"b_ids": list(run_ids), "b_owner": owner})
+        held = {row[0] for row in rows}
+        if held:
+            renewal = {"b_ids": sorted(held), "b_owner": owner, "b_until": until}
+            self._c.execute(_RENEW_LEASES, renewal)
+        return held
+
+    def record_steps_held(self, owner: str, run_id: str, steps: Sequence[StepRecord]) -> bool:
+        """Record a run's completed step attempts if ``owner`` still holds its
+        lease; False, recording nothing, when another worker took the run over.
+        On PostgreSQL the run's row stays locked until commit, so a claimer
+        cannot take the run between the check and the commit."""
+        query = _LEASES_HELD.with_for_update() if self._postgres else _LEASES_HELD
+        if not self._c.execute(query, {"b_ids": [run_id], "b_owner": owner}).first():
+            return False
+        self.record_steps(steps)
+        return True
 
     def save_run(
         self,

@@ -56,6 +56,12 @@ class EmailSendAction:
 
     name: str = "email.send"
 
+    def outside_effect(self, arguments: Mapping[str, JSON]) -> bool:
+        # The outbox names a file by the message id, so a second send of the
+        # same step replaces its own file; any other transport delivers again.
+        # (No transport means the outbox under the run's data directory.)
+        return self._transport is not None and not isinstance(self._transport, OutboxTransport)
+
     def __init__(
         self,
         *,
