@@ -30,8 +30,9 @@ from interpreter.actions.registry import ACTIONS, has_outside_effect, run_action
 from interpreter.core.advance import advance, new_run_state
 from interpreter.core.codec import state_from_json, state_to_json
 from interpreter.core.model import (
-    FINISHED,
     Cancel,
+    Cancelled,
+    Complete,
     Event,
     EventReceived,
     Fail,
@@ -40,6 +41,7 @@ from interpreter.core.model import (
     Retry,
     RunAction,
     RunState,
+    SleepUntil,
     Start,
     StepFailed,
     StepSucceeded,
@@ -53,7 +55,7 @@ from interpreter.daemon.events import event_from_document, wait_matches_document
 from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import redact
-from interpreter.errors import ActionError, ExpressionError
+from interpreter.errors import ActionError, ExpressionError, StoreError
 from interpreter.language.cel import canonical, evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.store.records import (
@@ -73,6 +75,12 @@ log = logging.getLogger("flow.engine")
 JSON = Any
 # The name of the event that starts a run on a cron tick.
 CRON_EVENT = "flow/cron"
+# The defaults of every daemon (``flow serve``, ``flow worker``, ``flow run``)
+# and of the benchmarks, set once: runs claimed per batch, and how long a
+# claim lasts before another worker may take the run over (renewed while the
+# batch works, see leases.py).
+DEFAULT_BATCH = 64
+DEFAULT_LEASE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -95,12 +103,21 @@ class IngestResult:
 
 @dataclass
 class _Outcome:
-    """What processing one claimed run produced, saved in the batch's transaction."""
+    """What processing one claimed run produced, saved in the batch's transaction.
+
+    The effects come from the core's commands only: ``timer`` is the wake-up the
+    last ``SleepUntil`` or step ``WaitForEvent`` asked for (a step that runs or
+    ends spends it), ``finished`` says a ``Complete``, ``Fail`` or ``Cancelled``
+    came, and ``moved_on`` that the run left the step it was in (so a wait it
+    had stored is dropped; a run that ignored an input keeps its wait)."""
 
     run_id: str
     state: RunState
     inbox_upto: int | None
-    had_step_wait: bool
+    was_waiting: bool
+    timer: datetime | None
+    moved_on: bool = False
+    finished: bool = False
     steps: list[StepRecord] = field(default_factory=list)
     # Action outcomes already in the store: recorded as they completed, or found
     # recorded by a worker that held the run before (keyed by step, visit, attempt).
@@ -125,8 +142,8 @@ class Engine:
         secrets: Mapping[str, str] | None = None,
         data_dir: Path = Path(".flow"),
         owner: str | None = None,
-        lease_seconds: int = 300,
-        batch: int = 64,
+        lease_seconds: int = DEFAULT_LEASE_SECONDS,
+        batch: int = DEFAULT_BATCH,
         actions: Mapping[str, Action] = ACTIONS,
         metrics: Metrics | None = None,
     ) -> None:
@@ -324,7 +341,8 @@ class Engine:
             claimed.run_id,
             state,
             inbox_upto=max((item.seq for item in claimed.inbox), default=None),
-            had_step_wait=state.status == "waiting",
+            was_waiting=state.status == "waiting",
+            timer=state.wake_at,  # the wake-up earlier commands set, saved with the run
             recorded={(row.step_id, row.visit, row.attempt): row for row in claimed.recorded},
         )
         inputs: list[Input] = [_inbox_input(item.kind, item.payload) for item in claimed.inbox]
@@ -353,8 +371,16 @@ class Engine:
             )
             outcome.state = state
             for command in commands:
+                if not (isinstance(command, WaitForEvent) and command.purpose == "cancel"):
+                    # Every other command starts, ends or parks a step: the wait
+                    # and the timer of the step before are spent.
+                    outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
                 if isinstance(command, RunAction):
                     pending.append(self._execute(workflow, outcome, command, lease))
+                elif isinstance(command, SleepUntil):
+                    outcome.timer = command.until
+                elif isinstance(command, Complete | Cancelled):
+                    outcome.finished = True
                 elif isinstance(command, Record):
                     outcome.steps.append(
                         self._step_row(
@@ -371,26 +397,25 @@ class Engine:
                     if command.purpose == "cancel":
                         outcome.cancel_waits.append(command)
                     else:
-                        outcome.step_wait = command
-                        outcome.had_step_wait = True
-                elif (
-                    isinstance(command, Fail)
-                    and command.step_id is not None
-                    and not _recorded_error(outcome, command.step_id)
-                ):
-                    # A failure that no action reported (a CEL error in an `if`
-                    # or a `${ }`) still needs its row on the timeline.
-                    outcome.steps.append(
-                        self._step_row(
-                            outcome,
-                            command.step_id,
-                            "failed",
-                            now,
-                            now,
-                            status="error",
-                            error={"message": command.message, "location": command.location},
+                        outcome.step_wait, outcome.timer = command, command.timeout_at
+                elif isinstance(command, Fail):
+                    outcome.finished = True
+                    if command.step_id is not None and not _recorded_error(
+                        outcome, command.step_id
+                    ):
+                        # A failure that no action reported (a CEL error in an `if`
+                        # or a `${ }`) still needs its row on the timeline.
+                        outcome.steps.append(
+                            self._step_row(
+                                outcome,
+                                command.step_id,
+                                "failed",
+                                now,
+                                now,
+                                status="error",
+                                error={"message": command.message, "location": command.location},
+                            )
                         )
-                    )
 
     def _execute(
         self, workflow: Workflow, outcome: _Outcome, command: RunAction, lease: BatchLease
@@ -402,7 +427,8 @@ class Engine:
             # It ran under a worker that died (or lost the run) before saving it.
             outcome.ahead.append(done)
             return recorded_result(done)
-        lease.before_action(state.run_id, self.clock.now())
+        started = self.clock.now()
+        lease.before_action(state.run_id, started)
         context = ActionContext(
             run_id=state.run_id,
             workflow_id=state.workflow_id,
@@ -413,8 +439,8 @@ class Engine:
             render_scope=run_scope(state),
             data_dir=self.data_dir,
             emit=lambda name, envelope: _emit(outcome, name, envelope),
+            now=started,
         )
-        started = self.clock.now()
         result: Input
         try:
             output = run_action(command.action, command.input, context, self.actions)
@@ -488,7 +514,7 @@ class Engine:
                 outcome.run_id,
                 outcome.state.status,
                 state_to_json(outcome.state),
-                None if outcome.state.status in FINISHED else outcome.state.wake_at,
+                None if outcome.finished else outcome.timer,
                 outcome.inbox_upto,
             )
             for outcome in outcomes
@@ -507,13 +533,15 @@ class Engine:
         if emitted:
             self._ingest(tx, emitted)
         # A finished run's waits went with save_runs.
-        going = [outcome for outcome in saved if outcome.state.status not in FINISHED]
-        tx.delete_waits_of([outcome.run_id for outcome in going if outcome.had_step_wait], "step")
+        going = [outcome for outcome in saved if not outcome.finished]
+        tx.delete_waits_of(
+            [o.run_id for o in going if (o.was_waiting and o.moved_on) or o.step_wait], "step"
+        )
         waits: list[Wait] = []
         looking: list[tuple[str, WaitForEvent]] = []
         for outcome in going:
             waits += [_wait_row(outcome.run_id, wait) for wait in outcome.cancel_waits]
-            if outcome.state.status == "waiting" and outcome.step_wait is not None:
+            if outcome.step_wait is not None:
                 waits.append(_wait_row(outcome.run_id, outcome.step_wait))
                 looking.append((outcome.run_id, outcome.step_wait))
         tx.add_waits(waits)
@@ -580,7 +608,9 @@ def _inbox_input(kind: str, payload: JSON) -> Input:
         return Cancel(str(payload.get("reason", "cancelled")))
     if kind == "retry":
         return Retry()
-    return EventReceived(event_from_document(payload))
+    if kind == "event":
+        return EventReceived(event_from_document(payload))
+    raise StoreError(f"unknown inbox kind {kind!r}: this store was written by another flow")
 
 
 def _emit(outcome: _Outcome, name: str, envelope: JSON) -> str:

@@ -124,7 +124,7 @@ class EmailSendAction:
                 text=text,
                 message_id=message_id,
                 email_id=email_id,
-                date=self._clock(),
+                date=context.now or self._clock(),
                 headers=links.headers(),
             )
         )
