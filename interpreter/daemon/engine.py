@@ -307,7 +307,8 @@ class Engine:
 
     def drive_once(self, run_ids: list[str] | None = None) -> int:
         """Claim a batch of due runs (or only ``run_ids``), advance each as far as
-        it goes, and save them all. Returns how many runs were claimed.
+        it goes, and save them all. Returns how many runs were claimed (those
+        lost to another worker on the way included: their work is dropped).
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
@@ -504,7 +505,8 @@ class Engine:
         """Save a batch's outcomes together, each kind of row in one statement.
 
         Per run this does what saving it alone would: its state and lease,
-        its step rows, the events it emitted, then its waits. Its wait is
+        its step rows not yet recorded (an action with outside effects was
+        recorded as it completed), the events it emitted, then its waits. Its wait is
         stored after those events, and ``_look_back`` then finds any of them
         it should receive, as it would an event from another transaction.
         """

@@ -153,3 +153,35 @@ def test_a_slow_batch_keeps_its_lease_while_it_works(store: Store, tmp_path: Pat
     for run_id in runs:
         assert world.steps(run_id) == EVERY_STEP_ONCE
     assert set(world.sent().values()) == {1} and len(world.sent()) == 6
+
+
+PICKY_WAIT = """
+id: picky
+on: {event: app/signup}
+steps:
+  - id: wait_for_ok
+    wait_for_event:
+      event: app/answer
+      if: async.data.user == event.data.user && async.data.ok
+      timeout: 1d
+  - id: done
+    action: log
+    with: {message: "${ steps.wait_for_ok.output == null ? 'timed out' : 'answered' }"}
+"""
+
+
+def test_a_waiting_run_that_ignores_an_event_keeps_waiting(store: Store, tmp_path: Path) -> None:
+    """The first answer reaches the run by the wait's index (same user) but fails
+    the rest of its condition: the run stays parked with its wait stored."""
+    harness = Harness(store, [campaign_from_text(PICKY_WAIT, tmp_path)], tmp_path)
+    run_id = harness.engine.ingest("app/signup", {"user": 7}).started[0]
+    harness.run_until(timedelta(hours=1))
+    harness.send("app/answer", {"user": 7, "ok": False})
+    harness.run_until(timedelta(hours=2))
+    assert store.get_run(run_id).run.status == "waiting"
+    assert [w.purpose for w in store.list_waits(run_id)] == ["step"]
+    harness.send("app/answer", {"user": 7, "ok": True})
+    harness.run_until(timedelta(days=2))
+    detail = store.get_run(run_id)
+    assert detail.run.status == "completed"
+    assert detail.run.state["steps"]["wait_for_ok"]["output"]["data"]["ok"] is True
