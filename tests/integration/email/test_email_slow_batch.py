@@ -20,9 +20,9 @@ from interpreter.daemon.engine import Engine
 from interpreter.daemon.setup import load_campaigns
 from interpreter.store import open_store
 
-RUNS = 12
-SECONDS_A_MESSAGE = 0.25
-LEASE_SECONDS = 1  # the batch needs RUNS x 0.25 s = 3 s, three leases
+RUNS = 20
+SECONDS_A_MESSAGE = 0.2
+LEASE_SECONDS = 2  # the batch needs RUNS x 0.2 s = 4 s, two leases
 CAMPAIGN = """\
 id: slow-mail
 on: {event: app/hello}
