@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from _databases import describe, fresh_database  # noqa: E402
 
 from interpreter.daemon.clock import VirtualClock  # noqa: E402
-from interpreter.daemon.engine import EventIn  # noqa: E402
+from interpreter.daemon.engine import DEFAULT_BATCH, EventIn  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
 
 
@@ -47,8 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
-    parser.add_argument("--batch", type=int, default=256,
-                        help="runs claimed, and events sent, per transaction")
+    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH,
+                        help="runs claimed, and events sent, per transaction "
+                             "(default: the daemon's, as --batch / FLOW_BATCH)")
     parser.add_argument(
         "--outbox", type=Path, default=_default_outbox(),
         help="where emails are written (default: tmpfs when there is one; see README)",
@@ -66,8 +67,8 @@ def main() -> None:
             clock=clock,
             data_dir=arguments.outbox or Path(scratch),
             secrets={"APP_DATABASE_URL": f"sqlite:///{ROOT}/workflows/demo/app.db"},
+            batch=arguments.batch,
         )
-        engine.batch = arguments.batch
         started = time.perf_counter()
         run_ids = []
         # Events arrive in batches, as through the HTTP API's arrays of events.

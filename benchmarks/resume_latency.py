@@ -4,10 +4,14 @@ event is recorded, with a real ``flow serve`` daemon doing the work.
 N runs are started and left waiting for an event; then the events are sent
 one at a time, ``--gap`` apart, from this process (another process than the
 daemon's, as an HTTP handler or ``flow send`` would be). The latency of one
-event is the resolved wait's step row ``finished_at`` (written by the daemon)
-minus the moment the event was handed to the engine here (its commit counts); both are read from
-this machine's clock. On PostgreSQL the daemon is woken by LISTEN/NOTIFY; its
-poll interval is set to a minute so that polling cannot help. On SQLite
+event runs from the moment the event is handed to the engine here (its commit
+counts) to the moment the daemon's commit of the resolved wait becomes
+visible: a watcher thread here reads new step rows every millisecond, on its
+own connection, so a figure includes up to about a millisecond of polling (a
+step row's ``finished_at`` is stamped before its commit, so it would leave
+the commit out). Both moments are read from this machine's clock. On
+PostgreSQL the daemon is woken by LISTEN/NOTIFY; its poll interval is set to a
+minute so that polling cannot help. On SQLite
 nothing crosses processes but the daemon's poll (default 0.2 s).
 
     python benchmarks/resume_latency.py --db postgresql+psycopg://postgres@127.0.0.1/postgres
@@ -25,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -34,9 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from _databases import describe, fresh_database  # noqa: E402
+from sqlalchemy import create_engine, select  # noqa: E402
 
 from interpreter.daemon.clock import RealClock  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
+from interpreter.store import tables  # noqa: E402
+from interpreter.store.database import normalize_url  # noqa: E402
 
 FLOW = str(Path(sys.executable).with_name("flow"))
 CAMPAIGN = """
@@ -60,6 +68,34 @@ def _wait_until(condition: Callable[[], bool], seconds: float, what: str) -> Non
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+class CommitWatcher(threading.Thread):
+    """Notes when each run's resolved wait first becomes visible to a reader."""
+
+    def __init__(self, db_url: str) -> None:
+        super().__init__(daemon=True)
+        self.seen: dict[str, datetime] = {}
+        self.stop = threading.Event()
+        self._engine = create_engine(normalize_url(db_url))
+
+    def run(self) -> None:
+        steps = tables.steps.c
+        last = 0
+        with self._engine.connect() as connection:
+            while not self.stop.is_set():
+                rows = connection.execute(
+                    select(steps.seq, steps.run_id)
+                    .where(steps.seq > last, steps.step_id == "wait_for_go")
+                    .order_by(steps.seq)
+                ).all()
+                connection.rollback()  # the next read sees newer commits
+                now = datetime.now(UTC)
+                for seq, run_id in rows:
+                    self.seen.setdefault(run_id, now)
+                    last = max(last, seq)
+                time.sleep(0.001)
+        self._engine.dispose()
 
 
 def main() -> None:
@@ -94,6 +130,8 @@ def main() -> None:
                 return len(runs) == arguments.events
 
             _wait_until(all_waiting, 120, "every run to wait")
+            watcher = CommitWatcher(db_url)
+            watcher.start()
             sent: dict[int, datetime] = {}
             for n in range(arguments.events):
                 sent[n] = datetime.now(UTC)  # the sender's moment: the commit is counted in
@@ -105,12 +143,13 @@ def main() -> None:
                 return len(runs) == arguments.events
 
             _wait_until(all_done, 120, "every run to resume")
+            _wait_until(lambda: len(watcher.seen) == arguments.events, 10, "the watcher")
+            watcher.stop.set()
+            watcher.join()
             latencies: list[float] = []
             for record in engine.store.list_runs(limit=arguments.events + 1):
-                detail = engine.store.get_run(record.id)
-                n = int(detail.run.state["event"]["data"]["n"])
-                (row,) = [s for s in detail.steps if s.step_id == "wait_for_go"]
-                latencies.append((row.finished_at - sent[n]).total_seconds() * 1000)
+                n = int(record.state["event"]["data"]["n"])
+                latencies.append((watcher.seen[record.id] - sent[n]).total_seconds() * 1000)
         finally:
             daemon.send_signal(signal.SIGTERM)
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -24,6 +25,10 @@ class ActionContext:
     ``files`` are the campaign's pinned template texts by the path written in
     the YAML. ``emit`` records an event (for ``event.send``) and returns its id.
     ``render_scope`` is the CEL scope (event, vars, steps, run) for templates.
+    ``now`` is the moment the engine carries the command out, on its clock (the
+    virtual one under ``--simulate``): an action that needs the time (an email's
+    ``Date``) takes it from here, never from the wall clock. None only where no
+    engine calls the action (a test); the action then uses its own clock.
     """
 
     run_id: str
@@ -35,6 +40,7 @@ class ActionContext:
     render_scope: Mapping[str, JSON] = field(default_factory=dict)
     data_dir: Path = Path(".flow")
     emit: Callable[[str, JSON], str] | None = None
+    now: datetime | None = None
 
 
 class Action(Protocol):

@@ -29,6 +29,9 @@ class EventSendAction:
 
     name: str = "event.send"
 
+    def outside_effect(self, arguments: Mapping[str, JSON]) -> bool:
+        return False  # the event commits in the transaction that records the step
+
     def __call__(self, arguments: Mapping[str, JSON], context: ActionContext) -> JSON:
         reject_unknown(arguments, _ARGUMENTS, self.name)
         event_name = require_str(arguments, "name", self.name)

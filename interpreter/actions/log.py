@@ -27,6 +27,9 @@ class LogAction:
 
     name: str = "log"
 
+    def outside_effect(self, arguments: Mapping[str, JSON]) -> bool:
+        return False  # a log line written twice harms no one
+
     def __call__(self, arguments: Mapping[str, JSON], context: ActionContext) -> JSON:
         reject_unknown(arguments, _ARGUMENTS, self.name)
         level_name = arguments.get("level") or "info"

@@ -79,3 +79,15 @@ def run_action(
     except (TypeError, ValueError) as error:
         raise ActionError(f"{name}: output is not JSON: {error}", retryable=False) from None
     return output
+
+
+def has_outside_effect(
+    name: str, arguments: Mapping[str, JSON], actions: Mapping[str, Action] = ACTIONS
+) -> bool:
+    """Whether running action ``name`` again after a crash could repeat an effect
+    outside flow's database (an email delivered, a request made, a row written):
+    the engine records such an action's outcome the moment it completes. An
+    action says no through an ``outside_effect(arguments)`` method; one without
+    that method is taken to have effects, the safe side."""
+    check = getattr(actions.get(name), "outside_effect", None)
+    return True if check is None else bool(check(arguments))

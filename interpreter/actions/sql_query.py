@@ -51,6 +51,9 @@ class SqlQueryAction:
 
     name: str = "sql.query"
 
+    def outside_effect(self, arguments: Mapping[str, JSON]) -> bool:
+        return arguments.get("write") is True  # a read-only query changes nothing
+
     def __init__(self, *, max_engines: int = MAX_ENGINES, max_rows: int = MAX_ROWS) -> None:
         self._engines: OrderedDict[tuple[str, bool], Engine] = OrderedDict()
         self._max_engines = max_engines

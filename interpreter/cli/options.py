@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import click
 
+from interpreter.daemon.engine import DEFAULT_BATCH, DEFAULT_LEASE_SECONDS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 db_option = click.option(
@@ -26,4 +28,15 @@ secret_option = click.option(
 format_option = click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="json for scripts.",
+)
+lease_option = click.option(
+    "--lease-seconds", default=DEFAULT_LEASE_SECONDS, show_default=True,
+    type=click.IntRange(min=2), envvar="FLOW_LEASE_SECONDS",
+    help="How long a claimed run stays this daemon's while it works (renewed as it "
+         "goes); a dead daemon's runs are taken over after it [env FLOW_LEASE_SECONDS].",
+)
+batch_option = click.option(
+    "--batch", default=DEFAULT_BATCH, show_default=True, type=click.IntRange(1, 10_000),
+    envvar="FLOW_BATCH",
+    help="Runs each worker thread claims at a time [env FLOW_BATCH].",
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from interpreter.cli.edge import Exit, at_the_edge
+from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, format_option
 from interpreter.cli.output import paint, rfc3339, status, table, to_json
 from interpreter.cli.timeline import (
@@ -17,6 +17,7 @@ from interpreter.cli.timeline import (
     timeline_table,
 )
 from interpreter.core.model import FINISHED, RUN_STATUSES
+from interpreter.daemon.recovery import cancel_run
 from interpreter.daemon.setup import open_engine
 from interpreter.store.database import open_store
 from interpreter.store.records import RunRecord
@@ -122,15 +123,10 @@ def cancel(run_id: str, db_url: str | None) -> None:
     """
     engine = open_engine([], db_url=db_url)
     try:
-        record = engine.store.get_run(run_id).run
-        if record.status in FINISHED:
-            raise Exit(f"run {run_id} is already {record.status}")
-        engine.cancel(run_id)
-        engine.drive_run(run_id)
-        final = engine.store.get_run(run_id).run.status
+        result = cancel_run(engine, run_id, "cancelled by operator")
     finally:
         engine.store.close()
-    if final == "cancelled":
+    if result.applied:
         click.echo(f"run {run_id} cancelled")
     else:
         click.echo(f"run {run_id}: cancel requested; a worker holds it and will apply it")

@@ -10,7 +10,13 @@ import click
 from interpreter.cli.arguments import split_pairs
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import at_the_edge
-from interpreter.cli.options import db_option, secret_option, workflows_option
+from interpreter.cli.options import (
+    batch_option,
+    db_option,
+    lease_option,
+    secret_option,
+    workflows_option,
+)
 from interpreter.daemon.logging_setup import LogFormat, configure_logging
 from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.serve import ServeSettings, serve
@@ -28,9 +34,8 @@ from interpreter.http.serving import serve_app
               help="Worker threads driving due runs in this process.")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json: one JSON object per log line.")
-@click.option("--lease-seconds", default=60, show_default=True, envvar="FLOW_LEASE_SECONDS",
-              help="How long a claimed run stays this daemon's; a dead daemon's runs "
-                   "are taken over after it [env FLOW_LEASE_SECONDS].")
+@lease_option
+@batch_option
 @click.option("--poll", "poll_seconds", default=0.2, show_default=True,
               type=click.FloatRange(min=0.01), envvar="FLOW_POLL_SECONDS",
               help="How often idle workers look for work no wake-up announced "
@@ -46,6 +51,7 @@ def serve_command(
     concurrency: int,
     log_format: LogFormat,
     lease_seconds: int,
+    batch: int,
     poll_seconds: float,
 ) -> int:
     """Run the daemon: the HTTP event API, workers driving due runs, and cron
@@ -72,6 +78,7 @@ def serve_command(
         concurrency=concurrency,
         poll=timedelta(seconds=poll_seconds),
         lease_seconds=lease_seconds,
+        batch=batch,
         secrets=secrets,
     )
     return serve(settings, workflows, app_factory=serve_app)

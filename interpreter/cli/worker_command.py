@@ -11,7 +11,13 @@ import click
 from interpreter.cli.arguments import split_pairs
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import at_the_edge
-from interpreter.cli.options import db_option, secret_option, workflows_option
+from interpreter.cli.options import (
+    batch_option,
+    db_option,
+    lease_option,
+    secret_option,
+    workflows_option,
+)
 from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.setup import open_engine
 from interpreter.daemon.worker import stop_on_signals, work
@@ -21,9 +27,8 @@ from interpreter.daemon.worker import stop_on_signals, work
 @db_option
 @workflows_option
 @secret_option
-@click.option("--lease-seconds", default=60, show_default=True, envvar="FLOW_LEASE_SECONDS",
-              help="How long a claimed run stays this worker's; a dead worker's runs "
-                   "are taken over after it [env FLOW_LEASE_SECONDS].")
+@lease_option
+@batch_option
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @at_the_edge
 def worker(
@@ -31,6 +36,7 @@ def worker(
     workflows_dir: Path,
     secret_pairs: tuple[str, ...],
     lease_seconds: int,
+    batch: int,
     quiet: bool,
 ) -> None:
     """Drive every due run in the database, in the foreground, until Ctrl-C or
@@ -47,7 +53,9 @@ def worker(
     campaigns = campaigns_or_exit(workflows_dir)
     secrets = split_pairs(secret_pairs, "--secret")
     check_declared(campaigns, secrets)
-    engine = open_engine(campaigns, db_url=db_url, secrets=secrets, lease_seconds=lease_seconds)
+    engine = open_engine(
+        campaigns, db_url=db_url, secrets=secrets, lease_seconds=lease_seconds, batch=batch
+    )
     stop = threading.Event()
     restore = stop_on_signals(stop)
     if not quiet:

@@ -11,9 +11,14 @@ input, and so does a run the input does not concern (a stale step result, an
 event nobody waits for, an early timer): those return the state unchanged and
 no commands.
 
-Terminal commands: ``Complete``, ``Fail`` (a step or the run failed) and
-``Cancelled`` (``Cancel`` input or a ``cancel_on`` event). On any of them the
-engine drops the run's timer and waits.
+Commands are the only channel for effects: the engine runs ``RunAction``,
+stores a ``WaitForEvent``, sets the timer a ``SleepUntil`` or a step wait's
+timeout asks for, and writes a ``Record`` as a step row. It reads the run's
+status from the state as data, never to decide an effect. ``Complete``,
+``Fail`` (a step or the run failed) and ``Cancelled`` (a ``Cancel`` input or a
+``cancel_on`` event) end the run: the engine saves it with no timer and the
+store drops its waits and any inputs still queued. A step that starts, ends or
+parks spends the timer and the wait of the step before it.
 """
 
 from __future__ import annotations

@@ -1,12 +1,17 @@
 """The engine: takes events in, claims due runs, feeds them to the pure core,
 carries out the commands it returns, and commits each run's outcome.
 
-Durability rests on two rules:
+Durability rests on three rules:
 
-- a step's outcome and the run's next state are saved in one transaction
-  (several runs' outcomes share a transaction: group commit, still durable);
+- a run's next state is saved with the step rows that led to it, in one
+  transaction (several runs' outcomes share it: group commit, still durable);
 - an action runs before that transaction, so a crash between the two makes it
-  run again with the same idempotency key: at-least-once, never lost.
+  run again with the same idempotency key: at-least-once, never lost;
+- except that an action with outside effects (an email delivered, a request
+  made, a row written) has its step row committed the moment it completes,
+  under the batch's lease (``leases.py``): a crash then repeats only the
+  actions running at that moment, and the worker that takes the run over uses
+  the recorded outcomes instead of acting again.
 """
 
 from __future__ import annotations
@@ -16,17 +21,17 @@ import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from interpreter.actions.base import Action, ActionContext
-from interpreter.actions.registry import ACTIONS, run_action
+from interpreter.actions.registry import ACTIONS, has_outside_effect, run_action
 from interpreter.core.advance import advance, new_run_state
 from interpreter.core.codec import state_from_json, state_to_json
 from interpreter.core.model import (
-    FINISHED,
     Cancel,
+    Cancelled,
+    Complete,
     Event,
     EventReceived,
     Fail,
@@ -35,6 +40,7 @@ from interpreter.core.model import (
     Retry,
     RunAction,
     RunState,
+    SleepUntil,
     Start,
     StepFailed,
     StepSucceeded,
@@ -45,15 +51,17 @@ from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.events import event_from_document, wait_matches_document
+from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import redact
-from interpreter.errors import ActionError, ExpressionError
+from interpreter.errors import ActionError, ExpressionError, StoreError
 from interpreter.language.cel import evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.values import JSON
 from interpreter.language.wait_keys import canonical
 from interpreter.store import Store, Transaction
 from interpreter.store.records import (
+    ClaimedRun,
     Delivery,
     EventRecord,
     RunSave,
@@ -66,6 +74,12 @@ log = logging.getLogger("flow.engine")
 
 # The name of the event that starts a run on a cron tick.
 CRON_EVENT = "flow/cron"
+# The defaults of every daemon (``flow serve``, ``flow worker``, ``flow run``)
+# and of the benchmarks, set once: runs claimed per batch, and how long a
+# claim lasts before another worker may take the run over (renewed while the
+# batch works, see leases.py).
+DEFAULT_BATCH = 64
+DEFAULT_LEASE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -88,13 +102,26 @@ class IngestResult:
 
 @dataclass
 class _Outcome:
-    """What processing one claimed run produced, saved in the batch's transaction."""
+    """What processing one claimed run produced, saved in the batch's transaction.
+
+    The effects come from the core's commands only: ``timer`` is the wake-up the
+    last ``SleepUntil`` or step ``WaitForEvent`` asked for (a step that runs or
+    ends spends it), ``finished`` says a ``Complete``, ``Fail`` or ``Cancelled``
+    came, and ``moved_on`` that the run left the step it was in (so a wait it
+    had stored is dropped; a run that ignored an input keeps its wait)."""
 
     run_id: str
     state: RunState
     inbox_upto: int | None
-    had_step_wait: bool
+    was_waiting: bool
+    timer: datetime | None
+    moved_on: bool = False
+    finished: bool = False
     steps: list[StepRecord] = field(default_factory=list)
+    # Action outcomes already in the store: recorded as they completed, or found
+    # recorded by a worker that held the run before (keyed by step, visit, attempt).
+    ahead: list[StepRecord] = field(default_factory=list)
+    recorded: dict[tuple[str, int, int], StepRecord] = field(default_factory=dict)
     cancel_waits: list[WaitForEvent] = field(default_factory=list)
     step_wait: WaitForEvent | None = None
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
@@ -114,8 +141,8 @@ class Engine:
         secrets: Mapping[str, str] | None = None,
         data_dir: Path = Path(".flow"),
         owner: str | None = None,
-        lease_seconds: int = 300,
-        batch: int = 64,
+        lease_seconds: int = DEFAULT_LEASE_SECONDS,
+        batch: int = DEFAULT_BATCH,
         actions: Mapping[str, Action] = ACTIONS,
         metrics: Metrics | None = None,
     ) -> None:
@@ -153,9 +180,7 @@ class Engine:
         has no waits yet, so it is never a candidate for an event of the batch."""
         now = self.clock.now()
         events = [Event(e.id or new_id("evt"), e.name, e.data, e.ts or now) for e in incoming]
-        new = tx.record_events(
-            [EventRecord(e.id, e.name, e.data, e.ts, now) for e in events]
-        )
+        new = tx.record_events([EventRecord(e.id, e.name, e.data, e.ts, now) for e in events])
         fresh = [event for event, is_new in zip(events, new, strict=True) if is_new]
         starts: dict[str, list[RunStart]] = {event.id: [] for event in fresh}
         for event in fresh:
@@ -208,8 +233,12 @@ class Engine:
         id, or None when another daemon had the tick."""
         now = self.clock.now()
         tick = tick_at.isoformat()
-        event = Event(f"cron:{workflow.id}:{tick}", CRON_EVENT,
-                      {"campaign": workflow.id, "tick": tick}, tick_at)
+        event = Event(
+            f"cron:{workflow.id}:{tick}",
+            CRON_EVENT,
+            {"campaign": workflow.id, "tick": tick},
+            tick_at,
+        )
         with self.store.transaction() as tx:
             if not tx.claim_cron_tick(workflow.id, tick_at):
                 return None
@@ -256,15 +285,31 @@ class Engine:
         tx.enqueue_all(deliveries, now)
         return {event.id: len(runs[event.id]) for event in events}
 
-    def cancel(self, run_id: str, reason: str = "cancelled by operator") -> None:
+    def cancel(self, run_id: str, reason: str = "cancelled by operator") -> bool:
+        """Cancel a run in one transaction, executing nothing: queue the cancel,
+        claim the run and apply the cancel alone (``_process`` lets a queued
+        cancel supersede the rest of the inbox, so a start still queued never
+        runs). Returns False when a worker holds the run: the cancel stays
+        queued and that worker applies it after the step in hand."""
+        now = self.clock.now()
         with self.store.transaction() as tx:
-            tx.enqueue_all([Delivery(run_id, "cancel", {"reason": reason})], self.clock.now())
+            if not tx.enqueue_all([Delivery(run_id, "cancel", {"reason": reason})], now):
+                return False  # finished or unknown: nothing to cancel
+            claimed = tx.claim_due_runs(now, self.owner, self.lease_seconds, 1, run_ids=[run_id])
+            if not claimed:
+                return False
+            # The cancel alone executes no action, so the lease is never consulted.
+            lease = BatchLease(self.store, self.owner, self.lease_seconds, now, {run_id})
+            outcome = self._process(claimed[0], lease)
+            self._save(tx, [outcome])
+            return True
 
     # ---- driving runs -------------------------------------------------------
 
     def drive_once(self, run_ids: list[str] | None = None) -> int:
         """Claim a batch of due runs (or only ``run_ids``), advance each as far as
-        it goes, and save them all. Returns how many runs were claimed.
+        it goes, and save them all. Returns how many runs were claimed (those
+        lost to another worker on the way included: their work is dropped).
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
@@ -273,7 +318,16 @@ class Engine:
             )
         if not claimed:
             return 0
-        outcomes = [self._process(run) for run in claimed]
+        until = now + timedelta(seconds=self.lease_seconds)
+        lease = BatchLease(
+            self.store, self.owner, self.lease_seconds, until, {run.run_id for run in claimed}
+        )
+        outcomes: list[_Outcome] = []
+        for run in claimed:
+            try:
+                outcomes.append(self._process(run, lease))
+            except LeaseLost:
+                log.warning("run %s: lease lost; its new worker carries it on", run.run_id)
         with self.store.transaction() as tx:
             self._save(tx, outcomes)
         return len(claimed)
@@ -282,26 +336,35 @@ class Engine:
         """Advance one run now if it is due and no other worker holds it."""
         return self.drive_once([run_id]) > 0
 
-    def _process(self, claimed: Any) -> _Outcome:
+    def _process(self, claimed: ClaimedRun, lease: BatchLease) -> _Outcome:
         workflow = self.campaigns.pinned(claimed.workflow_hash)
         state = state_from_json(claimed.state)
         outcome = _Outcome(
             claimed.run_id,
             state,
             inbox_upto=max((item.seq for item in claimed.inbox), default=None),
-            had_step_wait=state.status == "waiting",
+            was_waiting=state.status == "waiting",
+            timer=state.wake_at,  # the wake-up earlier commands set, saved with the run
+            recorded={(row.step_id, row.visit, row.attempt): row for row in claimed.recorded},
         )
         inputs: list[Input] = [_inbox_input(item.kind, item.payload) for item in claimed.inbox]
         now = self.clock.now()
-        if state.wake_at is not None and state.wake_at <= now:
+        cancels = [item for item in inputs if isinstance(item, Cancel)]
+        if cancels:
+            # An operator's cancel supersedes whatever is queued with it: a start
+            # or an event queued before it must not run a step first.
+            inputs = [cancels[0]]
+        elif state.wake_at is not None and state.wake_at <= now:
             inputs.append(TimerFired())
             if self.metrics is not None:
                 self.metrics.run_woken((now - state.wake_at).total_seconds())
         for item in inputs:
-            self._apply(workflow, outcome, item)
+            self._apply(workflow, outcome, item, lease)
         return outcome
 
-    def _apply(self, workflow: Workflow, outcome: _Outcome, first: Input) -> None:
+    def _apply(
+        self, workflow: Workflow, outcome: _Outcome, first: Input, lease: BatchLease
+    ) -> None:
         pending: list[Input] = [first]
         while pending:
             now = self.clock.now()
@@ -310,36 +373,64 @@ class Engine:
             )
             outcome.state = state
             for command in commands:
+                if not (isinstance(command, WaitForEvent) and command.purpose == "cancel"):
+                    # Every other command starts, ends or parks a step: the wait
+                    # and the timer of the step before are spent.
+                    outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
                 if isinstance(command, RunAction):
-                    pending.append(self._execute(workflow, outcome, command))
+                    pending.append(self._execute(workflow, outcome, command, lease))
+                elif isinstance(command, SleepUntil):
+                    outcome.timer = command.until
+                elif isinstance(command, Complete | Cancelled):
+                    outcome.finished = True
                 elif isinstance(command, Record):
                     outcome.steps.append(
-                        self._step_row(outcome, command.step_id, command.kind, now, now,
-                                       status="skipped" if command.kind == "skipped" else "ok",
-                                       output=command.output)
+                        self._step_row(
+                            outcome,
+                            command.step_id,
+                            command.kind,
+                            now,
+                            now,
+                            status="skipped" if command.kind == "skipped" else "ok",
+                            output=command.output,
+                        )
                     )
                 elif isinstance(command, WaitForEvent):
                     if command.purpose == "cancel":
                         outcome.cancel_waits.append(command)
                     else:
-                        outcome.step_wait = command
-                        outcome.had_step_wait = True
-                elif (
-                    isinstance(command, Fail)
-                    and command.step_id is not None
-                    and not _recorded_error(outcome, command.step_id)
-                ):
-                    # A failure that no action reported (a CEL error in an `if`
-                    # or a `${ }`) still needs its row on the timeline.
-                    outcome.steps.append(
-                        self._step_row(outcome, command.step_id, "failed", now, now,
-                                       status="error",
-                                       error={"message": command.message,
-                                              "location": command.location})
-                    )
+                        outcome.step_wait, outcome.timer = command, command.timeout_at
+                elif isinstance(command, Fail):
+                    outcome.finished = True
+                    if command.step_id is not None and not _recorded_error(
+                        outcome, command.step_id
+                    ):
+                        # A failure that no action reported (a CEL error in an `if`
+                        # or a `${ }`) still needs its row on the timeline.
+                        outcome.steps.append(
+                            self._step_row(
+                                outcome,
+                                command.step_id,
+                                "failed",
+                                now,
+                                now,
+                                status="error",
+                                error={"message": command.message, "location": command.location},
+                            )
+                        )
 
-    def _execute(self, workflow: Workflow, outcome: _Outcome, command: RunAction) -> Input:
+    def _execute(
+        self, workflow: Workflow, outcome: _Outcome, command: RunAction, lease: BatchLease
+    ) -> Input:
         state = outcome.state
+        visit = state.visits.get(command.step_id, 1)
+        done = outcome.recorded.get((command.step_id, visit, command.attempt))
+        if done is not None and done.kind == command.action:
+            # It ran under a worker that died (or lost the run) before saving it.
+            outcome.ahead.append(done)
+            return recorded_result(done)
+        started = self.clock.now()
+        lease.before_action(state.run_id, started)
         context = ActionContext(
             run_id=state.run_id,
             workflow_id=state.workflow_id,
@@ -350,8 +441,8 @@ class Engine:
             render_scope=run_scope(state),
             data_dir=self.data_dir,
             emit=lambda name, envelope: _emit(outcome, name, envelope),
+            now=started,
         )
-        started = self.clock.now()
         result: Input
         try:
             output = run_action(command.action, command.input, context, self.actions)
@@ -359,15 +450,28 @@ class Engine:
             row = {"status": "ok", "output": output}
         except ActionError as error:
             result = StepFailed(command.step_id, str(error), error.retryable, command.attempt)
-            row = {"status": "error",
-                   "error": {"message": str(error), "retryable": error.retryable}}
+            row = {
+                "status": "error",
+                "error": {"message": str(error), "retryable": error.retryable},
+            }
         if self.metrics is not None:
             self.metrics.step_executed(failed=row["status"] == "error")
-        outcome.steps.append(
-            self._step_row(outcome, command.step_id, command.action, started, self.clock.now(),
-                           attempt=command.attempt, input=redact(command.input,
-                                                                 self._secret_values), **row)
+        step = self._step_row(
+            outcome,
+            command.step_id,
+            command.action,
+            started,
+            self.clock.now(),
+            attempt=command.attempt,
+            input=redact(command.input, self._secret_values),
+            **row,
         )
+        outcome.steps.append(step)
+        if has_outside_effect(command.action, command.input, self.actions):
+            rows = _unrecorded(outcome)
+            lease.record(outcome.run_id, rows)
+            outcome.ahead += rows
+            outcome.steps.clear()
         return result
 
     def _step_row(
@@ -402,7 +506,8 @@ class Engine:
         """Save a batch's outcomes together, each kind of row in one statement.
 
         Per run this does what saving it alone would: its state and lease,
-        its step rows, the events it emitted, then its waits. Its wait is
+        its step rows not yet recorded (an action with outside effects was
+        recorded as it completed), the events it emitted, then its waits. Its wait is
         stored after those events, and ``_look_back`` then finds any of them
         it should receive, as it would an event from another transaction.
         """
@@ -412,7 +517,7 @@ class Engine:
                 outcome.run_id,
                 outcome.state.status,
                 state_to_json(outcome.state),
-                None if outcome.state.status in FINISHED else outcome.state.wake_at,
+                None if outcome.finished else outcome.timer,
                 outcome.inbox_upto,
             )
             for outcome in outcomes
@@ -424,29 +529,29 @@ class Engine:
                 saved.append(outcome)
             else:
                 log.warning("run %s: lease lost; its work will be redone", outcome.run_id)
-        tx.record_steps([row for outcome in saved for row in outcome.steps])
+        tx.record_steps([row for outcome in saved for row in _unrecorded(outcome)])
         emitted = [
             EventIn(name, data, event_id) for o in saved for name, event_id, data in o.emitted
         ]
         if emitted:
             self._ingest(tx, emitted)
         # A finished run's waits went with save_runs.
-        going = [outcome for outcome in saved if outcome.state.status not in FINISHED]
-        tx.delete_waits_of([outcome.run_id for outcome in going if outcome.had_step_wait], "step")
+        going = [outcome for outcome in saved if not outcome.finished]
+        tx.delete_waits_of(
+            [o.run_id for o in going if (o.was_waiting and o.moved_on) or o.step_wait], "step"
+        )
         waits: list[Wait] = []
         looking: list[tuple[str, WaitForEvent]] = []
         for outcome in going:
             waits += [_wait_row(outcome.run_id, wait) for wait in outcome.cancel_waits]
-            if outcome.state.status == "waiting" and outcome.step_wait is not None:
+            if outcome.step_wait is not None:
                 waits.append(_wait_row(outcome.run_id, outcome.step_wait))
                 looking.append((outcome.run_id, outcome.step_wait))
         tx.add_waits(waits)
         self._look_back(tx, looking, now)
 
     @staticmethod
-    def _look_back(
-        tx: Transaction, looking: list[tuple[str, WaitForEvent]], now: datetime
-    ) -> None:
+    def _look_back(tx: Transaction, looking: list[tuple[str, WaitForEvent]], now: datetime) -> None:
         """Deliver events that arrived after the previous step began but before
         these waits were stored: the race a wait must not lose. Done in the
         transaction that stores the waits, so an event lands either here or in
@@ -486,8 +591,17 @@ class Engine:
 
 
 def _wait_row(run_id: str, wait: WaitForEvent) -> Wait:
-    return Wait(run_id, wait.purpose, wait.step_id, wait.index, wait.event, wait.match_path,
-                wait.match_value, wait.timeout_at, wait.since)
+    return Wait(
+        run_id,
+        wait.purpose,
+        wait.step_id,
+        wait.index,
+        wait.event,
+        wait.match_path,
+        wait.match_value,
+        wait.timeout_at,
+        wait.since,
+    )
 
 
 def _inbox_input(kind: str, payload: JSON) -> Input:
@@ -497,7 +611,9 @@ def _inbox_input(kind: str, payload: JSON) -> Input:
         return Cancel(str(payload.get("reason", "cancelled")))
     if kind == "retry":
         return Retry()
-    return EventReceived(event_from_document(payload))
+    if kind == "event":
+        return EventReceived(event_from_document(payload))
+    raise StoreError(f"unknown inbox kind {kind!r}: this store was written by another flow")
 
 
 def _emit(outcome: _Outcome, name: str, envelope: JSON) -> str:
@@ -508,5 +624,16 @@ def _emit(outcome: _Outcome, name: str, envelope: JSON) -> str:
     return event_id
 
 
+def _unrecorded(outcome: _Outcome) -> list[StepRecord]:
+    """The run's new step rows, less those a previous worker already recorded
+    (it got as far before it died, and the core has just redone that part)."""
+    return [
+        row
+        for row in outcome.steps
+        if (row.step_id, row.visit, row.attempt) not in outcome.recorded
+    ]
+
+
 def _recorded_error(outcome: _Outcome, step_id: str) -> bool:
-    return any(row.step_id == step_id and row.status == "error" for row in outcome.steps)
+    rows = [*outcome.steps, *outcome.ahead]
+    return any(row.step_id == step_id and row.status == "error" for row in rows)

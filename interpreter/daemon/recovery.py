@@ -1,7 +1,7 @@
 """Recovery: retry a failed run from the step that failed, or replay runs in bulk
 from their stored trigger events (what a dead-letter queue would be for).
 
-``flow runs retry|replay`` and the dashboard call these same functions.
+``flow runs cancel|retry|replay`` and the dashboard call these same functions.
 
 - A retry reopens the run in the store (``reopen_run``: running, due now, a
   ``retry`` input queued, in one transaction); the core's ``Retry`` then resumes
@@ -23,7 +23,7 @@ from datetime import datetime
 
 from interpreter.core.advance import new_run_state, retry_step_index
 from interpreter.core.codec import state_from_json, state_to_json
-from interpreter.core.model import Event
+from interpreter.core.model import FINISHED, Event
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine, new_id
 from interpreter.errors import DefinitionError, FlowError, NotFound, UsageError
@@ -81,6 +81,28 @@ def retry_run(engine: Engine, run_id: str, *, drive: bool = True) -> RetryResult
     applied = engine.drive_run(run_id) if drive else False
     status = engine.store.get_run(run_id).run.status
     return RetryResult(run_id, workflow.steps[index].id, applied, status)
+
+
+class NotCancellable(FlowError):
+    """The run cannot be cancelled."""
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """``applied``: the run was cancelled by this call (no worker held it);
+    otherwise the cancel is queued and the worker holding the run applies it."""
+
+    run_id: str
+    applied: bool
+
+
+def cancel_run(engine: Engine, run_id: str, reason: str) -> CancelResult:
+    """Cancel a run that has not finished, executing nothing of it (see
+    ``Engine.cancel``). Raises NotFound, or NotCancellable when it finished."""
+    record = engine.store.get_run(run_id).run
+    if record.status in FINISHED:
+        raise NotCancellable(f"run {run_id} is already {record.status}")
+    return CancelResult(run_id, engine.cancel(run_id, reason))
 
 
 def pinned_secret_names(store: Store, run_id: str) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import RealClock
 from interpreter.daemon.cron import CronScheduler
 from interpreter.daemon.email_setup import configured_actions
-from interpreter.daemon.engine import Engine
+from interpreter.daemon.engine import DEFAULT_BATCH, DEFAULT_LEASE_SECONDS, Engine
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import gather
 from interpreter.daemon.setup import CampaignErrors, load_campaigns
@@ -71,7 +71,8 @@ class ServeSettings:
     port: int = 8288
     concurrency: int = 2
     poll: timedelta = timedelta(milliseconds=200)
-    lease_seconds: int = 60
+    lease_seconds: int = DEFAULT_LEASE_SECONDS
+    batch: int = DEFAULT_BATCH
     secrets: Mapping[str, str] = field(default_factory=dict)
     data_dir: Path = Path(".flow")
     # None: the configured transport (SMTP, Resend or the outbox), honouring
@@ -91,7 +92,8 @@ class _Generation:
         def engine(role: str) -> Engine:
             return Engine(store, campaigns, RealClock(), secrets=secrets,
                           data_dir=settings.data_dir, owner=f"{owner}:{role}",
-                          lease_seconds=settings.lease_seconds, actions=actions,
+                          lease_seconds=settings.lease_seconds, batch=settings.batch,
+                          actions=actions,
                           metrics=metrics)
 
         self.workers = [engine(f"w{index}") for index in range(settings.concurrency)]

@@ -11,7 +11,7 @@ from interpreter.daemon import heap
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, RealClock
 from interpreter.daemon.email_setup import configured_actions
-from interpreter.daemon.engine import Engine
+from interpreter.daemon.engine import DEFAULT_BATCH, DEFAULT_LEASE_SECONDS, Engine
 from interpreter.daemon.secrets import gather
 from interpreter.errors import DefinitionError
 from interpreter.language.definitions import Workflow
@@ -48,7 +48,8 @@ def open_engine(
     clock: Clock | None = None,
     data_dir: Path = Path(".flow"),
     actions: Mapping[str, Action] | None = None,
-    lease_seconds: int = 60,
+    lease_seconds: int = DEFAULT_LEASE_SECONDS,
+    batch: int = DEFAULT_BATCH,
     secret_names: Iterable[str] = (),
     deliver: bool = True,
 ) -> Engine:
@@ -74,4 +75,5 @@ def open_engine(
         data_dir=data_dir,
         actions=actions,
         lease_seconds=lease_seconds,
+        batch=batch,
     )

@@ -90,7 +90,18 @@ class Transaction(Protocol):
         """Lease up to ``limit`` due runs (only among ``run_ids`` if given) to
         ``owner`` for ``lease`` seconds, earliest due first, with their inputs.
         A claimed run is due again when its lease expires, so it comes back by
-        itself if its worker dies."""
+        itself if its worker dies. A run taken over from another owner (whose
+        lease it still carried) comes with its step rows, among them the
+        outcomes that owner recorded before it could save the run."""
+
+    def renew_leases(self, owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        """Extend ``owner``'s lease on these runs to ``until``; returns the ids it
+        still held (a run another worker took over is not touched). A run whose
+        wake time is its lease expiry keeps the two together."""
+
+    def record_steps_held(self, owner: str, run_id: str, steps: Sequence[StepRecord]) -> bool:
+        """Record a run's completed step attempts if ``owner`` still holds its
+        lease; False, recording nothing, when another worker took it over."""
 
     def save_runs(self, owner: str, now: datetime, saves: Sequence[RunSave]) -> set[str]:
         """Store claimed runs' new states and give up their leases; returns the

@@ -47,7 +47,11 @@ class InboxItem:
 
 @dataclass(frozen=True, slots=True)
 class ClaimedRun:
-    """A run this worker now holds the lease on, with its pending inputs."""
+    """A run this worker now holds the lease on, with its pending inputs.
+
+    ``recorded``: when the run was taken over from another worker (a crash, a
+    lost lease), its step rows, among which the outcomes of actions that
+    worker recorded before it could save the run."""
 
     run_id: str
     workflow_id: str
@@ -55,6 +59,7 @@ class ClaimedRun:
     status: str
     state: dict[str, JSON]
     inbox: tuple[InboxItem, ...]
+    recorded: tuple[StepRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,6 +56,12 @@ class EmailSendAction:
 
     name: str = "email.send"
 
+    def outside_effect(self, arguments: Mapping[str, JSON]) -> bool:
+        # The outbox names a file by the message id, so a second send of the
+        # same step replaces its own file; any other transport delivers again.
+        # (No transport means the outbox under the run's data directory.)
+        return self._transport is not None and not isinstance(self._transport, OutboxTransport)
+
     def __init__(
         self,
         *,
@@ -118,7 +124,7 @@ class EmailSendAction:
                 text=text,
                 message_id=message_id,
                 email_id=email_id,
-                date=self._clock(),
+                date=context.now or self._clock(),
                 headers=links.headers(),
             )
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from interpreter.daemon.recovery import retry_run
+from interpreter.daemon.recovery import cancel_run, retry_run
 from interpreter.http.dashboard.guard import Call
 from interpreter.http.event_batch import check_document, event_in, parse_json
 from interpreter.http.rejection import Rejected
@@ -14,9 +14,8 @@ from interpreter.http.rejection import Rejected
 
 async def cancel(call: Call) -> Response:
     run_id = call.request.path_params["run_id"]
-    await run_in_threadpool(call.engine.store.get_run, run_id)  # NotFound → 404
-    await run_in_threadpool(call.engine.cancel, run_id, "cancelled from the dashboard")
-    await run_in_threadpool(call.engine.drive_run, run_id)  # apply it now if no worker holds it
+    # NotFound → 404; applied at once unless a worker holds the run
+    await run_in_threadpool(cancel_run, call.engine, run_id, "cancelled from the dashboard")
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

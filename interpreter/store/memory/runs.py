@@ -82,11 +82,40 @@ class Runs(OnData):
         for run in due:
             self._d.runs[run.id] = replace(run, lease_owner=owner, lease_until=until, wake_at=until)
             inbox = tuple(item for rid, item in self._d.inbox if rid == run.id)
+            # Taken over from another owner: its steps recorded ahead of its state.
+            taken = run.lease_owner is not None
+            recorded = tuple(s for s in self._d.steps if taken and s.run_id == run.id)
             claimed.append(
-                rec.ClaimedRun(run.id, run.workflow_id, run.workflow_hash, run.status,
-                           copy.deepcopy(run.state), copy.deepcopy(inbox))
-            )  # fmt: skip
+                rec.ClaimedRun(
+                    run.id,
+                    run.workflow_id,
+                    run.workflow_hash,
+                    run.status,
+                    copy.deepcopy(run.state),
+                    copy.deepcopy(inbox),
+                    copy.deepcopy(recorded),
+                )
+            )
         return claimed
+
+    def renew_leases(self, owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        until = utc(until)
+        held: set[str] = set()
+        for run_id in run_ids:
+            run = self._d.runs.get(run_id)
+            if run is None or run.lease_owner != owner:
+                continue
+            held.add(run_id)
+            wake_at = until if run.wake_at == run.lease_until else run.wake_at
+            self._d.runs[run_id] = replace(run, lease_until=until, wake_at=wake_at)
+        return held
+
+    def record_steps_held(self, owner: str, run_id: str, steps: Sequence[rec.StepRecord]) -> bool:
+        run = self._d.runs.get(run_id)
+        if run is None or run.lease_owner != owner:
+            return False
+        self.record_steps(steps)
+        return True
 
     def save_runs(self, owner: str, now: datetime, saves: Sequence[rec.RunSave]) -> set[str]:
         now = utc(now)

@@ -71,6 +71,17 @@ _CONSUME_INBOX = t.inbox.delete().where(
 _DELETE_INBOX_OF = t.inbox.delete().where(_i.run_id.in_(_IDS))
 _DELETE_WAITS_OF = t.waits.delete().where(t.waits.c.run_id.in_(_IDS))
 _STEP_COLUMNS = tuple(t.steps.c[name] for name in rec.StepRecord.__slots__)
+_RENEW_LEASES = (
+    update(t.runs)
+    .where(_r.id.in_(_IDS), _r.lease_owner == bindparam("b_owner"))
+    .values(
+        lease_until=bindparam("b_until", type_=Instant()),
+        wake_at=case(
+            (_r.wake_at == _r.lease_until, bindparam("b_until", type_=Instant())),
+            else_=_r.wake_at,
+        ),
+    )
+)
 
 
 class Runs(OnConnection):
@@ -121,7 +132,7 @@ class Runs(OnConnection):
         # SQLite's BEGIN IMMEDIATE already serialises claimers. A claimed run's
         # wake_at becomes its lease expiry, so it leaves the due range while leased.
         query: Select[Any] = (
-            select(_r.id, _r.workflow_id, _r.workflow_hash, _r.status, _r.state)
+            select(_r.id, _r.workflow_id, _r.workflow_hash, _r.status, _r.state, _r.lease_owner)
             .where(_r.wake_at <= now, or_(_r.lease_until.is_(None), _r.lease_until < now))
             .order_by(_r.wake_at)
             .limit(limit)
@@ -147,18 +158,54 @@ class Runs(OnConnection):
             .order_by(_i.seq)
         ):
             inbox[run_id].append(rec.InboxItem(seq, kind, payload))
+        # A run whose lease someone else held may have steps recorded ahead of
+        # its state (record_steps_held); a run saved by its last owner has none.
+        recorded: dict[str, list[rec.StepRecord]] = {r.id: [] for r in rows if r.lease_owner}
+        if recorded:
+            taken = select(*_STEP_COLUMNS).where(t.steps.c.run_id.in_(list(recorded)))
+            for step in self._c.execute(taken):
+                recorded[step.run_id].append(rec.StepRecord(*step))
         return [
-            rec.ClaimedRun(row.id, row.workflow_id, row.workflow_hash, row.status, row.state,
-                       tuple(inbox[row.id]))
+            rec.ClaimedRun(
+                row.id,
+                row.workflow_id,
+                row.workflow_hash,
+                row.status,
+                row.state,
+                tuple(inbox[row.id]),
+                tuple(recorded.get(row.id, ())),
+            )
             for row in rows
-        ]  # fmt: skip
+        ]
+
+    def renew_leases(self, owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
+        if not run_ids:
+            return set()
+        held = self._held(owner, run_ids)
+        if held:
+            renewal = {"b_ids": sorted(held), "b_owner": owner, "b_until": until}
+            self._c.execute(_RENEW_LEASES, renewal)
+        return held
+
+    def record_steps_held(self, owner: str, run_id: str, steps: Sequence[rec.StepRecord]) -> bool:
+        # On PostgreSQL the run's row stays locked until commit, so a claimer
+        # cannot take the run between the check and the commit.
+        if not self._held(owner, [run_id]):
+            return False
+        self.record_steps(steps)
+        return True
+
+    def _held(self, owner: str, run_ids: Sequence[str]) -> set[str]:
+        """The runs among ``run_ids`` whose lease ``owner`` holds, their rows
+        locked on PostgreSQL (in id order) until the transaction ends."""
+        query = _LEASES_HELD.with_for_update() if self._postgres else _LEASES_HELD
+        rows = self._c.execute(query, {"b_ids": list(run_ids), "b_owner": owner})
+        return {row[0] for row in rows}
 
     def save_runs(self, owner: str, now: datetime, saves: Sequence[rec.RunSave]) -> set[str]:
         if not saves:
             return set()
-        query = _LEASES_HELD.with_for_update() if self._postgres else _LEASES_HELD
-        rows = self._c.execute(query, {"b_ids": [s.run_id for s in saves], "b_owner": owner})
-        held = {row[0] for row in rows}
+        held = self._held(owner, [s.run_id for s in saves])
         kept = [save for save in saves if save.run_id in held]
         if not kept:
             return held

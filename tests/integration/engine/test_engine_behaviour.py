@@ -20,6 +20,7 @@ from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
 from interpreter.store import Store
+from interpreter.store.records import Delivery
 
 SECRET = "postgresql://app:hunter2-very-secret@db.internal/app"
 
@@ -220,7 +221,30 @@ def test_cancel_applies_at_once_to_a_parked_run(store: Store, tmp_path: Path) ->
     harness = Harness(store, [seed_campaign()], tmp_path)
     run_id = harness.signup(1)
     harness.run_until(timedelta(hours=1))
-    harness.engine.cancel(run_id)
-    assert harness.engine.drive_run(run_id)
+    assert harness.engine.cancel(run_id)  # applied in its own transaction
     assert harness.detail(run_id).run.status == "cancelled"
     assert store.list_waits(run_id) == []
+    assert not harness.engine.cancel(run_id)  # finished: nothing to cancel
+
+
+def test_cancel_runs_nothing_queued_before_it(store: Store, tmp_path: Path) -> None:
+    harness = Harness(store, [seed_campaign()], tmp_path)
+    run_id = harness.signup(1)  # its start is queued; no step has run
+    assert harness.engine.cancel(run_id, "changed my mind")
+    harness.run_until(timedelta(days=7))
+    detail = harness.detail(run_id)
+    assert detail.run.status == "cancelled"
+    assert detail.run.state["error"]["message"] == "changed my mind"
+    assert detail.steps == () and harness.mail.sent == []
+
+
+def test_a_cancel_a_worker_finds_supersedes_the_rest_of_its_inbox(
+    store: Store, tmp_path: Path
+) -> None:
+    harness = Harness(store, [seed_campaign()], tmp_path)
+    run_id = harness.signup(1)
+    with store.transaction() as tx:  # as if a worker had held the run at cancel time
+        tx.enqueue_all([Delivery(run_id, "cancel", {"reason": "stop"})], harness.clock.now())
+    harness.run_until(timedelta(days=7))
+    assert harness.detail(run_id).run.status == "cancelled"
+    assert harness.mail.sent == []
