@@ -35,3 +35,8 @@ class Interpolated(str):
         text = super().__new__(cls, "".join(piece[1] for piece in pieces))
         text.pieces = pieces
         return text
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        # A copy or a pickle is a plain str, as the database gives back: the
+        # memory store (which deep-copies) then behaves as the SQL one.
+        return str, (str(self),)
