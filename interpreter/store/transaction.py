@@ -416,6 +416,7 @@ class Transaction:
         self._c.execute(
             t.inbox.insert().values(run_id=run_id, kind="retry", payload={}, created_at=now)
         )
+        self.wakes = True  # due now, like every sibling: a worker takes it at once
         return True
 
     def claim_due_runs(
