@@ -13,7 +13,8 @@ from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, secret_option, workflows_option
 from interpreter.daemon.setup import open_engine
-from interpreter.daemon.worker import stop_on_signals, work
+from interpreter.daemon.signals import handling_signals
+from interpreter.daemon.worker import work
 
 
 @click.command("worker")
@@ -50,13 +51,12 @@ def worker(
         lease_seconds=lease_seconds,
     )
     stop = threading.Event()
-    restore = stop_on_signals(stop)
     if not quiet:
         click.echo(f"flow worker {engine.owner} on {engine.store.url}; Ctrl-C to stop", err=True)
     try:
-        processed = work(engine, stop)
+        with handling_signals(stop.set, stopping="finishing the batch in hand"):
+            processed = work(engine, stop)
     finally:
-        restore()
         engine.store.close()
     if not quiet:
         click.echo(f"flow worker stopped after advancing {processed} run(s)", err=True)

@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -46,6 +44,7 @@ from interpreter.daemon.engine import Engine
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import gather
 from interpreter.daemon.setup import CampaignErrors, load_campaigns
+from interpreter.daemon.signals import handling_signals
 from interpreter.daemon.wakeups import NotifyListener, Wakeup
 from interpreter.daemon.worker import work
 from interpreter.errors import FlowError
@@ -145,7 +144,11 @@ class Daemon:
 
     def run(self) -> int:
         """Start, then wait for signals until told to stop; returns the exit code."""
-        restore = self._handle_signals()
+        with handling_signals(self.request_stop, reload=self.request_reload):
+            self._run()
+        return 0
+
+    def _run(self) -> None:
         try:
             self.start()
             log.info("flow serve on http://%s:%d with %d worker(s), database %s",
@@ -162,8 +165,6 @@ class Daemon:
                     self._stop.set()
         finally:
             self.shutdown()
-            restore()
-        return 0
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -262,27 +263,6 @@ class Daemon:
             # Woken early by stop and by reloads.
             self._scheduler_wake.wait(max(0.0, (until - clock.now()).total_seconds()))
             self._scheduler_wake.clear()
-
-    def _handle_signals(self) -> Callable[[], None]:
-        def stop(signum: int, frame: FrameType | None) -> None:
-            log.info("received %s; stopping", signal.Signals(signum).name)
-            self.request_stop()
-
-        def reload(signum: int, frame: FrameType | None) -> None:
-            log.info("received SIGHUP; reloading campaigns")
-            self.request_reload()
-
-        previous = {
-            signal.SIGTERM: signal.signal(signal.SIGTERM, stop),
-            signal.SIGINT: signal.signal(signal.SIGINT, stop),
-            signal.SIGHUP: signal.signal(signal.SIGHUP, reload),
-        }
-
-        def restore() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -9,11 +9,9 @@ runs are left parked in the database rather than half-done.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from types import FrameType
 
 from interpreter.daemon.engine import Engine
 from interpreter.errors import StoreError
@@ -96,19 +94,3 @@ def _idle_wait(engine: Engine, poll: timedelta) -> timedelta:
     if next_wake is None:
         return poll
     return max(timedelta(0), min(poll, next_wake - engine.clock.now()))
-
-
-def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
-    """Set ``stop`` on SIGTERM or SIGINT; returns a function restoring the old handlers."""
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s; finishing the batch in hand", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore
