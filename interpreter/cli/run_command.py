@@ -26,7 +26,7 @@ from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.setup import open_engine
-from interpreter.daemon.worker import stop_on_signals
+from interpreter.daemon.signals import handling_signals
 from interpreter.errors import UsageError
 from interpreter.language.definitions import EventTrigger, Workflow
 
@@ -131,8 +131,7 @@ def _event_parts(payload: Any, campaign: Workflow) -> tuple[str, Any, str | None
 def _drive_in_foreground(engine: Engine, run_id: str) -> None:
     """Real time: drive until the run finishes; Ctrl-C leaves it parked."""
     stop = threading.Event()
-    restore = stop_on_signals(stop)
-    try:
+    with handling_signals(stop.set, stopping="finishing the batch in hand"):
         while not stop.is_set():
             if engine.drive_once():
                 continue
@@ -142,8 +141,6 @@ def _drive_in_foreground(engine: Engine, run_id: str) -> None:
             wait = timedelta(seconds=1) if next_wake is None else next_wake - engine.clock.now()
             stop.wait(min(max(wait.total_seconds(), 0.0), 1.0))
         click.echo(f"flow: run {run_id} parked; `flow worker` will continue it", err=True)
-    finally:
-        restore()
 
 
 def _report(detail: Any, output_format: str, simulate: bool) -> None:

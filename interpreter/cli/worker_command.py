@@ -20,7 +20,8 @@ from interpreter.cli.options import (
 )
 from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.setup import open_engine
-from interpreter.daemon.worker import stop_on_signals, work
+from interpreter.daemon.signals import handling_signals
+from interpreter.daemon.worker import work
 
 
 @click.command("worker")
@@ -57,13 +58,12 @@ def worker(
         campaigns, db_url=db_url, secrets=secrets, lease_seconds=lease_seconds, batch=batch
     )
     stop = threading.Event()
-    restore = stop_on_signals(stop)
     if not quiet:
         click.echo(f"flow worker {engine.owner} on {engine.store.url}; Ctrl-C to stop", err=True)
     try:
-        processed = work(engine, stop)
+        with handling_signals(stop.set, stopping="finishing the batch in hand"):
+            processed = work(engine, stop)
     finally:
-        restore()
         engine.store.close()
     if not quiet:
         click.echo(f"flow worker stopped after advancing {processed} run(s)", err=True)

@@ -79,7 +79,7 @@ class CronScheduler:
     one scheduler loop per daemon calls ``fire_due``."""
 
     def __init__(self, engine: Engine, *, catch_up: int = DEFAULT_CATCH_UP) -> None:
-        self.engine = engine  # replaced on reload; progress is kept
+        self.engine = engine  # its campaigns are swapped on reload; progress is kept
         self.catch_up = catch_up
         self._progress: dict[str, datetime] = {}
 

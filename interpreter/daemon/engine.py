@@ -131,6 +131,17 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    campaigns: Campaigns
+    secrets: Mapping[str, str]
+    secret_values: list[str]  # what ``redact`` masks in recorded inputs and outputs
+
+    @classmethod
+    def of(cls, campaigns: Campaigns, secrets: Mapping[str, str]) -> _Loaded:
+        return cls(campaigns, dict(secrets), [value for value in secrets.values() if value])
+
+
 class Engine:
     def __init__(
         self,
@@ -147,16 +158,32 @@ class Engine:
         metrics: Metrics | None = None,
     ) -> None:
         self.store = store
-        self.campaigns = campaigns
+        self._loaded = _Loaded.of(campaigns, secrets or {})
         self.clock = clock
-        self.secrets = dict(secrets or {})
         self.data_dir = data_dir
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease_seconds = lease_seconds
         self.batch = batch
         self.actions = actions
         self.metrics = metrics
-        self._secret_values = [value for value in self.secrets.values() if value]
+
+    # The campaigns and the secrets are one value, swapped by one assignment:
+    # a reload never leaves an engine with new campaigns and old secrets.
+    @property
+    def campaigns(self) -> Campaigns:
+        return self._loaded.campaigns
+
+    @property
+    def secrets(self) -> Mapping[str, str]:
+        return self._loaded.secrets
+
+    @property
+    def _secret_values(self) -> list[str]:
+        return self._loaded.secret_values
+
+    def load(self, campaigns: Campaigns, secrets: Mapping[str, str]) -> None:
+        """Replace the campaigns and secrets at once (``flow serve`` on SIGHUP)."""
+        self._loaded = _Loaded.of(campaigns, secrets)
 
     # ---- events in -----------------------------------------------------------
 

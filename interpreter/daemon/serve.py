@@ -12,8 +12,10 @@ fires cron ticks in a scheduler thread, all sharing one ``Store``.
   accepting requests and finishes those in hand, then the workers finish and
   save the batch in hand (everything else stays parked in the database), and
   the process exits 0. SIGHUP: the campaigns are linted and reloaded from
-  disk; with errors the old set stays and the errors are logged. Runs stay
-  pinned to the definition they started with.
+  disk, and every engine (workers, HTTP, cron) gets the new set and its
+  secrets in one swap; a reload that fails for any reason (lint errors, or
+  anything a campaign raises while loading) is refused, logged, and the old
+  set stays. Runs stay pinned to the definition they started with.
 
 The serve loops are the only code here that read the real clock.
 """
@@ -22,14 +24,12 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -44,11 +44,11 @@ from interpreter.daemon.engine import DEFAULT_BATCH, DEFAULT_LEASE_SECONDS, Engi
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import gather
 from interpreter.daemon.setup import CampaignErrors, load_campaigns
+from interpreter.daemon.signals import handling_signals
 from interpreter.daemon.wakeups import NotifyListener, Wakeup
 from interpreter.daemon.worker import work
 from interpreter.errors import FlowError
 from interpreter.language.definitions import Workflow
-from interpreter.store import Store
 from interpreter.store.database import open_store
 
 log = logging.getLogger("flow.serve")
@@ -80,28 +80,6 @@ class ServeSettings:
     actions: Mapping[str, Action] | None = None
 
 
-class _Generation:
-    """The engines of one set of campaigns; replaced as a whole on reload."""
-
-    def __init__(self, settings: ServeSettings, store: Store, workflows: Sequence[Workflow],
-                 owner: str, metrics: Metrics) -> None:
-        campaigns = Campaigns(store, workflows)
-        secrets = gather({name for w in workflows for name in w.secrets}, settings.secrets)
-        actions = settings.actions if settings.actions is not None else configured_actions(store)
-
-        def engine(role: str) -> Engine:
-            return Engine(store, campaigns, RealClock(), secrets=secrets,
-                          data_dir=settings.data_dir, owner=f"{owner}:{role}",
-                          lease_seconds=settings.lease_seconds, batch=settings.batch,
-                          actions=actions,
-                          metrics=metrics)
-
-        self.workers = [engine(f"w{index}") for index in range(settings.concurrency)]
-        self.http = engine("http")
-        self.cron = engine("cron")
-        self.stop = threading.Event()  # set when this generation is replaced or stopped
-
-
 class Daemon:
     """The running parts of ``flow serve``; ``run`` blocks until a stop signal."""
 
@@ -116,8 +94,22 @@ class Daemon:
         self.store = open_store(settings.db_url)
         self.owner = f"{os.uname().nodename}:{os.getpid()}"
         self.metrics = Metrics()
-        self._generation = _Generation(settings, self.store, workflows, self.owner,
-                                       self.metrics)
+        actions = settings.actions if settings.actions is not None else configured_actions(
+            self.store)
+        campaigns, secrets = self._load(workflows)
+
+        def engine(role: str) -> Engine:
+            return Engine(self.store, campaigns, RealClock(), secrets=secrets,
+                          data_dir=settings.data_dir, owner=f"{self.owner}:{role}",
+                          lease_seconds=settings.lease_seconds, batch=settings.batch,
+                          actions=actions,
+                          metrics=self.metrics)
+
+        # One engine per role for the life of the process, each its own lease
+        # owner; a reload swaps their campaigns and secrets (``Engine.load``).
+        self.workers = [engine(f"w{index}") for index in range(settings.concurrency)]
+        self.http = engine("http")
+        self.cron = engine("cron")
         self._stop = threading.Event()
         self._attention = threading.Event()  # a signal arrived
         self._reload_requested = False
@@ -126,9 +118,9 @@ class Daemon:
         self.listener: NotifyListener | None = None
         if self.store.dialect == "postgresql" and settings.db_url is not None:
             self.listener = NotifyListener(settings.db_url, self.wakeup, self._stop)
-        self.scheduler = CronScheduler(self._generation.cron)
+        self.scheduler = CronScheduler(self.cron)
         self._scheduler_wake = threading.Event()  # rung on stop and reload
-        app = app_factory(self._generation.http, settings.host, self.metrics)
+        app = app_factory(self.http, settings.host, self.metrics)
         self._socket = _bind(settings.host, settings.port)
         self.port = int(self._socket.getsockname()[1])
         self.server = uvicorn.Server(uvicorn.Config(
@@ -154,7 +146,11 @@ class Daemon:
 
     def run(self) -> int:
         """Start, then wait for signals until told to stop; returns the exit code."""
-        restore = self._handle_signals()
+        with handling_signals(self.request_stop, reload=self.request_reload):
+            self._run()
+        return 0
+
+    def _run(self) -> None:
         try:
             self.start()
             log.info("flow serve on http://%s:%d with %d worker(s), database %s",
@@ -171,8 +167,6 @@ class Daemon:
                     self._stop.set()
         finally:
             self.shutdown()
-            restore()
-        return 0
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -189,7 +183,6 @@ class Daemon:
         self.server.should_exit = True
         if getattr(self, "_http", None) is not None:
             self._http.join(timeout=30)
-        self._generation.stop.set()
         self.wakeup.ring()
         for thread in self._threads:
             thread.join()
@@ -199,9 +192,11 @@ class Daemon:
         log.info("flow serve stopped; in-flight work is saved")
 
     def reload(self) -> bool:
-        """Lint and load the campaigns again; keep the old set on errors."""
+        """Lint and load the campaigns again, then give every engine the new set
+        and its secrets; on any failure the old set stays, whatever was raised."""
         try:
             workflows = load_campaigns([self.settings.workflows])
+            campaigns, secrets = self._load(workflows)
         except CampaignErrors as errors:
             for problem in errors.problems:
                 log.error("reload refused: %s", problem.as_text(),
@@ -213,20 +208,24 @@ class Daemon:
         except FlowError as error:
             log.error("reload refused: %s; keeping the campaigns loaded before", error)
             return False
-        old = self._generation
-        self._generation = _Generation(self.settings, self.store, workflows, self.owner,
-                                       self.metrics)
-        self.scheduler.engine = self._generation.cron
-        # The HTTP app keeps its engine object; give it the new campaigns.
-        old.http.campaigns = self._generation.http.campaigns
-        old.http.secrets = self._generation.http.secrets
-        old.stop.set()
+        except Exception as error:  # a campaign can raise anything while it loads
+            log.error("reload refused: %s: %s; keeping the campaigns loaded before",
+                      type(error).__name__, " ".join(str(error).split())[:300])
+            return False
+        for engine in (*self.workers, self.http, self.cron):
+            engine.load(campaigns, secrets)
         self.wakeup.ring()
         self._scheduler_wake.set()
         log.info("reloaded %d campaign(s): %s", len(workflows),
                  ", ".join(sorted(w.id for w in workflows)),
                  extra={"campaigns": sorted(w.id for w in workflows)})
         return True
+
+    def _load(self, workflows: Sequence[Workflow]) -> tuple[Campaigns, dict[str, str]]:
+        """The campaigns (their definitions pinned in the store) and the secrets they declare."""
+        campaigns = Campaigns(self.store, workflows)
+        names = {name for workflow in workflows for name in workflow.secrets}
+        return campaigns, gather(names, self.settings.secrets)
 
     # ---- the loops -------------------------------------------------------------
 
@@ -246,9 +245,8 @@ class Daemon:
 
         longest = max(poll, _LISTENING_POLL) if self.listener is not None else poll
         while not self._stop.is_set():
-            generation = self._generation
             try:
-                work(generation.workers[index], generation.stop, poll=longest, wait=idle)
+                work(self.workers[index], self._stop, poll=longest, wait=idle)
             except FlowError as error:  # the database is down, say: try again later
                 log.error("worker %d: %s", index, error)
                 self._stop.wait(min(5.0, max(1.0, poll.total_seconds())))
@@ -267,27 +265,6 @@ class Daemon:
             # Woken early by stop and by reloads.
             self._scheduler_wake.wait(max(0.0, (until - clock.now()).total_seconds()))
             self._scheduler_wake.clear()
-
-    def _handle_signals(self) -> Callable[[], None]:
-        def stop(signum: int, frame: FrameType | None) -> None:
-            log.info("received %s; stopping", signal.Signals(signum).name)
-            self.request_stop()
-
-        def reload(signum: int, frame: FrameType | None) -> None:
-            log.info("received SIGHUP; reloading campaigns")
-            self.request_reload()
-
-        previous = {
-            signal.SIGTERM: signal.signal(signal.SIGTERM, stop),
-            signal.SIGINT: signal.signal(signal.SIGINT, stop),
-            signal.SIGHUP: signal.signal(signal.SIGHUP, reload),
-        }
-
-        def restore() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore
 
 
 def _bind(host: str, port: int) -> socket.socket:

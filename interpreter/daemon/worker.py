@@ -14,13 +14,12 @@ SIGTERM and SIGINT set ``stop``: the batch in hand is finished and saved before
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from types import FrameType
 
 from interpreter.daemon.engine import Engine
+from interpreter.errors import StoreError
 
 log = logging.getLogger("flow.worker")
 
@@ -39,18 +38,61 @@ def work(
     When idle it sleeps until the next timer or ``poll``, through ``wait``
     (default ``stop.wait``): ``flow serve`` passes one that also returns on a
     wake-up (new work committed here, or a NOTIFY from another process) and
-    on stop."""
+    on stop. While the database is unavailable (a restart, a network cut) it
+    retries with backoff, and says so once per outage (``Outage``)."""
     idle = wait or stop.wait
+    outage = Outage(engine.owner)
     processed = 0
     while not stop.is_set():
-        claimed = engine.drive_once()
-        if claimed:
+        try:
+            claimed = engine.drive_once()
+            pause = None if claimed else _idle_wait(engine, poll)
+        except StoreError as error:
+            stop.wait(outage.failed(error))  # only stop cuts a backoff short
+            continue
+        outage.ended()
+        if pause is None:
             processed += claimed
             if on_batch is not None:
                 on_batch(claimed)
             continue
-        idle(_idle_wait(engine, poll).total_seconds())
+        idle(pause.total_seconds())
     return processed
+
+
+class Outage:
+    """The database being unavailable, as one loop sees it: the first failure is
+    logged, retries back off from ``first`` to ``longest`` seconds, and the
+    recovery is logged, so a restart of PostgreSQL gives two lines, not one a
+    retry. Each loop has its own, so no lock is needed."""
+
+    def __init__(self, who: str, first: float = 0.25, longest: float = 5.0) -> None:
+        self.who = who
+        self.first = first
+        self.longest = longest
+        self.failures = 0
+
+    def failed(self, error: StoreError) -> float:
+        """Note a failure; returns how long to wait before the next try."""
+        if self.failures == 0:
+            log.error(
+                "%s: the database is unavailable (%s); retrying with backoff",
+                self.who,
+                error,
+                extra={"owner": self.who},
+            )
+        self.failures += 1
+        return min(self.longest, self.first * 2.0 ** min(self.failures - 1, 16))
+
+    def ended(self) -> None:
+        if self.failures:
+            log.warning(
+                "%s: the database is reachable again after %d failed attempt(s)",
+                self.who,
+                self.failures,
+                extra={"owner": self.who},
+            )
+            self.failures = 0
 
 
 def _idle_wait(engine: Engine, poll: timedelta) -> timedelta:
@@ -58,19 +100,3 @@ def _idle_wait(engine: Engine, poll: timedelta) -> timedelta:
     if next_wake is None:
         return poll
     return max(timedelta(0), min(poll, next_wake - engine.clock.now()))
-
-
-def stop_on_signals(stop: threading.Event) -> Callable[[], None]:
-    """Set ``stop`` on SIGTERM or SIGINT; returns a function restoring the old handlers."""
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s; finishing the batch in hand", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore

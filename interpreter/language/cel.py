@@ -44,6 +44,7 @@ from interpreter.language.cel_fast import Program, Undecided, compile_fast
 from interpreter.language.cel_runtime import ENVIRONMENT, program
 from interpreter.language.cel_values import INT64_MAX, INT64_MIN, equal, to_float
 from interpreter.language.definitions import Expression, Interpolation
+from interpreter.language.interpolated import Interpolated
 
 JSON = Any
 
@@ -298,11 +299,17 @@ def render(template: Any, scope: Mapping[str, JSON]) -> JSON:
     if isinstance(template, Interpolation):
         single = template.single
         if single is not None:
-            return evaluate(single, scope)
-        return "".join(
-            part if isinstance(part, str) else _as_text(evaluate(part, scope))
-            for part in template.parts
-        )
+            value = evaluate(single, scope)
+            # A string that is all data stays all data for a template consumer.
+            return Interpolated(((True, value, value),)) if isinstance(value, str) else value
+        pieces = []
+        for part in template.parts:
+            if isinstance(part, str):
+                pieces.append((False, part, part))
+            else:
+                value = evaluate(part, scope)
+                pieces.append((True, _as_text(value), value))
+        return Interpolated(tuple(pieces))
     if isinstance(template, Mapping):
         return {key: render(value, scope) for key, value in template.items()}
     if isinstance(template, list | tuple):

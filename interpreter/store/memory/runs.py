@@ -61,6 +61,7 @@ class Runs(OnData):
         now = utc(now)
         self._d.runs[run_id] = replace(run, status="running", wake_at=now, updated_at=now)
         self._queue(run_id, "retry", {})
+        self.wakes = True
         return True
 
     def claim_due_runs(

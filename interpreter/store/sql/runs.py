@@ -123,6 +123,7 @@ class Runs(OnConnection):
             return False
         row = {"run_id": run_id, "kind": "retry", "payload": {}, "created_at": now}
         self._c.execute(_INSERT_INBOX, row)
+        self.wakes = True  # due now, like every sibling: a worker takes it at once
         return True
 
     def claim_due_runs(
