@@ -316,7 +316,7 @@ class Engine:
                     outcome.steps.append(
                         self._step_row(outcome, command.step_id, command.kind, now, now,
                                        status="skipped" if command.kind == "skipped" else "ok",
-                                       output=command.output)
+                                       attempt=command.attempt, output=command.output)
                     )
                 elif isinstance(command, WaitForEvent):
                     if command.purpose == "cancel":
