@@ -89,6 +89,7 @@ def test_quiet_hours_defer_to_their_end_by_the_dst_rules(
 
 
 # (days, opens, closes, zone, start, when the run goes on, opened_at)
+# fmt: off
 WINDOW_CASES = [
     # Inside the window: straight on.
     ("mon, tue, wed, thu, fri", "09:00", "11:30", "Europe/Paris", "2026-01-05T10:00:00+01:00",
@@ -118,6 +119,7 @@ WINDOW_CASES = [
     ("sat", "00:00", "00:00", "Asia/Tokyo", "2026-01-09T23:00:00+09:00",
      "1h", "2026-01-10T00:00:00+09:00"),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize(("days", "opens", "closes", "tz", "at", "goes", "opened"), WINDOW_CASES)
@@ -196,8 +198,13 @@ steps:
 
 @pytest.mark.parametrize(
     ("tz", "zone"),
-    [("Asia/Tokyo", "Asia/Tokyo"), ("Mars/Base", "America/New_York"), ('""', "America/New_York"),
-     ("null", "America/New_York"), ("42", "America/New_York")],
+    [
+        ("Asia/Tokyo", "Asia/Tokyo"),
+        ("Mars/Base", "America/New_York"),
+        ('""', "America/New_York"),
+        ("null", "America/New_York"),
+        ("42", "America/New_York"),
+    ],
 )
 def test_run_timezone_is_the_zone_or_the_fallback(tmp_path: Path, tz: str, zone: str) -> None:
     campaign = """
