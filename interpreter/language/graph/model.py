@@ -119,15 +119,24 @@ def _detail(step: Step) -> str:
 
 
 def window_text(step: WaitForWindowStep) -> str:
-    """``"mon-fri 09:00-11:30"`` (with en dashes): a window's days, a run of days as
-    a range, and its hours."""
+    """``"mon-fri 09:00-11:30"`` (with en dashes): a window's days, three or more
+    days in a row as a range, and its hours."""
     days = sorted(step.days)
     if len(days) == 7:
         day_text = "every day"
-    elif len(days) > 2 and days == list(range(days[0], days[-1] + 1)):
-        day_text = f"{DAY_NAMES[days[0]]}\u2013{DAY_NAMES[days[-1]]}"
     else:
-        day_text = ", ".join(DAY_NAMES[day] for day in days)
+        runs: list[list[int]] = []
+        for day in days:
+            if runs and runs[-1][-1] == day - 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        day_text = ", ".join(
+            f"{DAY_NAMES[run[0]]}\u2013{DAY_NAMES[run[-1]]}"
+            if len(run) > 2
+            else ", ".join(DAY_NAMES[day] for day in run)
+            for run in runs
+        )
     if step.opens == step.closes:
         return f"{day_text}, all day"
     return f"{day_text} {step.opens:%H:%M}\u2013{step.closes:%H:%M}"
