@@ -185,3 +185,13 @@ def test_without_timezone_the_run_lives_in_the_fallback() -> None:
         ZONED.replace("timezone: ${ event.data.user.tz }\n", "") % "timezone_fallback: Asia/Tokyo"
     )
     assert resolve_timezone(fallback, {})[0] == "Asia/Tokyo"
+
+
+def test_vars_read_run_timezone_as_the_fallback_and_steps_as_the_resolved_zone() -> None:
+    workflow = load(
+        "id: v\non: {event: go}\ntimezone: ${ event.data.tz }\ntimezone_fallback: Asia/Tokyo\n"
+        'vars: {early: "${ run.timezone }"}\nsteps:\n  - id: hello\n    action: log\n'
+        '    with: {message: "${ vars.early } ${ run.timezone }"}\n'
+    )
+    _, commands = start(workflow, {"tz": "Europe/Paris"}, PARIS_0800)
+    assert commands[0].input == {"message": "Asia/Tokyo Europe/Paris"}
