@@ -159,7 +159,8 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
     run = detail.run
     click.echo(f"run {paint(run.id, 'bold')}  campaign {run.workflow_id}"
                + ("  (virtual time)" if simulate else ""))
-    if zone_line(detail) is not None:
+    # Only for campaigns that chose a zone: the seed campaign's output stays as it was.
+    if not str(run.state.get("timezone_why", "the default")).startswith("the default"):
         click.echo(f"timezone {zone_line(detail)}")
     click.echo(timeline_table(detail))
     elapsed = (detail.steps[-1].finished_at if detail.steps else run.updated_at)
