@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ from interpreter.cli.timeline import (
     run_started_at,
     timeline_entries,
     timeline_table,
+    zone_line,
 )
+from interpreter.core._steps import parse_timestamp
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
@@ -46,6 +48,9 @@ OUTBOX = DATA_DIR / "outbox"
 @click.option("--deliver", is_flag=True,
               help="With --simulate: send email as the environment configures (SMTP, Resend) "
                    "instead of to the outbox.")
+@click.option("--start", "start_text", metavar="RFC3339",
+              help="With --simulate: the virtual clock's first moment, e.g. "
+                   "2026-01-05T22:30:00+01:00 (default: now).")
 @db_option
 @secret_option
 @format_option
@@ -55,6 +60,7 @@ def run(
     event_text: str,
     simulate: bool,
     deliver: bool,
+    start_text: str | None,
     db_url: str | None,
     secret_pairs: tuple[str, ...],
     output_format: str,
@@ -71,9 +77,12 @@ def run(
     Example:
       flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
           --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
+      flow run workflows/trial-expiry.yaml --event @workflows/events/trial-paris.json \\
+          --simulate --start 2026-01-05T22:30:00+01:00
     """
     if deliver and not simulate:
         raise UsageError("--deliver goes with --simulate; a real run delivers as configured")
+    start = _virtual_start(start_text, simulate)
     payload = read_json_argument(event_text, "--event")
     secrets = split_pairs(secret_pairs, "--secret")
     campaigns = campaigns_or_exit(workflow)
@@ -86,7 +95,7 @@ def run(
     with tempfile.TemporaryDirectory(prefix="flow-simulate-") as scratch:
         if simulate and db_url is None:
             db_url = f"sqlite:///{scratch}/simulate.db"
-        clock = VirtualClock(RealClock().now()) if simulate else RealClock()
+        clock = VirtualClock(start or RealClock().now()) if simulate else RealClock()
         engine = open_engine([campaign], db_url=db_url, secrets=secrets, clock=clock,
                              data_dir=DATA_DIR, deliver=deliver or not simulate)
         try:
@@ -108,6 +117,18 @@ def run(
         _outbox_note(detail, output_format)
     if detail.run.status != "completed":
         raise click.exceptions.Exit(1)
+
+
+def _virtual_start(text: str | None, simulate: bool) -> datetime | None:
+    if text is None:
+        return None
+    if not simulate:
+        raise UsageError("--start sets the virtual clock; it needs --simulate")
+    moment = parse_timestamp(text)
+    if moment is None:
+        raise UsageError(f"--start: {text!r} is not an RFC 3339 time with an offset, "
+                         "such as 2026-01-05T22:30:00+01:00")
+    return moment.astimezone(UTC)
 
 
 def _event_parts(payload: Any, campaign: Workflow) -> tuple[str, Any, str | None]:
@@ -151,6 +172,9 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
     run = detail.run
     click.echo(f"run {paint(run.id, bold=True)}  campaign {run.workflow_id}"
                + ("  (virtual time)" if simulate else ""))
+    # Only for campaigns that chose a zone: the seed campaign's output stays as it was.
+    if not str(run.state.get("timezone_why", "the default")).startswith("the default"):
+        click.echo(f"timezone {zone_line(detail)}")
     click.echo(timeline_table(detail))
     elapsed = (detail.steps[-1].finished_at if detail.steps else run.updated_at)
     click.echo(f"{status(run.status)} after {offset(elapsed - run_started_at(detail))[1:]}")

@@ -11,10 +11,12 @@ from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, format_option
 from interpreter.cli.output import paint, rfc3339, status, table, to_json
 from interpreter.cli.timeline import (
+    deferral_line,
     describe_error,
     run_started_at,
     timeline_entries,
     timeline_table,
+    zone_line,
 )
 from interpreter.core.model import FINISHED, RUN_STATUSES
 from interpreter.daemon.recovery import cancel_run
@@ -96,8 +98,12 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
     click.echo(f"campaign      {run.workflow_id} (definition {run.workflow_hash[:12]})")
     click.echo(f"status        {status(run.status)}")
     click.echo(f"started       {rfc3339(run_started_at(detail))}")
+    if zone_line(detail) is not None:
+        click.echo(f"timezone      {zone_line(detail)}")
     if run.status not in FINISHED and run.wake_at is not None:
         click.echo(f"next          {rfc3339(run.wake_at)}")
+    if deferral_line(detail) is not None:
+        click.echo(f"              {deferral_line(detail)}")
     if run.status == "failed":
         click.echo(f"error         {describe_error(run.state.get('error'))}")
     for wait in waits:

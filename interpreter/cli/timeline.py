@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from interpreter.cli.output import offset, paint, rfc3339, status, table
+from interpreter.language.local_time import describe_local, zone_named
 from interpreter.store.records import RunDetail, StepRecord
 
 _SUMMARY_WIDTH = 70
@@ -51,6 +53,28 @@ def timeline_table(detail: RunDetail) -> str:
     return table(("at", "step", "kind", "status", "what happened"), rows)
 
 
+def zone_line(detail: RunDetail) -> str | None:
+    """The run's zone and why: "Europe/Paris, from the event"."""
+    state = detail.run.state
+    zone, why = state.get("timezone"), state.get("timezone_why")
+    if not isinstance(zone, str):
+        return None  # a run saved before runs had a zone
+    return f"{zone}, {why}" if why else zone
+
+
+def deferral_line(detail: RunDetail) -> str | None:
+    """ "deferred by quiet hours until 2026-01-06 08:00 Europe/Paris" while the run
+    sleeps on an action that quiet hours hold back; read from its timer, so a
+    worker that woke late and deferred again shows the new time."""
+    run = detail.run
+    if run.status != "sleeping" or run.wake_at is None or not detail.steps:
+        return None
+    if detail.steps[-1].kind != "quiet_hours":
+        return None
+    zone = zone_named(run.state.get("timezone")) or ZoneInfo("UTC")
+    return f"deferred by quiet hours until {describe_local(run.wake_at, zone)}"
+
+
 def describe_error(error: Any) -> str:
     """A failed run's error as one line: where, then what."""
     if not isinstance(error, dict):
@@ -74,10 +98,35 @@ def _summary(step: StepRecord) -> str:
         return "timed out" if output is None else _clip(f"matched {_compact(output)}")
     if step.kind in ("sleep", "sleep_until"):
         return "woke"
+    if step.kind in ("quiet_hours", "wait_for_window") and isinstance(step.output, dict):
+        return local_time_summary(step.kind, step.output)
+    if isinstance(step.output, dict) and step.output.get("skipped") == "quiet_hours":
+        return "skipped: due in quiet hours"
     if step.kind == "switch" and isinstance(step.output, dict):
         target = step.output.get("next")
         return f"jumped to {target}" if target else "no case matched: fell through"
     return _clip(_compact(step.output))
+
+
+def local_time_summary(kind: str, output: dict[str, Any]) -> str:
+    """ "deferred by quiet hours until 2026-01-06 08:00 Europe/Paris", or when a
+    send window let the run go on, in the run's own local time."""
+    if kind == "quiet_hours":
+        return f"deferred by quiet hours until {_local(output.get('deferred_until'))}" + (
+            f" {output['zone']}" if output.get("zone") else ""
+        )
+    return f"window open at {_local(output.get('opened_at'))}"
+
+
+def _local(stamp: Any) -> str:
+    # The core writes these instants with the run's own offset, so the wall
+    # time in the text is the recipient's.
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp)
+    text = f"{moment:%Y-%m-%d %H:%M}"
+    return text + (f":{moment.second:02d}" if moment.second else "")
 
 
 def _compact(value: Any) -> str:

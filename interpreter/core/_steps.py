@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from interpreter.core.local_time import local_rfc3339, quiet_deferral, window_opening
 from interpreter.core.model import (
     JSON,
     Record,
@@ -33,6 +34,7 @@ from interpreter.language.definitions import (
     Step,
     SwitchStep,
     WaitForEventStep,
+    WaitForWindowStep,
 )
 
 # A loop of steps that never waits would spin the worker forever; lint rejects
@@ -124,6 +126,8 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         return _enter_sleep_until(turn, state, step, entered)
     if isinstance(step, WaitForEventStep):
         return _enter_wait(turn, state, step, entered)
+    if isinstance(step, WaitForWindowStep):
+        return _enter_window(turn, state, step, entered)
     if isinstance(step, SwitchStep):
         return _enter_switch(turn, state, step, entered)
     return _enter_set(turn, state, step, entered)
@@ -132,8 +136,26 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
 def _enter_action(
     turn: Turn, state: RunState, step: ActionStep, entered: dict[str, Any]
 ) -> tuple[RunState, Next]:
+    quiet = turn.workflow.quiet_hours
+    if quiet is not None and step.quiet_mode != "ignore":
+        until = quiet_deferral(quiet, state, turn.now)
+        if until is not None and step.quiet_mode == "skip":
+            output = {"skipped": "quiet_hours"}
+            turn.commands.append(Record(step.id, step.action, output))
+            return finish(turn, state, step, output, cursor=entered["cursor"],
+                          visits=entered["visits"])  # fmt: skip
+        if until is not None:
+            deferred = {"deferred_until": local_rfc3339(until, state), "zone": state.timezone}
+            turn.commands.append(Record(step.id, "quiet_hours", deferred, attempt=0))
+            return _sleep(turn, state, step, until, entered), None
     entered.update(status="running", attempt=1, step_started_at=turn.now)
     return run_action(turn, changed(state, **entered), step), None
+
+
+def start_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
+    """The first attempt of an entered action step (at once, or after quiet hours)."""
+    state = changed(state, status="running", attempt=1, wake_at=None, step_started_at=turn.now)
+    return run_action(turn, state, step)
 
 
 def run_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
@@ -225,6 +247,25 @@ def _enter_wait(
     )
     entered.update(status="waiting", wake_at=timeout_at, step_started_at=now)
     return changed(state, **entered), None
+
+
+def _enter_window(
+    turn: Turn, state: RunState, step: WaitForWindowStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
+    opens = window_opening(step, state, turn.now)
+    if opens is None:
+        return window_opened(turn, state, step, cursor=entered["cursor"],
+                             visits=entered["visits"])  # fmt: skip
+    return _sleep(turn, state, step, opens, entered), None
+
+
+def window_opened(
+    turn: Turn, state: RunState, step: WaitForWindowStep, **changes: Any
+) -> tuple[RunState, int]:
+    """The run is inside the step's window: record when it went on, and name what follows."""
+    output = {"opened_at": local_rfc3339(turn.now, state)}
+    turn.commands.append(Record(step.id, "wait_for_window", output))
+    return finish(turn, state, step, output, **changes)
 
 
 def _enter_switch(

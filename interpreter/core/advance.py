@@ -27,7 +27,15 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from interpreter.core._steps import finish, idempotency_key, run_action, run_from
+from interpreter.core._steps import (
+    finish,
+    idempotency_key,
+    run_action,
+    run_from,
+    start_action,
+    window_opened,
+)
+from interpreter.core.local_time import quiet_deferral, resolve_timezone, window_opening
 from interpreter.core.model import (
     FINISHED,
     Cancel,
@@ -57,6 +65,7 @@ from interpreter.language.definitions import (
     SleepUntilStep,
     Step,
     WaitForEventStep,
+    WaitForWindowStep,
     Workflow,
 )
 
@@ -96,7 +105,10 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     if state.started_at is not None:
         return state  # a duplicate start must not run the campaign twice
     now = turn.now
-    state = changed(state, status="running", event=start.event.as_cel(), started_at=now, cursor=0)
+    # Vars are evaluated before the run's zone, so they read run.timezone as the fallback.
+    fallback = turn.workflow.timezone_fallback
+    state = changed(state, status="running", event=start.event.as_cel(), started_at=now, cursor=0,
+                    timezone=fallback)  # fmt: skip
     scope = turn.scope(state)
     variables: dict[str, Any] = {}
     scope["vars"] = variables  # each var sees the ones before it
@@ -105,7 +117,10 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
             variables[name] = cel.render(template, scope)
         except ExpressionError as error:
             return fail_expression(turn, state, None, error)
-    state = changed(state, vars=variables)
+    zone, why = resolve_timezone(turn.workflow, scope)
+    state = changed(state, vars=variables, timezone=zone, timezone_why=why)
+    if zone != scope["run"]["timezone"]:  # cancel_on keys may read run.timezone
+        scope["run"] = {**scope["run"], "timezone": zone}
     _subscribe_cancel_on(turn, scope)
     return run_from(turn, state, 0)
 
@@ -217,7 +232,29 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         return run_from(turn, state, after)
     if state.status == "running" and isinstance(step, ActionStep):
         return run_action(turn, changed(state, wake_at=None), step)
+    if state.status == "sleeping" and isinstance(step, ActionStep | WaitForWindowStep):
+        return _apply_local_timer(turn, state, step)
     return state
+
+
+def _apply_local_timer(
+    turn: Turn, state: RunState, step: ActionStep | WaitForWindowStep
+) -> RunState:
+    """A deferral by quiet hours ended, or a send window opened. A worker that
+    wakes late may find quiet hours (or a closed window) again: then the run
+    waits once more instead of sending at 3 a.m."""
+    if isinstance(step, WaitForWindowStep):
+        again = window_opening(step, state, turn.now)
+        if again is None:
+            state, after = window_opened(turn, state, step)
+            return run_from(turn, state, after)
+    else:
+        quiet = turn.workflow.quiet_hours
+        again = quiet_deferral(quiet, state, turn.now) if quiet is not None else None
+        if again is None:
+            return start_action(turn, state, step)
+    turn.commands.append(SleepUntil(step.id, again))
+    return changed(state, wake_at=again)
 
 
 def _apply_cancel(turn: Turn, state: RunState, request: Cancel) -> RunState:

@@ -63,6 +63,11 @@ class RunState:
     # When the latest step that took time (an action, sleep or wait) began, so the
     # next wait can match events that arrived while that step was still going.
     step_started_at: datetime | None = None
+    # The run's IANA zone, fixed at start (quiet hours and windows are read in
+    # it; CEL sees it as ``run.timezone``), and why that zone: "from the event",
+    # or which fallback and the reason ("'Mars/Base' is not a time zone").
+    timezone: str = "UTC"
+    timezone_why: str | None = None
 
 
 _STATE_FIELDS = frozenset(f.name for f in fields(RunState))
@@ -207,11 +212,15 @@ class Cancelled:
 @dataclass(frozen=True)
 class Record:
     """Record a step that finished without an action (sleep, wait, switch, set,
-    or one skipped by its ``if``), so the timeline shows it."""
+    one skipped by its ``if`` or by quiet hours) or an action deferred by quiet
+    hours, so the timeline shows it."""
 
     step_id: str
     kind: str
     output: JSON
+    # 0 for a row that precedes the step's first attempt (a deferral by quiet
+    # hours), so it keeps its own (run, step, visit, attempt) key.
+    attempt: int = 1
 
 
 Command = RunAction | SleepUntil | WaitForEvent | Complete | Fail | Cancelled | Record

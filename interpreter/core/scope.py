@@ -50,6 +50,7 @@ def run_scope(state: RunState) -> dict[str, Any]:
             "id": state.run_id,
             "workflow": state.workflow_id,
             "started_at": rfc3339(started) if started is not None else None,
+            "timezone": state.timezone,
         },
     }
 

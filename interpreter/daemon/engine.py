@@ -419,6 +419,7 @@ class Engine:
                             now,
                             now,
                             status="skipped" if command.kind == "skipped" else "ok",
+                            attempt=command.attempt,
                             output=command.output,
                         )
                     )

@@ -8,11 +8,12 @@ rules can still look at the rest of the campaign and report everything at once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from interpreter.language import definitions as d
 from interpreter.language.durations import DurationError, parse_duration
+from interpreter.language.local_time import DAY_NAMES, MIDNIGHT, parse_clock
 from interpreter.language.problems import Problem
 from interpreter.language.templating import expression_at, locate, split_template
 from interpreter.language.yaml_source import Document, JsonPath
@@ -47,6 +48,9 @@ class WorkflowBuilder:
             ),
             retry=self._retry(data.get("retry"), ("retry",)) or d.RetryPolicy(),
             track=data.get("track", True) is not False,
+            timezone=self._data(data["timezone"], ("timezone",)) if "timezone" in data else None,
+            timezone_fallback=data.get("timezone_fallback", "UTC"),
+            quiet_hours=self._quiet_hours(data.get("quiet_hours")),
             steps=tuple(self._step(step, ("steps", i)) for i, step in enumerate(data["steps"])),
             source_file=self.source.file,
             source_text=self.source.text,
@@ -130,6 +134,19 @@ class WorkflowBuilder:
             jitter=float(value.get("jitter", defaults.jitter)),
         )
 
+    def _quiet_hours(self, value: Any) -> d.QuietHours | None:
+        # A malformed time is the lint rule `bad-time`'s to report; building
+        # goes on with midnight so that the other rules can still run.
+        if value is None:
+            return None
+        spread = self._duration(value.get("spread"), ("quiet_hours", "spread"), allow_zero=True)
+        return d.QuietHours(
+            start=_clock(value["from"]),
+            end=_clock(value["to"]),
+            spread=spread or timedelta(0),
+            location=self.source.key(("quiet_hours",)),
+        )
+
     def _step(self, step: dict[str, Any], path: JsonPath) -> d.Step:
         common: dict[str, Any] = {
             "id": step["id"],
@@ -147,6 +164,7 @@ class WorkflowBuilder:
                 action=step["action"],
                 with_=with_,
                 retry=self._retry(step.get("retry"), (*path, "retry")),
+                quiet_hours=step.get("quiet_hours"),
             )
         if "sleep" in step:
             duration = self._duration(step["sleep"], (*path, "sleep"))
@@ -168,6 +186,19 @@ class WorkflowBuilder:
                 )
                 or timedelta(0),
             )
+        if "wait_for_window" in step:
+            window = step["wait_for_window"]
+            opens, closes = window.get("between", [MIDNIGHT, MIDNIGHT])
+            return d.WaitForWindowStep(
+                **common,
+                days=frozenset(
+                    DAY_NAMES.index(day)
+                    for day in window.get("days", DAY_NAMES)
+                    if day in DAY_NAMES
+                ),
+                opens=_clock(opens),
+                closes=_clock(closes),
+            )
         if "switch" in step:
             return d.SwitchStep(
                 **common,
@@ -187,6 +218,10 @@ class WorkflowBuilder:
                 for name, value in step["set"].items()
             ),
         )
+
+
+def _clock(value: Any) -> time:
+    return value if isinstance(value, time) else parse_clock(value) or MIDNIGHT
 
 
 def build_workflow(document: Document) -> tuple[d.Workflow, list[Problem]]:

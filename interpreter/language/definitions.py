@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any, Literal
 
 
@@ -68,6 +68,9 @@ class Interpolation:
 # values where every string that held ``${ }`` became an Interpolation.
 Template = Any
 
+# What an action step does when it falls due inside quiet hours.
+QuietMode = Literal["defer", "skip", "ignore"]
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -121,6 +124,15 @@ class ActionStep(StepBase):
     action: str
     with_: Mapping[str, Template] = field(default_factory=dict)
     retry: RetryPolicy | None = None  # None: the campaign's policy
+    # What the step does when due inside the campaign's quiet hours; None: the
+    # action's default (``defer`` for email.send, ``ignore`` for the others).
+    quiet_hours: QuietMode | None = None
+
+    @property
+    def quiet_mode(self) -> QuietMode:
+        if self.quiet_hours is not None:
+            return self.quiet_hours
+        return "defer" if self.action == "email.send" else "ignore"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +157,21 @@ class WaitForEventStep(StepBase):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WaitForWindowStep(StepBase):
+    """Go on at once inside a send window, else sleep until the next one opens.
+
+    ``days`` are ``date.weekday()`` numbers (Monday 0); ``opens == closes`` is the
+    whole day. A window with ``closes <= opens`` crosses midnight and belongs
+    to the day it opens on.
+    """
+
+    kind: Literal["wait_for_window"] = "wait_for_window"
+    days: frozenset[int] = frozenset(range(7))
+    opens: time = time(0, 0)
+    closes: time = time(0, 0)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SwitchCase:
     if_: Expression | None  # None: the default case
     next: str
@@ -163,7 +190,29 @@ class SetStep(StepBase):
     values: tuple[tuple[str, Template], ...]
 
 
-Step = ActionStep | SleepStep | SleepUntilStep | WaitForEventStep | SwitchStep | SetStep
+Step = (
+    ActionStep
+    | SleepStep
+    | SleepUntilStep
+    | WaitForEventStep
+    | WaitForWindowStep
+    | SwitchStep
+    | SetStep
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuietHours:
+    """``[start, end)`` in the run's zone, crossing midnight when ``end < start``.
+
+    Deferred steps go on at ``end`` plus a share of ``spread`` fixed by the run id.
+    """
+
+    start: time
+    end: time
+    spread: timedelta = timedelta(0)
+    location: Location
+
 
 END = "end"
 
@@ -188,6 +237,11 @@ class Workflow:
     vars: tuple[tuple[str, Template], ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     track: bool = True  # click and open tracking for the campaign's emails
+    # The run's zone: ``timezone`` (a data field, evaluated once at run start,
+    # after vars) when it names an IANA zone, else ``timezone_fallback``.
+    timezone: Template = None
+    timezone_fallback: str = "UTC"
+    quiet_hours: QuietHours | None = None
     steps: tuple[Step, ...]
     source_file: str
     source_text: str = ""

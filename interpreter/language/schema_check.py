@@ -185,6 +185,12 @@ def _explain(
             "digits and _, not starting with a digit",
         )
         return
+    if validator in ("minItems", "maxItems") and error.validator_value > 1:
+        many = "at least" if validator == "minItems" else "at most"
+        yield Problem.at(
+            at_value, code, f"{prefix}{where} needs {many} {error.validator_value} items"
+        )
+        return
     if validator in ("minItems", "minLength", "minProperties"):
         yield Problem.at(at_value, code, f"{prefix}{where} must not be empty")
         return

@@ -93,3 +93,32 @@ def test_send_worker_and_runs_carry_a_run_through_a_click(project: Path) -> None
     assert cancelled.returncode == 0 and f"run {run_id} cancelled" in cancelled.stdout
     again = flow("runs", "cancel", run_id, cwd=project)
     assert again.returncode == 1 and "already cancelled" in again.stderr
+
+
+def test_simulate_a_paris_signup_at_2230_gets_its_welcome_at_0800(project: Path) -> None:
+    result = flow("run", "workflows/trial-expiry.yaml", "--event",
+                  "@workflows/events/trial-paris.json", "--simulate",
+                  "--start", "2026-01-05T22:30:00+01:00", cwd=project)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1] == "timezone Europe/Paris, from the event"
+    deferred, sent = lines[3].split(), lines[4].split()
+    assert deferred[:3] == ["+0s", "welcome_email", "quiet_hours"]
+    assert " ".join(deferred[4:]) == "deferred by quiet hours until 2026-01-06 08:00 Europe/Paris"
+    assert sent[:3] == ["+9h30m", "welcome_email", "email.send"]  # 08:00 Paris
+    as_json = flow("run", "workflows/trial-expiry.yaml", "--event",
+                   "@workflows/events/trial-paris.json", "--simulate", "--format", "json",
+                   "--start", "2026-01-05T22:30:00+01:00", cwd=project)  # fmt: skip
+    entries = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert entries[1]["step"] == "welcome_email" and entries[1]["at"] == "2026-01-06T07:00:00Z"
+    assert entries[3]["output"] == {"opened_at": "2026-01-19T09:00:00+01:00"}
+
+
+def test_start_needs_simulate_and_an_offset(project: Path) -> None:
+    for extra, message in (([], "it needs --simulate"), (["--simulate"], "with an offset")):
+        result = flow("run", "workflows/trial-expiry.yaml", "--event",
+                      "@workflows/events/trial-paris.json", "--start",
+                      "2026-01-05T22:30:00" if extra else "2026-01-05T22:30:00+01:00",
+                      *extra, cwd=project)  # fmt: skip
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr and "Traceback" not in result.stderr

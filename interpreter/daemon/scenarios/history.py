@@ -89,13 +89,17 @@ def actions_so_far(
     calls: dict[CallKey, deque[int]] = defaultdict(deque)
     for index, key in enumerate(log.calls):
         calls[key].append(index)
-    found: list[tuple[int, datetime, HappenedAction]] = []
+    found: list[tuple[float, datetime, HappenedAction]] = []
     for run in runs:
+        last = -1.0
         for row in store.get_run(run.id).steps:
             if row.kind not in action_names or row.status not in ("ok", "error"):
                 continue
             queue = calls.get((row.run_id, row.step_id, row.attempt))
-            order = queue.popleft() if queue else len(log.calls)
+            # An action step that never called its action (skipped by quiet
+            # hours) came right after the run's previous call.
+            order: float = queue.popleft() if queue else last + 1e-3
+            last = order
             found.append((order, row.finished_at, HappenedAction(
                 run_id=row.run_id,
                 step=row.step_id,

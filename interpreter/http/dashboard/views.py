@@ -7,8 +7,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from interpreter.language.definitions import WaitForEventStep, Workflow
+from interpreter.language.definitions import WaitForEventStep, WaitForWindowStep, Workflow
+from interpreter.language.graph.model import window_text
+from interpreter.language.local_time import describe_local, zone_named
 from interpreter.store.records import RunDetail, StepRecord, Wait
 
 
@@ -84,8 +87,13 @@ def timers(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
         step = workflow.steps[cursor]
     name = step.id if step is not None else "?"
     kind = getattr(step, "kind", "")
+    local = describe_local(due, zone_named(state.get("timezone")) or ZoneInfo("UTC"))
     if kind in ("sleep", "sleep_until"):
         what = f"step {name} wakes"
+    elif isinstance(step, WaitForWindowStep):
+        what = f"step {name}: its window ({window_text(step)}) opens {local}"
+    elif kind == "action" and detail.run.status == "sleeping":
+        what = f"step {name} deferred by quiet hours until {local}"
     elif kind == "wait_for_event":
         what = f"step {name} times out"
     elif int(state.get("attempt") or 0) > 0:

@@ -17,12 +17,14 @@ from interpreter.language.definitions import (
     Step,
     SwitchStep,
     WaitForEventStep,
+    WaitForWindowStep,
     Workflow,
 )
 from interpreter.language.durations import format_duration
+from interpreter.language.local_time import DAY_NAMES
 
-NodeKind = Literal["start", "end", "action", "sleep", "sleep_until", "wait_for_event", "switch",
-                   "set"]  # fmt: skip
+NodeKind = Literal["start", "end", "action", "sleep", "sleep_until", "wait_for_event",
+                   "wait_for_window", "switch", "set"]  # fmt: skip
 # flow: to the next step in the list; jump: a `next`; case: a switch case;
 # skip: where a step goes when its `if` is false.
 EdgeKind = Literal["flow", "jump", "case", "skip"]
@@ -105,6 +107,8 @@ def _detail(step: Step) -> str:
     elif isinstance(step, WaitForEventStep):
         timeout = f", timeout {format_duration(step.timeout)}" if step.timeout else ""
         text = f"wait for {step.event}{timeout}"
+    elif isinstance(step, WaitForWindowStep):
+        text = f"wait for window {window_text(step)}"
     elif isinstance(step, SetStep):
         text = "set " + ", ".join(name for name, _ in step.values)
     else:
@@ -112,6 +116,30 @@ def _detail(step: Step) -> str:
     if step.if_ is not None:
         text += f" · if {step.if_.source}"
     return shorten(text, DETAIL_WIDTH)
+
+
+def window_text(step: WaitForWindowStep) -> str:
+    """``"mon-fri 09:00-11:30"`` (with en dashes): a window's days, three or more
+    days in a row as a range, and its hours."""
+    days = sorted(step.days)
+    if len(days) == 7:
+        day_text = "every day"
+    else:
+        runs: list[list[int]] = []
+        for day in days:
+            if runs and runs[-1][-1] == day - 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        day_text = ", ".join(
+            f"{DAY_NAMES[run[0]]}\u2013{DAY_NAMES[run[-1]]}"
+            if len(run) > 2
+            else ", ".join(DAY_NAMES[day] for day in run)
+            for run in runs
+        )
+    if step.opens == step.closes:
+        return f"{day_text}, all day"
+    return f"{day_text} {step.opens:%H:%M}\u2013{step.closes:%H:%M}"
 
 
 def _triggers(workflow: Workflow) -> str:

@@ -147,7 +147,7 @@ def _points(kind: str, x: int, y: int) -> str:
         corners = [(x + w / 2, y - 6), (x + w, y + h / 2), (x + w / 2, y + h + 6), (x, y + h / 2)]
     elif kind == "set":  # a parallelogram
         corners = [(x + inset, y), (x + w, y), (x + w - inset, y + h), (x, y + h)]
-    else:  # wait_for_event: a hexagon
+    else:  # wait_for_event and wait_for_window: a hexagon
         corners = [(x + inset, y), (x + w - inset, y), (x + w, y + h / 2),
                    (x + w - inset, y + h), (x + inset, y + h), (x, y + h / 2)]  # fmt: skip
     return " ".join(f"{px:g},{py:g}" for px, py in corners)

@@ -12,6 +12,7 @@ COLOURS = {
     "sleep": "#fef3c7",
     "sleep_until": "#fef3c7",
     "wait_for_event": "#dcfce7",
+    "wait_for_window": "#dcfce7",  # a window is drawn as a wait
     "switch": "#fce7f3",
     "set": "#ede9fe",
 }
@@ -23,6 +24,7 @@ _MERMAID_SHAPES = {
     "sleep": ('(["', '"])'),
     "sleep_until": ('(["', '"])'),
     "wait_for_event": ('{{"', '"}}'),
+    "wait_for_window": ('{{"', '"}}'),
     "switch": ('{"', '"}'),
     "set": ('[/"', '"/]'),
 }
@@ -33,6 +35,7 @@ _DOT_SHAPES = {
     "sleep": "box",
     "sleep_until": "box",
     "wait_for_event": "hexagon",
+    "wait_for_window": "hexagon",
     "switch": "diamond",
     "set": "parallelogram",
 }

@@ -14,6 +14,12 @@ from interpreter.language.lint.step_rules import (
     unreachable_steps,
     waits_without_timeout,
 )
+from interpreter.language.lint.time_rules import (
+    bad_times,
+    bad_windows,
+    quiet_hours_on_steps,
+    timezones,
+)
 from interpreter.language.lint.trigger_rules import cron_triggers
 from interpreter.language.problems import Problem
 
@@ -30,6 +36,10 @@ RULES: tuple[Rule, ...] = (
     action_inputs,
     missing_templates,
     cron_triggers,
+    bad_times,
+    bad_windows,
+    timezones,
+    quiet_hours_on_steps,
 )
 
 

@@ -31,7 +31,7 @@ ROOTS = ("event", "vars", "steps", "run", "now", "secrets", "async")
 _FIELDS = {
     "event": ("id", "name", "data", "ts"),
     "async": ("id", "name", "data", "ts"),
-    "run": ("id", "workflow", "started_at"),
+    "run": ("id", "workflow", "started_at", "timezone"),
 }
 
 
@@ -63,6 +63,9 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
     for n, (_, value) in enumerate(workflow.vars):
         for expression in expressions_in(value):
             yield expression, Scope("vars", _START_ROOTS, vars_before=n)
+    # The run's zone is worked out after every var is set.
+    for expression in expressions_in(workflow.timezone):
+        yield expression, Scope("timezone", _START_ROOTS, vars_before=len(workflow.vars))
     for i, step in enumerate(workflow.steps):
         scope = Scope(f"step {step.id!r}", _RUN_ROOTS, step=i)
         if step.if_ is not None:

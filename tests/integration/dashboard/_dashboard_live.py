@@ -5,7 +5,7 @@ campaign whose ``http.request`` hits a local provider that answers 400 until fix
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +21,7 @@ from interpreter.daemon.engine import Engine
 from interpreter.daemon.setup import load_campaigns
 from interpreter.http import HttpSettings, create_app
 from interpreter.http.dashboard import DashboardSettings, dashboard_routes
+from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow_text
 from interpreter.store import open_store
 
@@ -98,6 +99,7 @@ def live_dashboard(
     token: str | None = TOKEN,
     dashboard_host: str = "127.0.0.1",
     db_url: str | None = None,
+    extra: Sequence[Workflow] = (),
 ) -> Iterator[LiveDashboard]:
     provider = Provider()
     provider_thread = threading.Thread(target=provider.serve_forever, daemon=True)
@@ -109,7 +111,7 @@ def live_dashboard(
     try:
         engine = Engine(
             store,
-            Campaigns(store, [*load_campaigns([SEED]), crm]),
+            Campaigns(store, [*load_campaigns([SEED]), crm, *extra]),
             RealClock(),
             secrets={"APP_DATABASE_URL": APP_DB},
             data_dir=tmp_path,

@@ -126,3 +126,29 @@ def test_markup_characters_are_escaped_in_every_format() -> None:
     assert root.get("aria-label") == 'step graph of a<b>&"c"'
     assert '["#lt;#amp;#gt;<br/>say #quot;hi#quot; #amp; #lt;b#gt;"]' in to_mermaid(graph)
     assert '[label="<&>\\nsay \\"hi\\" & <b>"' in to_dot(graph)
+
+
+def test_a_send_window_is_drawn_as_a_wait_with_its_days_and_hours() -> None:
+    dash = "\u2013"  # an en dash, as in "mon-fri 09:00-11:30"
+    example = Path(__file__).parents[3] / "workflows" / "trial-expiry.yaml"
+    workflow, problems = load_workflow(example)
+    assert workflow is not None, problems
+    graph = build_graph(workflow)
+    node = graph.nodes[graph.position("weekday_morning")]
+    label = f"wait for window mon{dash}fri 09:00{dash}11:30"
+    assert (node.kind, node.detail) == ("wait_for_window", label)
+    assert f'{{{{"weekday_morning<br/>{label}"}}}}' in to_mermaid(graph)
+    assert "shape=hexagon" in to_dot(graph).split("weekday_morning", 1)[1].split("\n", 1)[0]
+    assert '<g class="node node-wait_for_window" data-step="weekday_morning">' in to_svg(graph)
+    others = {
+        "days: [sat, sun]": "sat, sun, all day",
+        'between: ["22:00", "02:00"]': f"every day 22:00{dash}02:00",
+        "days: [mon, wed, thu, fri]": f"mon, wed{dash}fri, all day",
+    }
+    for window, text in others.items():
+        campaign, _ = load_workflow_text(
+            f"id: c\non: {{event: go}}\nsteps:\n  - id: w\n    wait_for_window: {{{window}}}\n",
+            "c.yaml",
+        )
+        assert campaign is not None
+        assert build_graph(campaign).nodes[1].detail == f"wait for window {text}"

@@ -1,0 +1,126 @@
+"""Quiet hours on a real daemon: ``flow serve`` defers a signup's welcome email,
+``flow runs show`` says until when in the user's zone and why that zone, the
+deferral survives the daemon being stopped, and ``flow worker`` sends the email
+when quiet hours end on the real clock.
+
+The real clock cannot be set to 22:30 in Paris, so the campaign's quiet hours
+are placed around the moment the test runs: they began 90 minutes ago and end
+at the next whole minute (at least 20 s away), the shape of a 22:30 signup in
+21:00-08:00 brought within a minute."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+FLOW = str(Path(sys.executable).with_name("flow"))
+PARIS = ZoneInfo("Europe/Paris")
+CAMPAIGN = """
+id: welcome
+on: {event: app/signup.completed}
+timezone: ${ event.data.user.timezone }
+quiet_hours: {from: "%s", to: "%s"}
+steps:
+  - id: welcome_email
+    action: email.send
+    with: {to: "${ event.data.user.email }", subject: Welcome, text: hello}
+"""
+
+
+def wait_for(condition: Callable[[], Any], what: str, seconds: float = 120) -> Any:
+    deadline = time.monotonic() + seconds
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+    return value
+
+
+def flow(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([FLOW, *arguments], cwd=project, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+
+
+def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    now = datetime.now(UTC)
+    ends = (now + timedelta(seconds=80)).replace(second=0, microsecond=0)
+    began = (now - timedelta(minutes=90)).astimezone(PARIS)
+    local_end = ends.astimezone(PARIS)
+    workflows = tmp_path / "workflows"
+    workflows.mkdir()
+    (workflows / "welcome.yaml").write_text(CAMPAIGN % (f"{began:%H:%M}", f"{local_end:%H:%M}"))
+    db = f"sqlite:///{tmp_path / 'flow.db'}"
+    env = {**os.environ, "FLOW_LEASE_SECONDS": "5"}
+    env.pop("FLOW_SMTP_URL", None)  # the outbox under .flow/, so the test reads the .eml
+
+    log = (tmp_path / "serve.log").open("wb")
+    serve = subprocess.Popen(
+        [FLOW, "serve", "--port", "0", "--db", db, "--workflows", "workflows"],
+        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: "flow serve on" in (tmp_path / "serve.log").read_text(), "flow serve", 60)
+        user = {"id": 1, "email": "amelie@example.com", "timezone": "Europe/Paris"}
+        sent = flow(tmp_path, "send", "app/signup.completed", "--data",
+                    json.dumps({"user": user}), "--db", db)  # fmt: skip
+        assert sent.returncode == 0, sent.stderr
+
+        def deferred() -> dict[str, Any] | None:
+            listed = json.loads(flow(tmp_path, "runs", "list", "--db", db, "--format",
+                                     "json").stdout)  # fmt: skip
+            return listed[0] if listed and listed[0]["status"] == "sleeping" else None
+
+        run = wait_for(deferred, "the run to be deferred", 60)
+        assert datetime.fromisoformat(run["wake_at"].replace("Z", "+00:00")) == ends
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+        serve.wait()
+        log.close()
+
+    shown = flow(tmp_path, "runs", "show", run["id"], "--db", db)
+    assert shown.returncode == 0, shown.stderr
+    assert "timezone      Europe/Paris, from the event" in shown.stdout
+    until = f"deferred by quiet hours until {local_end:%Y-%m-%d %H:%M} Europe/Paris"
+    assert until in shown.stdout, shown.stdout
+    assert not list(tmp_path.glob(".flow/**/*.eml"))  # nothing sent in quiet hours
+
+    worker = subprocess.Popen([FLOW, "worker", "--db", db, "--workflows", "workflows"],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        wait_for(lambda: list(tmp_path.glob(".flow/**/*.eml")), "the welcome email")
+        assert datetime.now(UTC) >= ends
+        finished = wait_for(
+            lambda: json.loads(flow(tmp_path, "runs", "show", run["id"], "--db", db,
+                                    "--format", "json").stdout)["status"] == "completed",
+            "the run to complete", 60,
+        )  # fmt: skip
+        assert finished
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    document = json.loads(flow(tmp_path, "runs", "show", run["id"], "--db", db, "--format",
+                               "json").stdout)  # fmt: skip
+    kinds = [(entry["kind"], entry["attempt"]) for entry in document["timeline"]]
+    assert kinds == [("quiet_hours", 0), ("email.send", 1)]
+    sent_at = datetime.fromisoformat(document["timeline"][1]["at"].replace("Z", "+00:00"))
+    assert sent_at >= ends
+    assert len(list(tmp_path.glob(".flow/**/*.eml"))) == 1
