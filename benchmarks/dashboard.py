@@ -71,21 +71,45 @@ def generate(store: Store, workflows: list[Any], runs: int, steps: int) -> None:
         for i in range(first, last):
             at = START + timedelta(seconds=i * 20)
             workflow = workflows[i % 2]
-            events.append({"id": f"evt_{i:09d}", "name": "app/signup.completed",
-                           "data": {"user": {"id": str(i), "email": f"user{i}@example.com"}},
-                           "ts": at, "received_at": at})  # fmt: skip
-            run_rows.append({"id": f"run_{i:012d}", "workflow_id": workflow.id,
-                             "workflow_hash": workflow.content_hash,
-                             "status": STATUSES[i % len(STATUSES)], "state": {"cursor": None},
-                             "idempotency_key": None, "trigger_event_id": f"evt_{i:09d}",
-                             "created_at": at, "updated_at": at})  # fmt: skip
+            events.append(
+                {
+                    "id": f"evt_{i:09d}",
+                    "name": "app/signup.completed",
+                    "data": {"user": {"id": str(i), "email": f"user{i}@example.com"}},
+                    "ts": at,
+                    "received_at": at,
+                }
+            )
+            run_rows.append(
+                {
+                    "id": f"run_{i:012d}",
+                    "workflow_id": workflow.id,
+                    "workflow_hash": workflow.content_hash,
+                    "status": STATUSES[i % len(STATUSES)],
+                    "state": {"cursor": None},
+                    "idempotency_key": None,
+                    "trigger_event_id": f"evt_{i:09d}",
+                    "created_at": at,
+                    "updated_at": at,
+                }
+            )
             for k in range(steps):
                 step_at = at + timedelta(seconds=k)
-                step_rows.append({"run_id": f"run_{i:012d}", "step_id": f"s{k}", "visit": 1,
-                                  "attempt": 1, "kind": "action", "status": "ok",
-                                  "input": {"message": "hi"}, "output": {"ok": True},
-                                  "error": None, "started_at": step_at,
-                                  "finished_at": step_at})  # fmt: skip
+                step_rows.append(
+                    {
+                        "run_id": f"run_{i:012d}",
+                        "step_id": f"s{k}",
+                        "visit": 1,
+                        "attempt": 1,
+                        "kind": "action",
+                        "status": "ok",
+                        "input": {"message": "hi"},
+                        "output": {"ok": True},
+                        "error": None,
+                        "started_at": step_at,
+                        "finished_at": step_at,
+                    }
+                )
         with engine.begin() as connection:
             connection.execute(t.events.insert(), events)
             connection.execute(t.runs.insert(), run_rows)
@@ -123,9 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         generate(store, workflows, args.runs, args.steps_per_run)
         with store._engine.begin() as connection:  # fresh planner statistics
             connection.exec_driver_sql("ANALYZE")
-        app = create_app(engine, HttpSettings(),
-                         extra_routes=dashboard_routes(engine, DashboardSettings.with_token(
-                             "127.0.0.1", TOKEN)))  # fmt: skip
+        app = create_app(
+            engine,
+            HttpSettings(),
+            extra_routes=dashboard_routes(engine, DashboardSettings.with_token("127.0.0.1", TOKEN)),
+        )
         pick = random.Random(7)
         ids = [pick.randrange(args.runs) for _ in range(args.rounds)]
         middle = START + timedelta(seconds=(args.runs // 2) * 20)

@@ -47,11 +47,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--db", help="database URL (default: a fresh SQLite file)")
-    parser.add_argument("--batch", type=int, default=DEFAULT_BATCH,
-                        help="runs claimed, and events sent, per transaction "
-                             "(default: the daemon's, as --batch / FLOW_BATCH)")
     parser.add_argument(
-        "--outbox", type=Path, default=_default_outbox(),
+        "--batch",
+        type=int,
+        default=DEFAULT_BATCH,
+        help="runs claimed, and events sent, per transaction "
+        "(default: the daemon's, as --batch / FLOW_BATCH)",
+    )
+    parser.add_argument(
+        "--outbox",
+        type=Path,
+        default=_default_outbox(),
         help="where emails are written (default: tmpfs when there is one; see README)",
     )
     arguments = parser.parse_args()
@@ -74,11 +80,18 @@ def main() -> None:
         # Events arrive in batches, as through the HTTP API's arrays of events.
         for first in range(0, arguments.runs, arguments.batch):
             signups = [
-                EventIn("app/signup.completed", {"user": {
-                    "id": index, "email": f"user{index}@example.com", "first_name": f"U{index}",
-                }})
+                EventIn(
+                    "app/signup.completed",
+                    {
+                        "user": {
+                            "id": index,
+                            "email": f"user{index}@example.com",
+                            "first_name": f"U{index}",
+                        }
+                    },
+                )
                 for index in range(first, min(first + arguments.batch, arguments.runs))
-            ]  # fmt: skip
+            ]
             for result in engine.ingest_many(signups):
                 run_ids.extend(result.started)
         engine.run_virtual(clock, until=clock.now())
@@ -89,12 +102,14 @@ def main() -> None:
         states = {r.id: r.state for r in engine.store.list_runs(limit=arguments.runs + 10)}
         resumed = time.perf_counter()
         clicks = [
-            EventIn("resend/email.clicked",
-                    {"email_id": states[run_id]["steps"]["welcome_email"]["output"]["id"]})
+            EventIn(
+                "resend/email.clicked",
+                {"email_id": states[run_id]["steps"]["welcome_email"]["output"]["id"]},
+            )
             for run_id in run_ids[::3]
-        ]  # fmt: skip
+        ]
         for first in range(0, len(clicks), arguments.batch):
-            engine.ingest_many(clicks[first:first + arguments.batch])
+            engine.ingest_many(clicks[first : first + arguments.batch])
         engine.run_virtual(clock)
         seconds = time.perf_counter() - resumed + (ingested - started)
         statuses: dict[str, int] = {}
@@ -112,8 +127,15 @@ def main() -> None:
     if statuses.get("completed") != arguments.runs:
         print("error: not every run completed", file=sys.stderr)
         sys.exit(1)
-    print(json.dumps({"runs": arguments.runs, "seconds": round(seconds, 3),
-                      "runs_per_s": round(arguments.runs / seconds, 1)}))
+    print(
+        json.dumps(
+            {
+                "runs": arguments.runs,
+                "seconds": round(seconds, 3),
+                "runs_per_s": round(arguments.runs / seconds, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,14 @@ class FastClock:
 def _worker(db_url: str, outbox: str, origin_real: float, speed: float, batch: int) -> None:
     clock = FastClock(origin_real, datetime(2026, 1, 5, 9, tzinfo=UTC), speed)
     # Leases are measured on the engine's clock: 60 real seconds of it.
-    engine = open_engine(load_campaigns([CAMPAIGN]), db_url=db_url, clock=clock,
-                         data_dir=Path(outbox), secrets=SECRETS, lease_seconds=int(60 * speed))
+    engine = open_engine(
+        load_campaigns([CAMPAIGN]),
+        db_url=db_url,
+        clock=clock,
+        data_dir=Path(outbox),
+        secrets=SECRETS,
+        lease_seconds=int(60 * speed),
+    )
     engine.batch = batch
     while True:
         if engine.drive_once():
@@ -75,15 +81,20 @@ def _measure(server: str, runs: int, workers: int, speed: float, batch: int) -> 
         db_url = stack.enter_context(fresh_database(server, Path(scratch)))
         origin_real = time.time()
         clock = FastClock(origin_real, datetime(2026, 1, 5, 9, tzinfo=UTC), speed)
-        engine = open_engine(load_campaigns([CAMPAIGN]), db_url=db_url, clock=clock,
-                             secrets=SECRETS)
+        engine = open_engine(
+            load_campaigns([CAMPAIGN]), db_url=db_url, clock=clock, secrets=SECRETS
+        )
         from interpreter.daemon.engine import EventIn
 
-        engine.ingest_many([
-            EventIn("app/signup.completed",
-                    {"user": {"id": n, "email": f"user{n}@example.com", "first_name": f"U{n}"}})
-            for n in range(runs)
-        ])
+        engine.ingest_many(
+            [
+                EventIn(
+                    "app/signup.completed",
+                    {"user": {"id": n, "email": f"user{n}@example.com", "first_name": f"U{n}"}},
+                )
+                for n in range(runs)
+            ]
+        )
         context = multiprocessing.get_context("spawn")
         processes = [
             context.Process(target=_worker, args=(db_url, scratch, origin_real, speed, batch))
@@ -99,8 +110,10 @@ def _measure(server: str, runs: int, workers: int, speed: float, batch: int) -> 
         for record in engine.store.list_runs(limit=runs + 10):
             statuses[record.status] = statuses.get(record.status, 0) + 1
         engine.store.close()
-    print(f"{workers} worker process(es): {runs} runs in {seconds:.2f} s "
-          f"({runs / seconds:.0f} runs/s); statuses {statuses}")
+    print(
+        f"{workers} worker process(es): {runs} runs in {seconds:.2f} s "
+        f"({runs / seconds:.0f} runs/s); statuses {statuses}"
+    )
     if statuses != {"completed": runs}:
         print("error: not every run completed", file=sys.stderr)
         sys.exit(1)
@@ -110,17 +123,31 @@ def _measure(server: str, runs: int, workers: int, speed: float, batch: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)
-    parser.add_argument("--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="PostgreSQL server URL (a fresh database is made per measurement)")
-    parser.add_argument("--speed", type=float, default=1e6,
-                        help="campaign seconds per real second (default: 3 days in 0.26 s)")
+    parser.add_argument(
+        "--db",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="PostgreSQL server URL (a fresh database is made per measurement)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1e6,
+        help="campaign seconds per real second (default: 3 days in 0.26 s)",
+    )
     parser.add_argument("--batch", type=int, default=256, help="runs claimed per transaction")
     arguments = parser.parse_args()
     print(f"database: {describe(arguments.db)}")
     one = _measure(arguments.db, arguments.runs, 1, arguments.speed, arguments.batch)
     two = _measure(arguments.db, arguments.runs, 2, arguments.speed, arguments.batch)
-    print(json.dumps({"runs": arguments.runs, "seconds": {"1": round(one, 3), "2": round(two, 3)},
-                      "speedup": round(one / two, 2)}))
+    print(
+        json.dumps(
+            {
+                "runs": arguments.runs,
+                "seconds": {"1": round(one, 3), "2": round(two, 3)},
+                "speedup": round(one / two, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ def serve(db_url: str, port: int) -> None:
     from interpreter.daemon.setup import load_campaigns, open_engine
     from interpreter.http import HttpSettings, create_app
 
-    engine = open_engine(load_campaigns([SEED]), db_url=db_url,
-                         secrets={"APP_DATABASE_URL": "sqlite://"})  # fmt: skip
+    engine = open_engine(
+        load_campaigns([SEED]), db_url=db_url, secrets={"APP_DATABASE_URL": "sqlite://"}
+    )
     app = create_app(engine, HttpSettings(host="127.0.0.1"))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -78,13 +79,18 @@ async def fire_raw(port: int, events: int, concurrency: int, batch: int) -> tupl
         nonlocal failures
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for body in queue:
-            writer.write(b"POST /e/bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(body), body))  # fmt: skip
+            writer.write(
+                b"POST /e/bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (len(body), body)
+            )
             head = await reader.readuntil(b"\r\n\r\n")
             failures += not head.startswith(b"HTTP/1.1 200")
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))  # fmt: skip
+            length = next(
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
             await reader.readexactly(length)
         writer.close()
         await writer.wait_closed()
@@ -128,8 +134,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--batch", type=int, default=1, help="events per request (1: single)")
-    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                        help="raw asyncio HTTP/1.1 connections (default) or httpx.AsyncClient")
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="raw asyncio HTTP/1.1 connections (default) or httpx.AsyncClient",
+    )
     parser.add_argument("--db", help="PostgreSQL server URL (default: a fresh SQLite file)")
     parser.add_argument("--serve", nargs=2, metavar=("DB_URL", "PORT"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -141,8 +151,9 @@ def main() -> None:
         scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="flow-bench-"))
         db_url = stack.enter_context(fresh_database(arguments.db, Path(scratch)))
         port = free_port()
-        server = subprocess.Popen([sys.executable, __file__, "--serve", db_url, str(port)],
-                                  cwd=scratch)  # fmt: skip
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", db_url, str(port)], cwd=scratch
+        )
         stack.callback(server.wait)
         stack.callback(server.terminate)
         url = f"http://127.0.0.1:{port}"
@@ -154,17 +165,28 @@ def main() -> None:
             seconds, failures = asyncio.run(fire(url, *load))
         stored = httpx.get(f"{url}/metrics").text
     rate = arguments.events / seconds
-    print(f"{arguments.events} events in {seconds:.2f} s over HTTP "
-          f"({describe(arguments.db)}; concurrency {arguments.concurrency}, "
-          f"{arguments.batch} per request, {arguments.client} client): {rate:,.0f} events/s, "
-          f"{failures} failed requests")
+    print(
+        f"{arguments.events} events in {seconds:.2f} s over HTTP "
+        f"({describe(arguments.db)}; concurrency {arguments.concurrency}, "
+        f"{arguments.batch} per request, {arguments.client} client): {rate:,.0f} events/s, "
+        f"{failures} failed requests"
+    )
     received = [line for line in stored.splitlines() if line.startswith("flow_events_received")]
     print("server:", " ".join(received))
-    print(json.dumps({"events": arguments.events, "seconds": round(seconds, 3),
-                      "events_per_s": round(rate), "concurrency": arguments.concurrency,
-                      "batch": arguments.batch, "client": arguments.client,
-                      "failed_requests": failures,
-                      "database": describe(arguments.db)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "events": arguments.events,
+                "seconds": round(seconds, 3),
+                "events_per_s": round(rate),
+                "concurrency": arguments.concurrency,
+                "batch": arguments.batch,
+                "client": arguments.client,
+                "failed_requests": failures,
+                "database": describe(arguments.db),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

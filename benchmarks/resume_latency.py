@@ -101,8 +101,11 @@ class CommitWatcher(threading.Thread):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200)
-    parser.add_argument("--db", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-                        help="database server URL (a fresh database is made), or a SQLite URL")
+    parser.add_argument(
+        "--db",
+        default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        help="database server URL (a fresh database is made), or a SQLite URL",
+    )
     parser.add_argument("--gap", type=float, default=0.02, help="seconds between events")
     parser.add_argument("--concurrency", type=int, default=2)
     arguments = parser.parse_args()
@@ -117,9 +120,25 @@ def main() -> None:
         log = (scratch / "serve.log").open("wb")
         poll = "60" if db_url.startswith("postgresql") else "0.2"
         daemon = subprocess.Popen(
-            [FLOW, "serve", "--port", "0", "--db", db_url, "--workflows", str(workflows),
-             "--concurrency", str(arguments.concurrency), "--poll", poll, "--log-format", "json"],
-            stdout=log, stderr=subprocess.STDOUT, cwd=scratch,
+            [
+                FLOW,
+                "serve",
+                "--port",
+                "0",
+                "--db",
+                db_url,
+                "--workflows",
+                str(workflows),
+                "--concurrency",
+                str(arguments.concurrency),
+                "--poll",
+                poll,
+                "--log-format",
+                "json",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=scratch,
         )
         try:
             for n in range(arguments.events):
@@ -163,13 +182,16 @@ def main() -> None:
     latencies.sort()
     p50 = statistics.median(latencies)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(f"database: {describe(arguments.db)}; {arguments.concurrency} worker thread(s); "
-          f"events {arguments.gap * 1000:.0f} ms apart")
-    print(f"event -> resumed step: min {latencies[0]:.1f} ms, p50 {p50:.1f} ms, "
-          f"p90 {latencies[int(len(latencies) * 0.9)]:.1f} ms, p99 {p99:.1f} ms, "
-          f"max {latencies[-1]:.1f} ms")
-    print(json.dumps({"events": len(latencies), "p50_ms": round(p50, 1),
-                      "p99_ms": round(p99, 1)}))
+    print(
+        f"database: {describe(arguments.db)}; {arguments.concurrency} worker thread(s); "
+        f"events {arguments.gap * 1000:.0f} ms apart"
+    )
+    print(
+        f"event -> resumed step: min {latencies[0]:.1f} ms, p50 {p50:.1f} ms, "
+        f"p90 {latencies[int(len(latencies) * 0.9)]:.1f} ms, p99 {p99:.1f} ms, "
+        f"max {latencies[-1]:.1f} ms"
+    )
+    print(json.dumps({"events": len(latencies), "p50_ms": round(p50, 1), "p99_ms": round(p99, 1)}))
 
 
 if __name__ == "__main__":

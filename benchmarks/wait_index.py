@@ -54,8 +54,13 @@ def main() -> None:
         db_url = stack.enter_context(fresh_database(arguments.db, Path(scratch)))
         clock = VirtualClock(datetime(2026, 1, 5, 9, tzinfo=UTC))
         (campaign,) = load_campaigns([ROOT / "workflows" / "signup-drip.yaml"])
-        engine = open_engine([campaign], db_url=db_url, clock=clock, data_dir=Path(scratch),
-                             secrets={"APP_DATABASE_URL": "sqlite://"})
+        engine = open_engine(
+            [campaign],
+            db_url=db_url,
+            clock=clock,
+            data_dir=Path(scratch),
+            secrets={"APP_DATABASE_URL": "sqlite://"},
+        )
         template_run = engine.ingest(
             "app/signup.completed",
             {"user": {"id": 0, "email": "user0@example.com", "first_name": "U0"}},
@@ -79,10 +84,20 @@ def main() -> None:
     p50 = statistics.median(timings)
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     print(f"database: {describe(arguments.db)}")
-    print(f"{len(timings)} deliveries among {arguments.waiting} waiting runs: "
-          f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {timings[-1]:.2f} ms")
-    print(json.dumps({"waiting": arguments.waiting, "events": len(timings),
-                      "p50_ms": round(p50, 3), "p99_ms": round(p99, 3)}))
+    print(
+        f"{len(timings)} deliveries among {arguments.waiting} waiting runs: "
+        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {timings[-1]:.2f} ms"
+    )
+    print(
+        json.dumps(
+            {
+                "waiting": arguments.waiting,
+                "events": len(timings),
+                "p50_ms": round(p50, 3),
+                "p99_ms": round(p99, 3),
+            }
+        )
+    )
 
 
 def template_email_id(engine: object, run_id: str) -> str:
@@ -97,9 +112,9 @@ def copy_waiting_run(db_url: str, run_id: str, total: int) -> None:
     runs, waits = tables.runs, tables.waits
     with database.begin() as connection:
         run = connection.execute(select(runs).where(runs.c.id == run_id)).mappings().one()
-        own_waits = connection.execute(
-            select(waits).where(waits.c.run_id == run_id)
-        ).mappings().all()
+        own_waits = (
+            connection.execute(select(waits).where(waits.c.run_id == run_id)).mappings().all()
+        )
     run_row = {key: value for key, value in run.items()}
     wait_rows = [{key: value for key, value in w.items() if key != "seq"} for w in own_waits]
     for start in range(1, total, CHUNK):
@@ -107,8 +122,14 @@ def copy_waiting_run(db_url: str, run_id: str, total: int) -> None:
         new_runs, new_waits = [], []
         for index in batch:
             copy_id = f"run_bench_{index:08d}"
-            new_runs.append({**run_row, "id": copy_id, "idempotency_key": str(index),
-                             "wake_at": run_row["wake_at"] + timedelta(microseconds=index)})
+            new_runs.append(
+                {
+                    **run_row,
+                    "id": copy_id,
+                    "idempotency_key": str(index),
+                    "wake_at": run_row["wake_at"] + timedelta(microseconds=index),
+                }
+            )
             for wait in wait_rows:
                 value = f"em_bench_{index}" if wait["purpose"] == "step" else index
                 new_waits.append({**wait, "run_id": copy_id, "match_value": canonical(value)})

@@ -14,8 +14,9 @@ from starlette.types import ASGIApp
 @contextmanager
 def serving(app: ASGIApp) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 (a free port) until the block ends; yields its URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off", ws="none")  # fmt: skip
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", ws="none"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()

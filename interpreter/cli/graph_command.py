@@ -13,11 +13,20 @@ from interpreter.language.graph import FORMATS, build_graph, render
 
 @click.command("graph")
 @click.argument("workflow", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="svg",
-              show_default=True,
-              help="svg: a standalone image; mermaid and dot: text.")  # fmt: skip
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of standard output.")  # fmt: skip
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="svg",
+    show_default=True,
+    help="svg: a standalone image; mermaid and dot: text.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
 @at_the_edge
 def graph(workflow: Path, output_format: str, output: Path | None) -> None:
     """Draw the campaign's steps: fall-through (solid), jumps and switch cases

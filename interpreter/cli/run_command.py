@@ -39,18 +39,33 @@ OUTBOX = DATA_DIR / "outbox"
 
 @click.command("run")
 @click.argument("workflow", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--event", "event_text", required=True, metavar="JSON|@FILE|-",
-              help="The trigger event {name, data, id?}; name defaults to the campaign's trigger.")
-@click.option("--simulate", is_flag=True,
-              help="Virtual time: sleeps and timeouts pass at once. Uses a throwaway database "
-                   "unless --db is given, so real runs' timers are never fired early. Email "
-                   "goes to the outbox, whatever FLOW_SMTP_URL or Resend settings say.")
-@click.option("--deliver", is_flag=True,
-              help="With --simulate: send email as the environment configures (SMTP, Resend) "
-                   "instead of to the outbox.")
-@click.option("--start", "start_text", metavar="RFC3339",
-              help="With --simulate: the virtual clock's first moment, e.g. "
-                   "2026-01-05T22:30:00+01:00 (default: now).")
+@click.option(
+    "--event",
+    "event_text",
+    required=True,
+    metavar="JSON|@FILE|-",
+    help="The trigger event {name, data, id?}; name defaults to the campaign's trigger.",
+)
+@click.option(
+    "--simulate",
+    is_flag=True,
+    help="Virtual time: sleeps and timeouts pass at once. Uses a throwaway database "
+    "unless --db is given, so real runs' timers are never fired early. Email "
+    "goes to the outbox, whatever FLOW_SMTP_URL or Resend settings say.",
+)
+@click.option(
+    "--deliver",
+    is_flag=True,
+    help="With --simulate: send email as the environment configures (SMTP, Resend) "
+    "instead of to the outbox.",
+)
+@click.option(
+    "--start",
+    "start_text",
+    metavar="RFC3339",
+    help="With --simulate: the virtual clock's first moment, e.g. "
+    "2026-01-05T22:30:00+01:00 (default: now).",
+)
 @db_option
 @secret_option
 @format_option
@@ -96,13 +111,22 @@ def run(
         if simulate and db_url is None:
             db_url = f"sqlite:///{scratch}/simulate.db"
         clock = VirtualClock(start or RealClock().now()) if simulate else RealClock()
-        engine = open_engine([campaign], db_url=db_url, secrets=secrets, clock=clock,
-                             data_dir=DATA_DIR, deliver=deliver or not simulate)
+        engine = open_engine(
+            [campaign],
+            db_url=db_url,
+            secrets=secrets,
+            clock=clock,
+            data_dir=DATA_DIR,
+            deliver=deliver or not simulate,
+        )
         try:
             result = engine.ingest(name, data, event_id=event_id)
             if not result.started:
-                why = "a duplicate event id" if result.duplicate else (
-                    "its `if` filter or idempotency key (a run with that key exists)")
+                why = (
+                    "a duplicate event id"
+                    if result.duplicate
+                    else ("its `if` filter or idempotency key (a run with that key exists)")
+                )
                 raise Exit(f"no run started: the event was not taken, because of {why}")
             run_id = result.started[0]
             if isinstance(clock, VirtualClock):
@@ -126,8 +150,10 @@ def _virtual_start(text: str | None, simulate: bool) -> datetime | None:
         raise UsageError("--start sets the virtual clock; it needs --simulate")
     moment = parse_timestamp(text)
     if moment is None:
-        raise UsageError(f"--start: {text!r} is not an RFC 3339 time with an offset, "
-                         "such as 2026-01-05T22:30:00+01:00")
+        raise UsageError(
+            f"--start: {text!r} is not an RFC 3339 time with an offset, "
+            "such as 2026-01-05T22:30:00+01:00"
+        )
     return moment.astimezone(UTC)
 
 
@@ -170,13 +196,15 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
             click.echo(to_json(entry))
         return
     run = detail.run
-    click.echo(f"run {paint(run.id, bold=True)}  campaign {run.workflow_id}"
-               + ("  (virtual time)" if simulate else ""))
+    click.echo(
+        f"run {paint(run.id, bold=True)}  campaign {run.workflow_id}"
+        + ("  (virtual time)" if simulate else "")
+    )
     # Only for campaigns that chose a zone: the seed campaign's output stays as it was.
     if not str(run.state.get("timezone_why", "the default")).startswith("the default"):
         click.echo(f"timezone {zone_line(detail)}")
     click.echo(timeline_table(detail))
-    elapsed = (detail.steps[-1].finished_at if detail.steps else run.updated_at)
+    elapsed = detail.steps[-1].finished_at if detail.steps else run.updated_at
     click.echo(f"{status(run.status)} after {offset(elapsed - run_started_at(detail))[1:]}")
     if run.status == "failed":
         click.echo(f"error in {describe_error(run.state.get('error'))}", err=True)
@@ -185,12 +213,17 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
 def _outbox_note(detail: Any, output_format: str) -> None:
     """Where a rehearsal's emails went, so nobody wonders whether they were sent."""
     written = sum(
-        1 for step in detail.steps
-        if step.kind == "email.send" and step.status == "ok"
-        and isinstance(step.output, dict) and "skipped" not in step.output
-    )  # fmt: skip
+        1
+        for step in detail.steps
+        if step.kind == "email.send"
+        and step.status == "ok"
+        and isinstance(step.output, dict)
+        and "skipped" not in step.output
+    )
     if not written:
         return
-    note = (f"{written} email{'s' * (written != 1)} written to {OUTBOX}/, none delivered "
-            "(--deliver sends them)")  # fmt: skip
+    note = (
+        f"{written} email{'s' * (written != 1)} written to {OUTBOX}/, none delivered "
+        "(--deliver sends them)"
+    )
     click.echo(note, err=output_format == "json")

@@ -46,7 +46,10 @@ def runs() -> None:
 @format_option
 @at_the_edge
 def list_runs(
-    status_filter: str | None, campaign: str | None, limit: int, db_url: str | None,
+    status_filter: str | None,
+    campaign: str | None,
+    limit: int,
+    db_url: str | None,
     output_format: str,
 ) -> None:
     """The newest runs first.
@@ -64,8 +67,13 @@ def list_runs(
         click.echo("no runs")
         return
     rows = [
-        (record.id, record.workflow_id, status(record.status), rfc3339(record.created_at),
-         _next(record))
+        (
+            record.id,
+            record.workflow_id,
+            status(record.status),
+            rfc3339(record.created_at),
+            _next(record),
+        )
         for record in records
     ]
     click.echo(table(("run", "campaign", "status", "started", "next"), rows))
@@ -155,7 +163,6 @@ def _run_json(record: RunRecord) -> dict[str, Any]:
         "wake_at": record.wake_at,
         "trigger_event_id": record.trigger_event_id,
     }
-
 
 
 # Recovery lives in its own module; it is part of the same `flow runs` group.

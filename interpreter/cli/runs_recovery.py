@@ -66,8 +66,10 @@ def retry(
     finally:
         engine.store.close()
     if not result.applied:
-        click.echo(f"run {run_id}: retry requested at step {result.step_id}; "
-                   "a worker holds it and will apply it")  # fmt: skip
+        click.echo(
+            f"run {run_id}: retry requested at step {result.step_id}; "
+            "a worker holds it and will apply it"
+        )
         return
     click.echo(f"run {run_id} retried at step {result.step_id}: {result.status}")
     if result.status == "failed":
@@ -76,8 +78,13 @@ def retry(
 
 @click.command("replay")
 @click.option("--campaign", required=True, metavar="ID", help="The campaign whose runs to replay.")
-@click.option("--status", "status_filter", required=True, type=click.Choice(REPLAYABLE),
-              help="Replay the runs that ended so.")  # fmt: skip
+@click.option(
+    "--status",
+    "status_filter",
+    required=True,
+    type=click.Choice(REPLAYABLE),
+    help="Replay the runs that ended so.",
+)
 @click.option("--since", metavar="T", help="Runs started at or after T: RFC 3339, or 24h ago.")
 @click.option("--until", metavar="T", help="Runs started before T: RFC 3339, or 1h ago.")
 @click.option("--dry-run", is_flag=True, help="List what would be replayed; change nothing.")
@@ -110,14 +117,25 @@ def replay(
         with open_store(db_url) as store:
             selected = select_replay(store, campaign, status_filter, *window)
         if output_format == "json":
-            click.echo(to_json([
-                {"run": r.id, "campaign": r.workflow_id, "status": r.status,
-                 "created_at": r.created_at, "trigger_event_id": r.trigger_event_id}
-                for r in selected
-            ]))  # fmt: skip
+            click.echo(
+                to_json(
+                    [
+                        {
+                            "run": r.id,
+                            "campaign": r.workflow_id,
+                            "status": r.status,
+                            "created_at": r.created_at,
+                            "trigger_event_id": r.trigger_event_id,
+                        }
+                        for r in selected
+                    ]
+                )
+            )
             return
-        rows = [(r.id, status(r.status), rfc3339(r.created_at), r.trigger_event_id or "-")
-                for r in selected]  # fmt: skip
+        rows = [
+            (r.id, status(r.status), rfc3339(r.created_at), r.trigger_event_id or "-")
+            for r in selected
+        ]
         if rows:
             click.echo(table(("run", "status", "started", "trigger event"), rows))
         click.echo(f"{len(rows)} run(s) would be replayed")
@@ -178,14 +196,20 @@ class _progress:
 
 def _report(results: list[Replayed], output_format: str) -> None:
     if output_format == "json":
-        click.echo(to_json([
-            {"replayed": r.original_id, "run": r.run_id, "skipped": r.skipped} for r in results
-        ]))  # fmt: skip
+        click.echo(
+            to_json(
+                [
+                    {"replayed": r.original_id, "run": r.run_id, "skipped": r.skipped}
+                    for r in results
+                ]
+            )
+        )
         return
     started = [r for r in results if r.run_id is not None]
     if results and len(results) < PROGRESS_FROM:
         rows = [(r.original_id, r.run_id or "-", r.skipped or "started") for r in results]
         click.echo(table(("replayed", "new run", "result"), rows))
     skipped = len(results) - len(started)
-    click.echo(f"{len(started)} run(s) started, {skipped} skipped; a running `flow worker` "
-               "drives them")  # fmt: skip
+    click.echo(
+        f"{len(started)} run(s) started, {skipped} skipped; a running `flow worker` drives them"
+    )

@@ -18,15 +18,31 @@ from interpreter.http.client import send_event
 
 @click.command("send")
 @click.argument("name")
-@click.option("--data", "data_text", default="{}", show_default=True, metavar="JSON|@FILE|-",
-              help="The event's data.")
-@click.option("--id", "event_id", metavar="ID",
-              help="The sender's event id; the same id is recorded once.")
-@click.option("--url", "server_url", metavar="URL",
-              help="Send through a flow server's event API (http://host:port) instead of "
-                   "writing to the database.")
-@click.option("--key", "event_key", envvar="FLOW_EVENT_KEY", metavar="KEY",
-              help="The event key for --url [env FLOW_EVENT_KEY].")
+@click.option(
+    "--data",
+    "data_text",
+    default="{}",
+    show_default=True,
+    metavar="JSON|@FILE|-",
+    help="The event's data.",
+)
+@click.option(
+    "--id", "event_id", metavar="ID", help="The sender's event id; the same id is recorded once."
+)
+@click.option(
+    "--url",
+    "server_url",
+    metavar="URL",
+    help="Send through a flow server's event API (http://host:port) instead of "
+    "writing to the database.",
+)
+@click.option(
+    "--key",
+    "event_key",
+    envvar="FLOW_EVENT_KEY",
+    metavar="KEY",
+    help="The event key for --url [env FLOW_EVENT_KEY].",
+)
 @db_option
 @workflows_option
 @format_option
@@ -63,13 +79,23 @@ def send(
     finally:
         engine.store.close()
     if output_format == "json":
-        click.echo(to_json({"id": result.event_id, "duplicate": result.duplicate,
-                            "started": list(result.started), "resumed": result.delivered}))
+        click.echo(
+            to_json(
+                {
+                    "id": result.event_id,
+                    "duplicate": result.duplicate,
+                    "started": list(result.started),
+                    "resumed": result.delivered,
+                }
+            )
+        )
         return
     if result.duplicate:
         click.echo(f"event {result.event_id} was already recorded; nothing done")
         return
-    click.echo(f"recorded {result.event_id}: started {len(result.started)} run(s), "
-               f"woke {result.delivered} waiting run(s)")
+    click.echo(
+        f"recorded {result.event_id}: started {len(result.started)} run(s), "
+        f"woke {result.delivered} waiting run(s)"
+    )
     for run_id in result.started:
         click.echo(f"  started {run_id}")

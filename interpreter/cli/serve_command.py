@@ -25,22 +25,43 @@ from interpreter.http.serving import serve_app
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8288, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0: any free port, printed at start).")
+@click.option(
+    "--port",
+    default=8288,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port, printed at start).",
+)
 @db_option
 @workflows_option
 @secret_option
-@click.option("--concurrency", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads driving due runs in this process.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: one JSON object per log line.")
+@click.option(
+    "--concurrency",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker threads driving due runs in this process.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object per log line.",
+)
 @lease_option
 @batch_option
-@click.option("--poll", "poll_seconds", default=0.2, show_default=True,
-              type=click.FloatRange(min=0.01), envvar="FLOW_POLL_SECONDS",
-              help="How often idle workers look for work no wake-up announced "
-                   "(SQLite across processes; PostgreSQL while LISTEN is down) "
-                   "[env FLOW_POLL_SECONDS].")
+@click.option(
+    "--poll",
+    "poll_seconds",
+    default=0.2,
+    show_default=True,
+    type=click.FloatRange(min=0.01),
+    envvar="FLOW_POLL_SECONDS",
+    help="How often idle workers look for work no wake-up announced "
+    "(SQLite across processes; PostgreSQL while LISTEN is down) "
+    "[env FLOW_POLL_SECONDS].",
+)
 @at_the_edge
 def serve_command(
     host: str,

@@ -42,11 +42,19 @@ def list_command(limit: int, db_url: str | None, output_format: str) -> None:
     with open_store(db_url) as store:
         found = list_suppressions(store, limit)
     if output_format == "json":
-        click.echo(to_json([
-            {"address": s.address, "reason": s.reason, "detail": s.detail,
-             "created_at": rfc3339(s.created_at)}
-            for s in found
-        ]))  # fmt: skip
+        click.echo(
+            to_json(
+                [
+                    {
+                        "address": s.address,
+                        "reason": s.reason,
+                        "detail": s.detail,
+                        "created_at": rfc3339(s.created_at),
+                    }
+                    for s in found
+                ]
+            )
+        )
         return
     if not found:
         click.echo("no suppressed addresses")

@@ -46,8 +46,13 @@ def timeline_table(detail: RunDetail) -> str:
         return "no steps recorded yet"
     start = run_started_at(detail)
     rows = [
-        (offset(step.finished_at - start), step.step_id, step.kind, status(step.status),
-         _summary(step))
+        (
+            offset(step.finished_at - start),
+            step.step_id,
+            step.kind,
+            status(step.status),
+            _summary(step),
+        )
         for step in detail.steps
     ]
     return table(("at", "step", "kind", "status", "what happened"), rows)

@@ -48,8 +48,10 @@ def worker(
     Example:
       APP_DATABASE_URL=sqlite:///workflows/demo/app.db flow worker --db sqlite:///.flow/flow.db
     """
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.getLogger("alembic").setLevel(logging.WARNING)
     campaigns = campaigns_or_exit(workflows_dir)
     secrets = split_pairs(secret_pairs, "--secret")

@@ -142,8 +142,9 @@ def _enter_action(
         if until is not None and step.quiet_mode == "skip":
             output = {"skipped": "quiet_hours"}
             turn.commands.append(Record(step.id, step.action, output))
-            return finish(turn, state, step, output, cursor=entered["cursor"],
-                          visits=entered["visits"])  # fmt: skip
+            return finish(
+                turn, state, step, output, cursor=entered["cursor"], visits=entered["visits"]
+            )
         if until is not None:
             deferred = {"deferred_until": local_rfc3339(until, state), "zone": state.timezone}
             turn.commands.append(Record(step.id, "quiet_hours", deferred, attempt=0))
@@ -254,8 +255,7 @@ def _enter_window(
 ) -> tuple[RunState, Next]:
     opens = window_opening(step, state, turn.now)
     if opens is None:
-        return window_opened(turn, state, step, cursor=entered["cursor"],
-                             visits=entered["visits"])  # fmt: skip
+        return window_opened(turn, state, step, cursor=entered["cursor"], visits=entered["visits"])
     return _sleep(turn, state, step, opens, entered), None
 
 

@@ -107,8 +107,14 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     now = turn.now
     # Vars are evaluated before the run's zone, so they read run.timezone as the fallback.
     fallback = turn.workflow.timezone_fallback
-    state = changed(state, status="running", event=start.event.as_cel(), started_at=now, cursor=0,
-                    timezone=fallback)  # fmt: skip
+    state = changed(
+        state,
+        status="running",
+        event=start.event.as_cel(),
+        started_at=now,
+        cursor=0,
+        timezone=fallback,
+    )
     scope = turn.scope(state)
     variables: dict[str, Any] = {}
     scope["vars"] = variables  # each var sees the ones before it

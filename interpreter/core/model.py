@@ -19,7 +19,6 @@ RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
 FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
 
 
-
 @dataclass(frozen=True)
 class Event:
     """An event as flow records it: ``{id, name, data, ts}``."""

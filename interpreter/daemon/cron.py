@@ -93,19 +93,24 @@ class CronScheduler:
             since = self._resume_point(workflow.id, now)
             if since >= now:
                 continue
-            ticks = sorted({
-                tick
-                for trigger in triggers
-                for tick in recent_ticks(trigger, since, now, self.catch_up)
-            })[-self.catch_up:]
+            ticks = sorted(
+                {
+                    tick
+                    for trigger in triggers
+                    for tick in recent_ticks(trigger, since, now, self.catch_up)
+                }
+            )[-self.catch_up :]
             for tick in ticks:
                 run_id = self.engine.fire_cron_tick(workflow, tick)
                 fired.append(Fired(workflow.id, tick, run_id))
                 if run_id is not None:
-                    log.info("cron %s: tick %s started run %s", workflow.id,
-                             tick.isoformat(), run_id,
-                             extra={"campaign": workflow.id, "tick": tick.isoformat(),
-                                    "run": run_id})
+                    log.info(
+                        "cron %s: tick %s started run %s",
+                        workflow.id,
+                        tick.isoformat(),
+                        run_id,
+                        extra={"campaign": workflow.id, "tick": tick.isoformat(), "run": run_id},
+                    )
             self._progress[workflow.id] = now
         return fired
 

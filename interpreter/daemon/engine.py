@@ -216,13 +216,15 @@ class Engine:
         delivered = self._deliver(tx, fresh, now)
         return [
             IngestResult(
-                event.id, False,
+                event.id,
+                False,
                 tuple(s.run_id for s in starts[event.id] if s.run_id in started),
                 delivered[event.id],
             )
-            if is_new else IngestResult(event.id, duplicate=True)
+            if is_new
+            else IngestResult(event.id, duplicate=True)
             for event, is_new in zip(events, new, strict=True)
-        ]  # fmt: skip
+        ]
 
     def _run_starts(self, event: Event, now: datetime) -> list[RunStart]:
         starts: list[RunStart] = []

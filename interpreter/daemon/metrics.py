@@ -27,8 +27,23 @@ EventSource = Literal["api", "webhook"]
 
 # Wake latency: from a run's wake_at to its claim. Sub-second with LISTEN/NOTIFY,
 # up to the poll interval without, minutes when the workers fall behind.
-_WAKE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
-                 300.0, float("inf"))  # fmt: skip
+_WAKE_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    300.0,
+    float("inf"),
+)
 
 
 class RunCounts(Protocol):
@@ -43,20 +58,25 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.events_received = Counter(
-            "flow_events_received", "Events accepted and committed, by where they came from.",
-            ["source"], registry=self.registry,
-        )  # fmt: skip
-        self.steps_executed = Counter(
-            "flow_steps_executed", "Step attempts executed (actions run), whatever the outcome.",
+            "flow_events_received",
+            "Events accepted and committed, by where they came from.",
+            ["source"],
             registry=self.registry,
-        )  # fmt: skip
+        )
+        self.steps_executed = Counter(
+            "flow_steps_executed",
+            "Step attempts executed (actions run), whatever the outcome.",
+            registry=self.registry,
+        )
         self.steps_failed = Counter(
             "flow_steps_failed", "Step attempts that ended in an error.", registry=self.registry
         )
         self.wake_latency = Histogram(
-            "flow_wake_latency_seconds", "How long after it became due a run was claimed.",
-            buckets=_WAKE_BUCKETS, registry=self.registry,
-        )  # fmt: skip
+            "flow_wake_latency_seconds",
+            "How long after it became due a run was claimed.",
+            buckets=_WAKE_BUCKETS,
+            registry=self.registry,
+        )
         self._watching = False
 
     # Plain functions for the daemon, so it need not know prometheus-client.
@@ -100,6 +120,7 @@ class _RunsCollector(Collector):
             runs.add_metric([status], count)
         yield runs
         yield GaugeMetricFamily(
-            "flow_runs_due", "Runs due now and not yet claimed: the backlog of work.",
+            "flow_runs_due",
+            "Runs due now and not yet claimed: the backlog of work.",
             value=sum(due for _, due in counts.values()),
-        )  # fmt: skip
+        )

@@ -94,16 +94,24 @@ class Daemon:
         self.store = open_store(settings.db_url)
         self.owner = f"{os.uname().nodename}:{os.getpid()}"
         self.metrics = Metrics()
-        actions = settings.actions if settings.actions is not None else configured_actions(
-            self.store)
+        actions = (
+            settings.actions if settings.actions is not None else configured_actions(self.store)
+        )
         campaigns, secrets = self._load(workflows)
 
         def engine(role: str) -> Engine:
-            return Engine(self.store, campaigns, RealClock(), secrets=secrets,
-                          data_dir=settings.data_dir, owner=f"{self.owner}:{role}",
-                          lease_seconds=settings.lease_seconds, batch=settings.batch,
-                          actions=actions,
-                          metrics=self.metrics)
+            return Engine(
+                self.store,
+                campaigns,
+                RealClock(),
+                secrets=secrets,
+                data_dir=settings.data_dir,
+                owner=f"{self.owner}:{role}",
+                lease_seconds=settings.lease_seconds,
+                batch=settings.batch,
+                actions=actions,
+                metrics=self.metrics,
+            )
 
         # One engine per role for the life of the process, each its own lease
         # owner; a reload swaps their campaigns and secrets (``Engine.load``).
@@ -123,10 +131,15 @@ class Daemon:
         app = app_factory(self.http, settings.host, self.metrics)
         self._socket = _bind(settings.host, settings.port)
         self.port = int(self._socket.getsockname()[1])
-        self.server = uvicorn.Server(uvicorn.Config(
-            app, log_config=None, access_log=False, lifespan="off",
-            timeout_graceful_shutdown=10,
-        ))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=10,
+            )
+        )
         self._threads: list[threading.Thread] = []
 
     # ---- lifecycle -----------------------------------------------------------
@@ -139,7 +152,9 @@ class Daemon:
             self._spawn(f"flow-worker-{index}", self._work, index)
         self._spawn("flow-cron", self._schedule)
         self._http = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self._socket]}, name="flow-http",
+            target=self.server.run,
+            kwargs={"sockets": [self._socket]},
+            name="flow-http",
             daemon=True,
         )
         self._http.start()
@@ -153,9 +168,14 @@ class Daemon:
     def _run(self) -> None:
         try:
             self.start()
-            log.info("flow serve on http://%s:%d with %d worker(s), database %s",
-                     self.settings.host, self.port, self.settings.concurrency, self.store.url,
-                     extra={"port": self.port, "owner": self.owner})
+            log.info(
+                "flow serve on http://%s:%d with %d worker(s), database %s",
+                self.settings.host,
+                self.port,
+                self.settings.concurrency,
+                self.store.url,
+                extra={"port": self.port, "owner": self.owner},
+            )
             while not self._stop.is_set():
                 self._attention.wait(1.0)
                 self._attention.clear()
@@ -199,26 +219,36 @@ class Daemon:
             campaigns, secrets = self._load(workflows)
         except CampaignErrors as errors:
             for problem in errors.problems:
-                log.error("reload refused: %s", problem.as_text(),
-                          extra={"code": problem.code, "file": str(problem.file),
-                                 "line": problem.line})
-            log.error("reload refused: %d lint error(s); keeping the campaigns loaded before",
-                      len(errors.problems))
+                log.error(
+                    "reload refused: %s",
+                    problem.as_text(),
+                    extra={"code": problem.code, "file": str(problem.file), "line": problem.line},
+                )
+            log.error(
+                "reload refused: %d lint error(s); keeping the campaigns loaded before",
+                len(errors.problems),
+            )
             return False
         except FlowError as error:
             log.error("reload refused: %s; keeping the campaigns loaded before", error)
             return False
         except Exception as error:  # a campaign can raise anything while it loads
-            log.error("reload refused: %s: %s; keeping the campaigns loaded before",
-                      type(error).__name__, " ".join(str(error).split())[:300])
+            log.error(
+                "reload refused: %s: %s; keeping the campaigns loaded before",
+                type(error).__name__,
+                " ".join(str(error).split())[:300],
+            )
             return False
         for engine in (*self.workers, self.http, self.cron):
             engine.load(campaigns, secrets)
         self.wakeup.ring()
         self._scheduler_wake.set()
-        log.info("reloaded %d campaign(s): %s", len(workflows),
-                 ", ".join(sorted(w.id for w in workflows)),
-                 extra={"campaigns": sorted(w.id for w in workflows)})
+        log.info(
+            "reloaded %d campaign(s): %s",
+            len(workflows),
+            ", ".join(sorted(w.id for w in workflows)),
+            extra={"campaigns": sorted(w.id for w in workflows)},
+        )
         return True
 
     def _load(self, workflows: Sequence[Workflow]) -> tuple[Campaigns, dict[str, str]]:
@@ -281,7 +311,6 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(settings: ServeSettings, workflows: Sequence[Workflow],
-          app_factory: AppFactory) -> int:
+def serve(settings: ServeSettings, workflows: Sequence[Workflow], app_factory: AppFactory) -> int:
     """Run the daemon until SIGTERM or SIGINT; returns the exit code."""
     return Daemon(settings, workflows, app_factory=app_factory).run()

@@ -37,9 +37,13 @@ def suppress(
         for address in addresses:
             address = address.strip()
             if len(address) > MAX_ADDRESS_CHARS:
-                log.warning("not suppressing an address of %d characters (%s: %.40r...): "
-                            "the limit is %d", len(address), reason, address,
-                            MAX_ADDRESS_CHARS)  # fmt: skip
+                log.warning(
+                    "not suppressing an address of %d characters (%s: %.40r...): the limit is %d",
+                    len(address),
+                    reason,
+                    address,
+                    MAX_ADDRESS_CHARS,
+                )
                 continue
             if address and tx.add_suppression(address, reason, detail, now):
                 added.append(address.lower())

@@ -71,12 +71,16 @@ class NotifyListener(threading.Thread):
                 backoff = 0.5
             except psycopg.Error as error:
                 if self.listening.is_set():
-                    log.warning("LISTEN connection lost (%s); polling until it is back",
-                                str(error).strip().splitlines()[0] if str(error) else error)
+                    log.warning(
+                        "LISTEN connection lost (%s); polling until it is back",
+                        str(error).strip().splitlines()[0] if str(error) else error,
+                    )
                 else:
-                    log.warning("cannot LISTEN (%s); polling, retrying in %.1f s",
-                                str(error).strip().splitlines()[0] if str(error) else error,
-                                backoff)
+                    log.warning(
+                        "cannot LISTEN (%s); polling, retrying in %.1f s",
+                        str(error).strip().splitlines()[0] if str(error) else error,
+                        backoff,
+                    )
             self.listening.clear()
             self._stopping.wait(backoff)
             backoff = min(backoff * 2, _MAX_BACKOFF)

@@ -102,8 +102,9 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     if error.status_code in (204, 304):
         return Response(status_code=error.status_code, headers=error.headers)
-    return JSONResponse({"error": error.detail}, status_code=error.status_code,
-                        headers=error.headers)  # fmt: skip
+    return JSONResponse(
+        {"error": error.detail}, status_code=error.status_code, headers=error.headers
+    )
 
 
 async def _internal_error(request: Request, error: Exception) -> Response:

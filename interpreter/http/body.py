@@ -25,8 +25,9 @@ async def read_body(
 ) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise Rejected(413, f"{what} is {int(declared)} bytes; the limit is {limit}",
-                       headers=_CLOSE)  # fmt: skip
+        raise Rejected(
+            413, f"{what} is {int(declared)} bytes; the limit is {limit}", headers=_CLOSE
+        )
     chunks: list[bytes] = []
     size = 0
     try:
@@ -34,12 +35,14 @@ async def read_body(
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
-                    raise Rejected(413, f"{what} is over the limit of {limit} bytes",
-                                   headers=_CLOSE)  # fmt: skip
+                    raise Rejected(
+                        413, f"{what} is over the limit of {limit} bytes", headers=_CLOSE
+                    )
                 chunks.append(chunk)
     except TimeoutError:
-        raise Rejected(408, f"{what} did not arrive within {timeout:g} seconds",
-                       headers=_CLOSE) from None  # fmt: skip
+        raise Rejected(
+            408, f"{what} did not arrive within {timeout:g} seconds", headers=_CLOSE
+        ) from None
     except ClientDisconnect:
         raise Rejected(400, "the client went away before sending the whole body") from None
     return b"".join(chunks)

@@ -62,8 +62,11 @@ def parse_events(body: bytes, *, max_events: int, max_event_bytes: int) -> list[
         for index, item in enumerate(items):
             size = len(json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode())
             if size > max_event_bytes:
-                raise Rejected(413, f"event {index} is {size} bytes; the limit is "
-                               f"{max_event_bytes}", index=index)  # fmt: skip
+                raise Rejected(
+                    413,
+                    f"event {index} is {size} bytes; the limit is {max_event_bytes}",
+                    index=index,
+                )
     return [event_in(item, index) for index, item in enumerate(items)]
 
 
@@ -125,8 +128,12 @@ def _timestamp(value: Any, index: int) -> datetime | None:
         moment = parse_time(value)
         if moment is not None:
             return moment
-    raise _field(index, "ts", "must be milliseconds since the epoch or an RFC 3339 time "
-                 f"with an offset, from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} UTC")  # fmt: skip
+    raise _field(
+        index,
+        "ts",
+        "must be milliseconds since the epoch or an RFC 3339 time "
+        f"with an offset, from {EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} UTC",
+    )
 
 
 def _field(index: int, field: str, problem: str) -> Rejected:

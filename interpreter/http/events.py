@@ -32,11 +32,11 @@ async def post_events(request: Request) -> Response:
     if not settings.event_keys:
         check_loopback_host(request, "FLOW_EVENT_KEYS")
     require_json(request)
-    body = await read_body(
-        request, settings.max_body_bytes, timeout=settings.body_timeout_seconds
-    )
-    limits = {"max_events": settings.max_events_per_request,
-              "max_event_bytes": settings.max_event_bytes}  # fmt: skip
+    body = await read_body(request, settings.max_body_bytes, timeout=settings.body_timeout_seconds)
+    limits = {
+        "max_events": settings.max_events_per_request,
+        "max_event_bytes": settings.max_event_bytes,
+    }
     if len(body) > _PARSE_INLINE_BYTES:
         events = await run_in_threadpool(lambda: parse_events(body, **limits))
     else:

@@ -23,8 +23,9 @@ def healthz(request: Request) -> Response:
         app_context(request).engine.store.next_wake_at()
     except StoreError as error:
         log.warning("healthz: %s", error)
-        return JSONResponse({"status": "unavailable", "error": "the database does not answer"},
-                            status_code=503)  # fmt: skip
+        return JSONResponse(
+            {"status": "unavailable", "error": "the database does not answer"}, status_code=503
+        )
     return JSONResponse({"status": "ok"})
 
 
@@ -39,9 +40,15 @@ def metrics_text(request: Request) -> Response:
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             given.strip().encode(), token.encode()
         ):
-            raise Rejected(401, "GET /metrics needs Authorization: Bearer <FLOW_METRICS_TOKEN>",
-                           headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+            raise Rejected(
+                401,
+                "GET /metrics needs Authorization: Bearer <FLOW_METRICS_TOKEN>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     elif not context.settings.on_loopback:
-        raise Rejected(403, "GET /metrics is served off loopback only with FLOW_METRICS_TOKEN "
-                       "(or FLOW_DASHBOARD_TOKEN) set")  # fmt: skip
+        raise Rejected(
+            403,
+            "GET /metrics is served off loopback only with FLOW_METRICS_TOKEN "
+            "(or FLOW_DASHBOARD_TOKEN) set",
+        )
     return Response(generate_latest(context.metrics.registry), media_type=CONTENT_TYPE_LATEST)

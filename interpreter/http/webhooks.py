@@ -27,19 +27,28 @@ async def post_resend(request: Request) -> Response:
     settings = context.settings
     key = settings.webhook_key
     if key is None:
-        raise Rejected(503, "Resend webhooks are not configured: set FLOW_RESEND_WEBHOOK_SECRET "
-                       "to the endpoint's signing secret (whsec_...)")  # fmt: skip
+        raise Rejected(
+            503,
+            "Resend webhooks are not configured: set FLOW_RESEND_WEBHOOK_SECRET "
+            "to the endpoint's signing secret (whsec_...)",
+        )
     body = await read_body(
         request, settings.max_event_bytes, "webhook body", settings.body_timeout_seconds
     )
-    message_id = verify(key, request.headers, body, context.engine.clock.now(),
-                        settings.webhook_tolerance_seconds)  # fmt: skip
+    message_id = verify(
+        key, request.headers, body, context.engine.clock.now(), settings.webhook_tolerance_seconds
+    )
     event = resend_event(body, message_id)
     # Suppress before recording: if recording fails the provider redelivers and
     # suppressing again is harmless, while the other order could lose it to
     # the redelivery's deduplication.
-    await run_in_threadpool(suppress_from_provider_event, context.engine.store, event.name,
-                            event.data, context.engine.clock.now())
+    await run_in_threadpool(
+        suppress_from_provider_event,
+        context.engine.store,
+        event.name,
+        event.data,
+        context.engine.clock.now(),
+    )
     results = await context.intake.submit([event])
     context.metrics.event_received("webhook", len(results))
     return JSONResponse({"ids": [result.event_id for result in results], "status": 200})

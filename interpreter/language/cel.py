@@ -55,9 +55,31 @@ _COMPARISON = re.compile(
     rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*(==|!=)\s*"
     r'(null|true|false|-?[0-9]+|"[^"\\\n]*")\s*$'
 )
-_RESERVED = frozenset({"true", "false", "null", "in", "as", "break", "const", "continue",
-                       "else", "for", "function", "if", "import", "let", "loop", "package",
-                       "namespace", "return", "var", "void", "while"})
+_RESERVED = frozenset(
+    {
+        "true",
+        "false",
+        "null",
+        "in",
+        "as",
+        "break",
+        "const",
+        "continue",
+        "else",
+        "for",
+        "function",
+        "if",
+        "import",
+        "let",
+        "loop",
+        "package",
+        "namespace",
+        "return",
+        "var",
+        "void",
+        "while",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -94,12 +116,19 @@ def _compile(source: str) -> _Compiled:
     if refused is not None:
         raise _Refused(refused)
     roots = frozenset(
-        str(token) for token in tree.scan_values(
+        str(token)
+        for token in tree.scan_values(
             lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
         )
     )
-    return _Compiled(path=None, program=program(tree), roots=roots, tree=tree,
-                     comparison=_literal_comparison(source), fast=compile_fast(tree))
+    return _Compiled(
+        path=None,
+        program=program(tree),
+        roots=roots,
+        tree=tree,
+        comparison=_literal_comparison(source),
+        fast=compile_fast(tree),
+    )
 
 
 def _literal_comparison(source: str) -> tuple[tuple[str, ...], bool, Any] | None:
@@ -362,7 +391,7 @@ def _key_sides(source: str) -> tuple[str, str] | None:
             path = _async_path(source, one)
             if path is None or "async" in _idents(other):
                 continue
-            return path, source[_start(other):_end(other)]
+            return path, source[_start(other) : _end(other)]
     return None
 
 
@@ -388,7 +417,7 @@ def _top_level_equalities(tree: Any) -> list[tuple[Any, Any]]:
 
 
 def _async_path(source: str, node: Any) -> str | None:
-    text = source[_start(node):_end(node)]
+    text = source[_start(node) : _end(node)]
     match = _MEMBER_PATH.match(text)
     if not match:
         return None
@@ -399,11 +428,16 @@ def _async_path(source: str, node: Any) -> str | None:
 
 
 def _idents(node: Any) -> set[str]:
-    return {
-        str(token) for token in node.scan_values(
-            lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
-        )
-    } if isinstance(node, lark.Tree) else set()
+    return (
+        {
+            str(token)
+            for token in node.scan_values(
+                lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
+            )
+        }
+        if isinstance(node, lark.Tree)
+        else set()
+    )
 
 
 def _start(node: Any) -> int:

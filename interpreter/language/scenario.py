@@ -34,7 +34,6 @@ SCENARIO_SUFFIXES = (".test.yaml", ".test.yml")
 DEFAULT_START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-
 @dataclass(frozen=True)
 class Mock:
     """A step's fixed outcome: ``output``, or an error when ``error_message`` is set."""
@@ -166,8 +165,9 @@ def _in_scenario_words(problem: Problem) -> Problem:
         message = "a scenario file must be a mapping of keys such as workflow, events and expect"
     elif problem.code == "empty-file":
         message = "the file holds no scenario"
-    return Problem(problem.file, problem.line, problem.column, problem.code, message,
-                   problem.severity)
+    return Problem(
+        problem.file, problem.line, problem.column, problem.code, message, problem.severity
+    )
 
 
 class _ScenarioBuilder:
@@ -206,9 +206,11 @@ class _ScenarioBuilder:
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
-            self._problem(("start",), "bad-start",
-                          f"{value!r} is not an RFC 3339 moment with a zone, "
-                          "such as 2026-01-05T09:00:00Z")
+            self._problem(
+                ("start",),
+                "bad-start",
+                f"{value!r} is not an RFC 3339 moment with a zone, such as 2026-01-05T09:00:00Z",
+            )
             return DEFAULT_START
         return moment.astimezone(UTC)
 
@@ -224,8 +226,12 @@ class _ScenarioBuilder:
         error = value.get("error")
         if error is None:
             return Mock(step, output=value.get("output"), location=location)
-        return Mock(step, error_message=error["message"],
-                    retryable=bool(error.get("retryable", False)), location=location)
+        return Mock(
+            step,
+            error_message=error["message"],
+            retryable=bool(error.get("retryable", False)),
+            location=location,
+        )
 
     def _event(self, item: dict[str, Any], path: JsonPath) -> ScenarioEvent:
         return ScenarioEvent(
@@ -256,7 +262,9 @@ class _ScenarioBuilder:
         actions = value.get("actions")
         runs = value.get("runs", {})
         return Expectations(
-            actions=None if actions is None else tuple(
+            actions=None
+            if actions is None
+            else tuple(
                 self._expected(item, ("expect", "actions", i)) for i, item in enumerate(actions)
             ),
             exact=value.get("exact", True),

@@ -24,7 +24,8 @@ def _problems(scenario: Scenario, workflow: Workflow) -> Iterator[Problem]:
             continue
         why = "is not an action step" if mock.step in every_step else "is not a step"
         yield Problem.at(
-            mock.location, "unknown-step",
+            mock.location,
+            "unknown-step",
             f"mocks: {mock.step!r} {why} of campaign {workflow.id!r}"
             f"{suggest(mock.step, action_steps) or _listing(action_steps)}",
         )
@@ -32,13 +33,15 @@ def _problems(scenario: Scenario, workflow: Workflow) -> Iterator[Problem]:
         if expected.step is not None and expected.step not in action_steps:
             why = "is not an action step" if expected.step in every_step else "is not a step"
             yield Problem.at(
-                expected.location, "unknown-step",
+                expected.location,
+                "unknown-step",
                 f"expect.actions: {expected.step!r} {why} of campaign {workflow.id!r}"
                 f"{suggest(expected.step, action_steps) or _listing(action_steps)}",
             )
         if expected.action is not None and expected.action not in known_actions():
             yield Problem.at(
-                expected.location, "unknown-action",
+                expected.location,
+                "unknown-action",
                 f"expect.actions: unknown action {expected.action!r}"
                 f"{suggest(expected.action, known_actions())}",
             )
@@ -46,7 +49,8 @@ def _problems(scenario: Scenario, workflow: Workflow) -> Iterator[Problem]:
     for (name, _), where in zip(scenario.secrets, scenario.secret_locations, strict=True):
         if name not in declared:
             yield Problem.at(
-                where, "unknown-secret",
+                where,
+                "unknown-secret",
                 f"secrets: campaign {workflow.id!r} does not declare {name!r}"
                 f"{suggest(name, declared)}",
             )

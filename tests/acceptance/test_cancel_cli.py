@@ -24,14 +24,20 @@ ENV = {
 
 def flow(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [FLOW, *arguments], cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        [FLOW, *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env=ENV,
-    )  # fmt: skip
+    )
 
 
 def test_a_run_cancelled_before_any_worker_sends_nothing(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "workflows", tmp_path / "workflows",
-                    ignore=shutil.ignore_patterns("*.db"))  # fmt: skip
+    shutil.copytree(
+        ROOT / "workflows", tmp_path / "workflows", ignore=shutil.ignore_patterns("*.db")
+    )
     db = ["--db", f"sqlite:///{tmp_path / 'flow.db'}"]
     signup = {"user": {"id": 7, "email": "ada@example.com", "first_name": "Ada"}}
     sent = flow("send", "app/signup.completed", "--data", json.dumps(signup), *db, cwd=tmp_path)
@@ -43,8 +49,9 @@ def test_a_run_cancelled_before_any_worker_sends_nothing(tmp_path: Path) -> None
     assert cancelled.stdout.strip() == f"run {run['id']} cancelled"
 
     log = (tmp_path / "worker.log").open("wb")
-    worker = subprocess.Popen([FLOW, "worker", *db], cwd=tmp_path, env=ENV, stdout=log,
-                              stderr=subprocess.STDOUT)  # fmt: skip
+    worker = subprocess.Popen(
+        [FLOW, "worker", *db], cwd=tmp_path, env=ENV, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 60
         while b"Ctrl-C to stop" not in (tmp_path / "worker.log").read_bytes():

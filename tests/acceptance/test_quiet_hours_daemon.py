@@ -46,8 +46,9 @@ def wait_for(condition: Callable[[], Any], what: str, seconds: float = 120) -> A
 
 
 def flow(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([FLOW, *arguments], cwd=project, capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
+    return subprocess.run(
+        [FLOW, *arguments], cwd=project, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
@@ -67,18 +68,29 @@ def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
     log = (tmp_path / "serve.log").open("wb")
     serve = subprocess.Popen(
         [FLOW, "serve", "--port", "0", "--db", db, "--workflows", "workflows"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for(lambda: "flow serve on" in (tmp_path / "serve.log").read_text(), "flow serve", 60)
         user = {"id": 1, "email": "amelie@example.com", "timezone": "Europe/Paris"}
-        sent = flow(tmp_path, "send", "app/signup.completed", "--data",
-                    json.dumps({"user": user}), "--db", db)  # fmt: skip
+        sent = flow(
+            tmp_path,
+            "send",
+            "app/signup.completed",
+            "--data",
+            json.dumps({"user": user}),
+            "--db",
+            db,
+        )
         assert sent.returncode == 0, sent.stderr
 
         def deferred() -> dict[str, Any] | None:
-            listed = json.loads(flow(tmp_path, "runs", "list", "--db", db, "--format",
-                                     "json").stdout)  # fmt: skip
+            listed = json.loads(
+                flow(tmp_path, "runs", "list", "--db", db, "--format", "json").stdout
+            )
             return listed[0] if listed and listed[0]["status"] == "sleeping" else None
 
         run = wait_for(deferred, "the run to be deferred", 60)
@@ -98,17 +110,26 @@ def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
     assert until in shown.stdout, shown.stdout
     assert not list(tmp_path.glob(".flow/**/*.eml"))  # nothing sent in quiet hours
 
-    worker = subprocess.Popen([FLOW, "worker", "--db", db, "--workflows", "workflows"],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    worker = subprocess.Popen(
+        [FLOW, "worker", "--db", db, "--workflows", "workflows"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: list(tmp_path.glob(".flow/**/*.eml")), "the welcome email")
         assert datetime.now(UTC) >= ends
         finished = wait_for(
-            lambda: json.loads(flow(tmp_path, "runs", "show", run["id"], "--db", db,
-                                    "--format", "json").stdout)["status"] == "completed",
-            "the run to complete", 60,
-        )  # fmt: skip
+            lambda: (
+                json.loads(
+                    flow(tmp_path, "runs", "show", run["id"], "--db", db, "--format", "json").stdout
+                )["status"]
+                == "completed"
+            ),
+            "the run to complete",
+            60,
+        )
         assert finished
     finally:
         worker.send_signal(signal.SIGTERM)
@@ -117,8 +138,9 @@ def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
-    document = json.loads(flow(tmp_path, "runs", "show", run["id"], "--db", db, "--format",
-                               "json").stdout)  # fmt: skip
+    document = json.loads(
+        flow(tmp_path, "runs", "show", run["id"], "--db", db, "--format", "json").stdout
+    )
     kinds = [(entry["kind"], entry["attempt"]) for entry in document["timeline"]]
     assert kinds == [("quiet_hours", 0), ("email.send", 1)]
     sent_at = datetime.fromisoformat(document["timeline"][1]["at"].replace("Z", "+00:00"))

@@ -22,8 +22,14 @@ APP_DB = f"sqlite:///{ROOT / 'workflows' / 'demo' / 'app.db'}"
 
 def flow(*arguments: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [FLOW, *arguments], cwd=cwd, input=stdin, capture_output=True, text=True,
-        timeout=120, check=False, env={**os.environ, "APP_DATABASE_URL": APP_DB},
+        [FLOW, *arguments],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "APP_DATABASE_URL": APP_DB},
     )
 
 
@@ -34,15 +40,25 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_the_main_job_runs_the_seed_campaign_in_virtual_time(project: Path) -> None:
-    result = flow("run", "workflows/signup-drip.yaml", "--event",
-                  "@workflows/events/signup.json", "--secret", f"APP_DATABASE_URL={APP_DB}",
-                  "--simulate", cwd=project)
+    result = flow(
+        "run",
+        "workflows/signup-drip.yaml",
+        "--event",
+        "@workflows/events/signup.json",
+        "--secret",
+        f"APP_DATABASE_URL={APP_DB}",
+        "--simulate",
+        cwd=project,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[1].split() == ["AT", "STEP", "KIND", "STATUS", "WHAT", "HAPPENED"]
     assert [line.split()[:2] for line in lines[2:7]] == [
-        ["+0s", "welcome_email"], ["+3d", "wait_for_engagement"], ["+3d", "route"],
-        ["+3d", "check_plan"], ["+3d", "trial_offer_email"],
+        ["+0s", "welcome_email"],
+        ["+3d", "wait_for_engagement"],
+        ["+3d", "route"],
+        ["+3d", "check_plan"],
+        ["+3d", "trial_offer_email"],
     ]
     assert lines[-2:] == [
         "completed after 3d",
@@ -54,18 +70,17 @@ def test_the_main_job_runs_the_seed_campaign_in_virtual_time(project: Path) -> N
 
 def test_send_worker_and_runs_carry_a_run_through_a_click(project: Path) -> None:
     signup = '{"user": {"id": 3, "email": "linus@example.com", "first_name": "Linus"}}'
-    sent = flow("send", "app/signup.completed", "--data", signup, "--format", "json",
-                cwd=project)
+    sent = flow("send", "app/signup.completed", "--data", signup, "--format", "json", cwd=project)
     assert sent.returncode == 0, sent.stderr
     [run_id] = json.loads(sent.stdout)["started"]
 
-    worker = subprocess.Popen([FLOW, "worker", "--quiet"], cwd=project,
-                              env={**os.environ, "APP_DATABASE_URL": APP_DB})
+    worker = subprocess.Popen(
+        [FLOW, "worker", "--quiet"], cwd=project, env={**os.environ, "APP_DATABASE_URL": APP_DB}
+    )
     try:
         shown: dict[str, object] = {}
         for _ in range(100):
-            shown = json.loads(flow("runs", "show", run_id, "--format", "json",
-                                    cwd=project).stdout)
+            shown = json.loads(flow("runs", "show", run_id, "--format", "json", cwd=project).stdout)
             if shown["status"] == "waiting":
                 break
             time.sleep(0.1)
@@ -73,12 +88,16 @@ def test_send_worker_and_runs_carry_a_run_through_a_click(project: Path) -> None
         state = shown["state"]
         assert isinstance(state, dict)
         email_id = state["steps"]["welcome_email"]["output"]["id"]
-        clicked = flow("send", "resend/email.clicked", "--data",
-                       json.dumps({"email_id": email_id}), cwd=project)
+        clicked = flow(
+            "send",
+            "resend/email.clicked",
+            "--data",
+            json.dumps({"email_id": email_id}),
+            cwd=project,
+        )
         assert "woke 1 waiting run" in clicked.stdout
         for _ in range(100):
-            shown = json.loads(flow("runs", "show", run_id, "--format", "json",
-                                    cwd=project).stdout)
+            shown = json.loads(flow("runs", "show", run_id, "--format", "json", cwd=project).stdout)
             if shown["status"] == "sleeping":
                 break
             time.sleep(0.1)
@@ -96,9 +115,16 @@ def test_send_worker_and_runs_carry_a_run_through_a_click(project: Path) -> None
 
 
 def test_simulate_a_paris_signup_at_2230_gets_its_welcome_at_0800(project: Path) -> None:
-    result = flow("run", "workflows/trial-expiry.yaml", "--event",
-                  "@workflows/events/trial-paris.json", "--simulate",
-                  "--start", "2026-01-05T22:30:00+01:00", cwd=project)  # fmt: skip
+    result = flow(
+        "run",
+        "workflows/trial-expiry.yaml",
+        "--event",
+        "@workflows/events/trial-paris.json",
+        "--simulate",
+        "--start",
+        "2026-01-05T22:30:00+01:00",
+        cwd=project,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[1] == "timezone Europe/Paris, from the event"
@@ -106,9 +132,18 @@ def test_simulate_a_paris_signup_at_2230_gets_its_welcome_at_0800(project: Path)
     assert deferred[:3] == ["+0s", "welcome_email", "quiet_hours"]
     assert " ".join(deferred[4:]) == "deferred by quiet hours until 2026-01-06 08:00 Europe/Paris"
     assert sent[:3] == ["+9h30m", "welcome_email", "email.send"]  # 08:00 Paris
-    as_json = flow("run", "workflows/trial-expiry.yaml", "--event",
-                   "@workflows/events/trial-paris.json", "--simulate", "--format", "json",
-                   "--start", "2026-01-05T22:30:00+01:00", cwd=project)  # fmt: skip
+    as_json = flow(
+        "run",
+        "workflows/trial-expiry.yaml",
+        "--event",
+        "@workflows/events/trial-paris.json",
+        "--simulate",
+        "--format",
+        "json",
+        "--start",
+        "2026-01-05T22:30:00+01:00",
+        cwd=project,
+    )
     entries = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert entries[1]["step"] == "welcome_email" and entries[1]["at"] == "2026-01-06T07:00:00Z"
     assert entries[3]["output"] == {"opened_at": "2026-01-19T09:00:00+01:00"}
@@ -116,9 +151,15 @@ def test_simulate_a_paris_signup_at_2230_gets_its_welcome_at_0800(project: Path)
 
 def test_start_needs_simulate_and_an_offset(project: Path) -> None:
     for extra, message in (([], "it needs --simulate"), (["--simulate"], "with an offset")):
-        result = flow("run", "workflows/trial-expiry.yaml", "--event",
-                      "@workflows/events/trial-paris.json", "--start",
-                      "2026-01-05T22:30:00" if extra else "2026-01-05T22:30:00+01:00",
-                      *extra, cwd=project)  # fmt: skip
+        result = flow(
+            "run",
+            "workflows/trial-expiry.yaml",
+            "--event",
+            "@workflows/events/trial-paris.json",
+            "--start",
+            "2026-01-05T22:30:00" if extra else "2026-01-05T22:30:00+01:00",
+            *extra,
+            cwd=project,
+        )
         assert result.returncode == 2, result.stderr
         assert message in result.stderr and "Traceback" not in result.stderr

@@ -85,7 +85,7 @@ class Daemon:
         self.port = 0
 
     def output(self) -> str:
-        return self.log.read_bytes()[self.offset:].decode(errors="replace")
+        return self.log.read_bytes()[self.offset :].decode(errors="replace")
 
     def get(self, path: str) -> int:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
@@ -93,18 +93,34 @@ class Daemon:
 
 
 @contextmanager
-def serving(db_url: str, workflows: Path, log: Path, *options: str,
-            lease: str = "60") -> Iterator[Daemon]:
+def serving(
+    db_url: str, workflows: Path, log: Path, *options: str, lease: str = "60"
+) -> Iterator[Daemon]:
     env = {**os.environ, "FLOW_LEASE_SECONDS": lease}
     offset = log.stat().st_size if log.exists() else 0
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [FLOW, "serve", "--port", "0", "--db", db_url, "--workflows", str(workflows),
-             "--log-format", "json", *options],
-            env=env, stdout=output, stderr=subprocess.STDOUT, cwd=workflows.parent,
+            [
+                FLOW,
+                "serve",
+                "--port",
+                "0",
+                "--db",
+                db_url,
+                "--workflows",
+                str(workflows),
+                "--log-format",
+                "json",
+                *options,
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=workflows.parent,
         )
     daemon = Daemon(process, log, offset)
     try:
+
         def started() -> bool:
             assert process.poll() is None, daemon.output()[-3000:]
             return '"port"' in daemon.output()
@@ -121,8 +137,9 @@ def serving(db_url: str, workflows: Path, log: Path, *options: str,
 
 
 def flow(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([FLOW, *arguments], cwd=cwd, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [FLOW, *arguments], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def statuses(db_url: str) -> Counter[str]:
@@ -132,8 +149,10 @@ def statuses(db_url: str) -> Counter[str]:
 
 def step_counts(db_url: str) -> list[Counter[str]]:
     with open_store(db_url) as store:
-        return [Counter(s.step_id for s in store.get_run(r.id).steps)
-                for r in store.list_runs(limit=10_000)]
+        return [
+            Counter(s.step_id for s in store.get_run(r.id).steps)
+            for r in store.list_runs(limit=10_000)
+        ]
 
 
 def steps_recorded(db_url: str) -> int:
@@ -157,8 +176,16 @@ def test_lint_errors_refuse_to_start(tmp_path: Path) -> None:
     workflows = tmp_path / "workflows"
     workflows.mkdir()
     (workflows / "broken.yaml").write_text(BROKEN)
-    result = flow("serve", "--port", "0", "--db", f"sqlite:///{tmp_path / 'f.db'}",
-                  "--workflows", str(workflows), cwd=tmp_path)
+    result = flow(
+        "serve",
+        "--port",
+        "0",
+        "--db",
+        f"sqlite:///{tmp_path / 'f.db'}",
+        "--workflows",
+        str(workflows),
+        cwd=tmp_path,
+    )
     assert result.returncode == 1, result.stderr
     assert "broken.yaml:6:" in result.stderr
     assert "fix the lint errors" in result.stderr
@@ -186,8 +213,9 @@ def test_sqlite_daemon_with_send_runs_reload_and_sigterm(tmp_path: Path) -> None
         daemon.process.send_signal(signal.SIGTERM)
         assert daemon.process.wait(timeout=60) == 0, daemon.output()[-3000:]
     with open_store(db_url) as store:
-        assert all(r.lease_owner is None for r in store.list_runs(limit=runs + 1)), \
+        assert all(r.lease_owner is None for r in store.list_runs(limit=runs + 1)), (
             "SIGTERM left a run leased"
+        )
 
     with serving(db_url, workflows, log, "--concurrency", "2") as daemon:
         assert daemon.get("/healthz") == 200
@@ -197,12 +225,22 @@ def test_sqlite_daemon_with_send_runs_reload_and_sigterm(tmp_path: Path) -> None
         (workflows / "later.yaml").write_text(LATER)
         daemon.process.send_signal(signal.SIGHUP)
         wait_for(lambda: "reloaded 2 campaign(s)" in daemon.output(), "the reload")
-        sent = flow("send", "later/go", "--data", "{}", "--db", db_url,
-                    "--workflows", str(workflows), cwd=tmp_path)
+        sent = flow(
+            "send",
+            "later/go",
+            "--data",
+            "{}",
+            "--db",
+            db_url,
+            "--workflows",
+            str(workflows),
+            cwd=tmp_path,
+        )
         assert sent.returncode == 0, sent.stderr
         wait_for(lambda: statuses(db_url)["completed"] == runs + 1, "the new campaign's run")
         request = urllib.request.Request(
-            f"http://127.0.0.1:{daemon.port}/e/any-key", method="POST",
+            f"http://127.0.0.1:{daemon.port}/e/any-key",
+            method="POST",
             data=json.dumps({"name": "later/go", "data": {}, "id": "over-http"}).encode(),
             headers={"content-type": "application/json"},
         )
@@ -219,8 +257,17 @@ def test_sqlite_daemon_with_send_runs_reload_and_sigterm(tmp_path: Path) -> None
         assert "no.such.action" in daemon.output() or "broken.yaml" in daemon.output()
         assert daemon.get("/healthz") == 200
         (workflows / "broken.yaml").unlink()
-        sent = flow("send", "later/go", "--data", "{}", "--db", db_url,
-                    "--workflows", str(workflows), cwd=tmp_path)
+        sent = flow(
+            "send",
+            "later/go",
+            "--data",
+            "{}",
+            "--db",
+            db_url,
+            "--workflows",
+            str(workflows),
+            cwd=tmp_path,
+        )
         wait_for(lambda: statuses(db_url)["completed"] == runs + 3, "the kept campaigns' run")
         daemon.process.send_signal(signal.SIGTERM)
         assert daemon.process.wait(timeout=60) == 0, daemon.output()[-3000:]
@@ -251,15 +298,15 @@ def test_listen_notify_resumes_a_waiting_run_without_polling(
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_two_daemons_one_killed_every_step_recorded_once(
-    postgres_url: str, tmp_path: Path
-) -> None:
+def test_two_daemons_one_killed_every_step_recorded_once(postgres_url: str, tmp_path: Path) -> None:
     workflows = tmp_path / "workflows"
     workflows.mkdir()
     (workflows / "steps.yaml").write_text(STEPS)
     runs = 300
-    with serving(postgres_url, workflows, tmp_path / "a.log", lease="2") as first, \
-            serving(postgres_url, workflows, tmp_path / "b.log", lease="2") as second:
+    with (
+        serving(postgres_url, workflows, tmp_path / "a.log", lease="2") as first,
+        serving(postgres_url, workflows, tmp_path / "b.log", lease="2") as second,
+    ):
         ingest(postgres_url, workflows, "steps/go", runs)
         wait_for(lambda: steps_recorded(postgres_url) > 0, "some steps")
         first.process.send_signal(signal.SIGKILL)
@@ -271,5 +318,6 @@ def test_two_daemons_one_killed_every_step_recorded_once(
         assert second.process.wait(timeout=60) == 0, second.output()[-3000:]
     counts = step_counts(postgres_url)
     assert len(counts) == runs
-    assert all(c == {"one": 1, "two": 1, "nap": 1, "three": 1} for c in counts), \
-        [c for c in counts if c != {"one": 1, "two": 1, "nap": 1, "three": 1}][:3]
+    assert all(c == {"one": 1, "two": 1, "nap": 1, "three": 1} for c in counts), [
+        c for c in counts if c != {"one": 1, "two": 1, "nap": 1, "three": 1}
+    ][:3]

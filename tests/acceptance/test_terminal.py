@@ -18,20 +18,35 @@ FLOW = str(Path(sys.executable).with_name("flow"))
 ROOT = Path(__file__).resolve().parents[2]
 APP_DB = f"sqlite:///{ROOT / 'workflows' / 'demo' / 'app.db'}"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-MAIN_JOB = ("run", "workflows/signup-drip.yaml", "--event", "@workflows/events/signup.json",
-            "--secret", f"APP_DATABASE_URL={APP_DB}", "--simulate")  # fmt: skip
+MAIN_JOB = (
+    "run",
+    "workflows/signup-drip.yaml",
+    "--event",
+    "@workflows/events/signup.json",
+    "--secret",
+    f"APP_DATABASE_URL={APP_DB}",
+    "--simulate",
+)
 
 
 def on_a_terminal(*arguments: str, cwd: Path, **environ: str) -> tuple[int, str]:
     """Run flow with stdin, stdout and stderr on a pseudo-terminal; its exit
     status and everything it wrote (with the terminal's \\r\\n made \\n)."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("NO_COLOR", "FORCE_COLOR")}  # fmt: skip
+    env = {
+        key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR")
+    }
     env.update(TERM="xterm-256color", **environ)
     leader, follower = pty.openpty()
     try:
-        process = subprocess.Popen([FLOW, *arguments], cwd=cwd, env=env, stdin=follower,
-                                   stdout=follower, stderr=follower, close_fds=True)  # fmt: skip
+        process = subprocess.Popen(
+            [FLOW, *arguments],
+            cwd=cwd,
+            env=env,
+            stdin=follower,
+            stdout=follower,
+            stderr=follower,
+            close_fds=True,
+        )
     finally:
         os.close(follower)
     chunks: list[bytes] = []

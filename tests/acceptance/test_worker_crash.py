@@ -42,7 +42,10 @@ def start_worker(db_url: str, campaign: Path, log: Path) -> subprocess.Popen[byt
     with log.open("ab") as output:
         return subprocess.Popen(
             [FLOW, "worker", "--db", db_url, "--workflows", str(campaign), "--quiet"],
-            env=env, stdout=output, stderr=subprocess.STDOUT, cwd=campaign.parent,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=campaign.parent,
         )
 
 

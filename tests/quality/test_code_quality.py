@@ -1,4 +1,4 @@
-"""ruff and mypy stay clean: the suite fails when either finds something."""
+"""ruff (format and lint) and mypy stay clean: the suite fails when one finds something."""
 
 from __future__ import annotations
 
@@ -14,6 +14,11 @@ def run(tool: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(BIN / tool), *arguments], cwd=ROOT, capture_output=True, text=True, check=False
     )
+
+
+def test_ruff_format_changes_nothing() -> None:
+    result = run("ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_finds_nothing() -> None:

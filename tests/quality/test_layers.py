@@ -30,8 +30,7 @@ def imports_of(path: Path) -> set[str]:
             names.add(node.module)
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-    return {name.removeprefix("interpreter.") for name in names
-            if name.startswith("interpreter.")}
+    return {name.removeprefix("interpreter.") for name in names if name.startswith("interpreter.")}
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))

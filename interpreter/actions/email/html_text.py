@@ -20,10 +20,28 @@ from html.parser import HTMLParser
 
 _BLOCKS = frozenset(
     {
-        "p", "div", "br", "tr", "table", "ul", "ol", "section", "article", "header",
-        "footer", "blockquote", "pre", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
+        "p",
+        "div",
+        "br",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "pre",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
     }
-)  # fmt: skip
+)
 _HIDDEN = frozenset({"script", "style", "head", "title", "template"})
 # A tag, quoted attribute values allowed to hold ">"; and how one must open.
 _TAG = re.compile(r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>""")

@@ -21,9 +21,19 @@ from interpreter.errors import ActionError
 DEFAULT_URL = "https://api.resend.com"
 # Built from the message itself, or set by Resend: not passed on as custom headers.
 _OWN_HEADERS = frozenset(
-    {"from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version",
-     "content-type", "content-transfer-encoding"}
-)  # fmt: skip
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+    }
+)
 
 
 class ResendTransport:

@@ -185,9 +185,13 @@ class _Links:
             return html
         skip = frozenset({self.unsubscribe_url}) if self.unsubscribe_url else frozenset()
         return track_html(
-            html, signer=self._signer, public_url=self._public_url,
-            email_id=self._email_id, to=self._to, skip=skip,
-        )  # fmt: skip
+            html,
+            signer=self._signer,
+            public_url=self._public_url,
+            email_id=self._email_id,
+            to=self._to,
+            skip=skip,
+        )
 
     def headers(self) -> tuple[tuple[str, str], ...]:
         targets: list[str] = []

@@ -165,7 +165,7 @@ def _write_new(directory: Path, name: str, data: bytes) -> str:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
     except BaseException:
         os.close(fd)
         Path(temp_name).unlink(missing_ok=True)

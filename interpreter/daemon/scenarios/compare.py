@@ -165,8 +165,11 @@ def align(
         if not diffs[i][j] and score[i][j] == score[i + 1][j + 1] + 3:
             lines.append(DiffLine(" ", expected[i], happened[j]))
             i, j = i + 1, j + 1
-        elif (diffs[i][j] and _near(expected[i], happened[j])
-              and score[i][j] == score[i + 1][j + 1] + 1):
+        elif (
+            diffs[i][j]
+            and _near(expected[i], happened[j])
+            and score[i][j] == score[i + 1][j + 1] + 1
+        ):
             lines.append(DiffLine("~", expected[i], happened[j], tuple(diffs[i][j])))
             i, j = i + 1, j + 1
         elif score[i][j] == score[i][j + 1] and (

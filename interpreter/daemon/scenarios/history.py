@@ -65,8 +65,7 @@ def runs_so_far(store: Store, started: Sequence[str]) -> list[RunSummary]:
     records = store.list_runs(limit=_RUN_LIMIT)
     order = {run_id: index for index, run_id in enumerate(started)}
     records.sort(key=lambda run: (order.get(run.id, len(order)), run.created_at, run.id))
-    return [RunSummary(run.id, run.status, run.workflow_id, _failure(run.state))
-            for run in records]
+    return [RunSummary(run.id, run.status, run.workflow_id, _failure(run.state)) for run in records]
 
 
 def _failure(state: dict[str, JSON]) -> str | None:
@@ -78,7 +77,10 @@ def _failure(state: dict[str, JSON]) -> str | None:
 
 
 def actions_so_far(
-    store: Store, runs: Sequence[RunSummary], action_names: Collection[str], log: CallLog,
+    store: Store,
+    runs: Sequence[RunSummary],
+    action_names: Collection[str],
+    log: CallLog,
     start: datetime,
 ) -> list[HappenedAction]:
     """Every executed action attempt of ``runs``, in the order the engine ran them.
@@ -100,17 +102,23 @@ def actions_so_far(
             # hours) came right after the run's previous call.
             order: float = queue.popleft() if queue else last + 1e-3
             last = order
-            found.append((order, row.finished_at, HappenedAction(
-                run_id=row.run_id,
-                step=row.step_id,
-                action=row.kind,
-                at=row.finished_at - start,
-                with_=row.input,
-                output=row.output,
-                error=row.error,
-                status=row.status,
-                attempt=row.attempt,
-            )))
+            found.append(
+                (
+                    order,
+                    row.finished_at,
+                    HappenedAction(
+                        run_id=row.run_id,
+                        step=row.step_id,
+                        action=row.kind,
+                        at=row.finished_at - start,
+                        with_=row.input,
+                        output=row.output,
+                        error=row.error,
+                        status=row.status,
+                        attempt=row.attempt,
+                    ),
+                )
+            )
     found.sort(key=lambda item: (item[0], item[1]))
     return [action for _, _, action in found]
 
@@ -120,5 +128,3 @@ def count_by_status(runs: Sequence[RunSummary]) -> dict[str, int]:
     for run in runs:
         counts[run.status] = counts.get(run.status, 0) + 1
     return counts
-
-

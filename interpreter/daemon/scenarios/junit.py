@@ -20,16 +20,33 @@ class TimedResult:
 def junit_xml(results: Sequence[TimedResult], suite: str = "flow test") -> ElementTree.ElementTree:
     failures = sum(not timed.result.passed for timed in results)
     total = sum(timed.seconds for timed in results)
-    root = ElementTree.Element("testsuites", name=suite, tests=str(len(results)),
-                               failures=str(failures), errors="0", time=f"{total:.3f}")
-    element = ElementTree.SubElement(root, "testsuite", name=suite, tests=str(len(results)),
-                                     failures=str(failures), errors="0", skipped="0",
-                                     time=f"{total:.3f}")
+    root = ElementTree.Element(
+        "testsuites",
+        name=suite,
+        tests=str(len(results)),
+        failures=str(failures),
+        errors="0",
+        time=f"{total:.3f}",
+    )
+    element = ElementTree.SubElement(
+        root,
+        "testsuite",
+        name=suite,
+        tests=str(len(results)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+        time=f"{total:.3f}",
+    )
     for timed in results:
         scenario = timed.result.scenario
         case = ElementTree.SubElement(
-            element, "testcase", name=scenario.name, classname=_classname(scenario.workflow),
-            file=scenario.file, time=f"{timed.seconds:.3f}",
+            element,
+            "testcase",
+            name=scenario.name,
+            classname=_classname(scenario.workflow),
+            file=scenario.file,
+            time=f"{timed.seconds:.3f}",
         )
         if not timed.result.passed:
             lines = failure_report(timed.result)

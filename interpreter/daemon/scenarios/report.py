@@ -21,7 +21,11 @@ from interpreter.language.values import rfc3339
 
 LineKind = Literal["same", "missing", "extra", "changed", "allowed", "note", "error"]
 _KIND: dict[str, LineKind] = {
-    " ": "same", "-": "missing", "+": "extra", "~": "changed", ".": "allowed",
+    " ": "same",
+    "-": "missing",
+    "+": "extra",
+    "~": "changed",
+    ".": "allowed",
 }
 _CLIP = 60
 
@@ -49,15 +53,21 @@ def failure_report(result: ScenarioResult) -> list[ReportLine]:
         if not action_lines:
             lines.append(ReportLine("note", "  (no action happened)"))
     for mismatch in verdict.run_counts:
-        others = ", ".join(
-            f"{count} {status}" for status, count in sorted(verdict.counts.items())
-            if status != "total"
-        ) or "none"
-        lines.append(ReportLine(
-            "changed",
-            f"runs: expected {mismatch.expected} {mismatch.status}, "
-            f"happened {mismatch.happened} (runs: {others})",
-        ))
+        others = (
+            ", ".join(
+                f"{count} {status}"
+                for status, count in sorted(verdict.counts.items())
+                if status != "total"
+            )
+            or "none"
+        )
+        lines.append(
+            ReportLine(
+                "changed",
+                f"runs: expected {mismatch.expected} {mismatch.status}, "
+                f"happened {mismatch.happened} (runs: {others})",
+            )
+        )
     for run in result.runs:
         if run.error is not None:
             lines.append(ReportLine("note", f"run {run.id} failed in {run.error}"))

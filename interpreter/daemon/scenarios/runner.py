@@ -106,8 +106,12 @@ def run_scenario(
             _close_actions(real)
     expect = scenario.expect
     return ScenarioResult(
-        scenario, judge(expect, happened, runs), tuple(happened), tuple(runs),
-        tuple(transport.sent), error,
+        scenario,
+        judge(expect, happened, runs),
+        tuple(happened),
+        tuple(runs),
+        tuple(transport.sent),
+        error,
     )
 
 
@@ -152,8 +156,10 @@ def _play(play: _Play, horizon: timedelta) -> str | None:
         limit = start + horizon
         play.engine.run_virtual(play.clock, until=limit)
         if play.store.next_wake_at() is not None:
-            return (f"runs still had timers after {format_duration(horizon)} of virtual time; "
-                    "stopped there")
+            return (
+                f"runs still had timers after {format_duration(horizon)} of virtual time; "
+                "stopped there"
+            )
     except FlowError as failure:
         return f"the engine stopped: {failure}"
     return None

@@ -57,8 +57,14 @@ class Call:
     def page(self, template: str, status_code: int = 200, **context: Any) -> Response:
         seed = self.access.seed
         token = csrf_token(self.dashboard.settings.key, seed) if seed else ""
-        return render(template, status_code, csrf=token, via=self.access.via,
-                      path=self.request.url.path, **context)  # fmt: skip
+        return render(
+            template,
+            status_code,
+            csrf=token,
+            via=self.access.via,
+            path=self.request.url.path,
+            **context,
+        )
 
 
 Handler = Callable[[Call], Awaitable[Response]]
@@ -86,12 +92,20 @@ def guarded(
                 return _page(error.status, "Refused", error.message, error.headers)
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
             if access.via != "bearer" and not csrf_valid(
-                settings.key, request.cookies.get(CSRF_COOKIE) if access.via == "loopback"
-                else access.seed, form.get(CSRF_FIELD)
-            ):  # fmt: skip
-                return render("message.html", 403, title="Forbidden", csrf="", via="", path="",
-                              message="The form's CSRF token is missing or wrong: "
-                              "reload the page and try again.")  # fmt: skip
+                settings.key,
+                request.cookies.get(CSRF_COOKIE) if access.via == "loopback" else access.seed,
+                form.get(CSRF_FIELD),
+            ):
+                return render(
+                    "message.html",
+                    403,
+                    title="Forbidden",
+                    csrf="",
+                    via="",
+                    path="",
+                    message="The form's CSRF token is missing or wrong: "
+                    "reload the page and try again.",
+                )
         call = Call(request, dashboard, access, form)
         try:
             response = await handler(call)
@@ -113,8 +127,15 @@ def guarded(
 def set_cookie(
     response: Response, request: Request, name: str, value: str, max_age: int | None
 ) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")  # fmt: skip
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
 def _denied(request: Request, denied: Denied) -> Response:
@@ -128,13 +149,21 @@ def _denied(request: Request, denied: Denied) -> Response:
             "requests to localhost or 127.0.0.1, and this one named another host.",
         )
     if denied.reason == "bad_token":
-        return render("message.html", 401, csrf="", via="", path="", title="Unauthorized",
-                      message="That bearer token is not the dashboard's token.")  # fmt: skip
+        return render(
+            "message.html",
+            401,
+            csrf="",
+            via="",
+            path="",
+            title="Unauthorized",
+            message="That bearer token is not the dashboard's token.",
+        )
     if request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-    return render("message.html", 403, csrf="", via="", path="", title="Forbidden",
-                  message="Log in first.")  # fmt: skip
+    return render(
+        "message.html", 403, csrf="", via="", path="", title="Forbidden", message="Log in first."
+    )
 
 
 async def read_form(request: Request) -> bytes:
@@ -148,7 +177,8 @@ def _page(
     status: int, title: str, message: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """A message page for a request that got no further: no CSRF token, no cookie."""
-    response = render("message.html", status, csrf="", via="", path="", title=title,
-                      message=message)  # fmt: skip
+    response = render(
+        "message.html", status, csrf="", via="", path="", title=title, message=message
+    )
     response.headers.update(headers or {})
     return response

@@ -30,9 +30,15 @@ def login_endpoints(dashboard: Dashboard) -> tuple[Endpoint, Endpoint]:
 
     def form(request: Request, status_code: int = 200, error: str = "") -> Response:
         seed = request.cookies.get(CSRF_COOKIE) or new_seed()
-        response = render("login.html", status_code, csrf=csrf_token(settings.key, seed),
-                          via="", path="/login", error=error,
-                          next=_safe_next(request.query_params.get("next")))  # fmt: skip
+        response = render(
+            "login.html",
+            status_code,
+            csrf=csrf_token(settings.key, seed),
+            via="",
+            path="/login",
+            error=error,
+            next=_safe_next(request.query_params.get("next")),
+        )
         if CSRF_COOKIE not in request.cookies:
             set_cookie(response, request, CSRF_COOKIE, seed, max_age=None)
         return response
@@ -59,8 +65,13 @@ def login_endpoints(dashboard: Dashboard) -> tuple[Endpoint, Endpoint]:
         if not token_matches(settings, fields.get("token", "")):
             return form(request, 401, "That is not the dashboard token.")
         response = RedirectResponse(_safe_next(fields.get("next")), status_code=303)
-        set_cookie(response, request, SESSION_COOKIE, new_session(settings),
-                   max_age=settings.session_seconds)  # fmt: skip
+        set_cookie(
+            response,
+            request,
+            SESSION_COOKIE,
+            new_session(settings),
+            max_age=settings.session_seconds,
+        )
         return response
 
     return show, submit

@@ -77,8 +77,14 @@ async def runs(call: Call) -> Response:
         args = {k: v for k, v in q.items() if k != "after" and v}
         args["after"] = f"{last.created_at.isoformat()}|{last.id}"
         following = args
-    return call.page("runs.html", runs=found, campaigns=names, statuses=STATUSES,
-                     query=dict(q), following=following)  # fmt: skip
+    return call.page(
+        "runs.html",
+        runs=found,
+        campaigns=names,
+        statuses=STATUSES,
+        query=dict(q),
+        following=following,
+    )
 
 
 async def run(call: Call) -> Response:
@@ -123,8 +129,9 @@ async def events(call: Call) -> Response:
     more = len(found) > size
     found = found[:size]
     following = {"before": str(found[-1].seq), **({"q": text} if text else {})} if more else None
-    return call.page("events.html", events=found, query=dict(q), following=following,
-                     sent=q.get("sent"))  # fmt: skip
+    return call.page(
+        "events.html", events=found, query=dict(q), following=following, sent=q.get("sent")
+    )
 
 
 async def suppressions(call: Call) -> Response:

@@ -25,8 +25,7 @@ def dashboard_routes(engine: Engine, settings: DashboardSettings) -> list[BaseRo
     css = _CSS.read_bytes()
 
     async def stylesheet(request: Request) -> Response:
-        return Response(css, media_type="text/css",
-                        headers={"Cache-Control": "max-age=3600"})  # fmt: skip
+        return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
     def get(path: str, handler: Handler) -> Route:
         return Route(path, guarded(board, handler), methods=["GET"])

@@ -68,8 +68,17 @@ def pending_waits(waits: list[Wait], workflow: Workflow | None) -> list[PendingW
         if wait.match_path is not None:
             value = json.dumps(wait.match_value, ensure_ascii=False)
             key = f"async.{wait.match_path} == {value}"
-        shown.append(PendingWait(wait.purpose, wait.step_id, wait.event_name, source, key,
-                                 wait.timeout_at, wait.since))  # fmt: skip
+        shown.append(
+            PendingWait(
+                wait.purpose,
+                wait.step_id,
+                wait.event_name,
+                source,
+                key,
+                wait.timeout_at,
+                wait.since,
+            )
+        )
     return shown
 
 

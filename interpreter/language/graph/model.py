@@ -23,8 +23,17 @@ from interpreter.language.definitions import (
 from interpreter.language.durations import format_duration
 from interpreter.language.local_time import DAY_NAMES
 
-NodeKind = Literal["start", "end", "action", "sleep", "sleep_until", "wait_for_event",
-                   "wait_for_window", "switch", "set"]  # fmt: skip
+NodeKind = Literal[
+    "start",
+    "end",
+    "action",
+    "sleep",
+    "sleep_until",
+    "wait_for_event",
+    "wait_for_window",
+    "switch",
+    "set",
+]
 # flow: to the next step in the list; jump: a `next`; case: a switch case;
 # skip: where a step goes when its `if` is false.
 EdgeKind = Literal["flow", "jump", "case", "skip"]
@@ -73,8 +82,14 @@ def build_graph(workflow: Workflow) -> Graph:
         if isinstance(step, SwitchStep):
             edges += _switch_edges(step, following)
         else:
-            edges.append(Edge(step.id, after, "flow" if step.next is None else "jump",
-                              "" if step.next is None else "next"))  # fmt: skip
+            edges.append(
+                Edge(
+                    step.id,
+                    after,
+                    "flow" if step.next is None else "jump",
+                    "" if step.next is None else "next",
+                )
+            )
         if step.if_ is not None:
             edges.append(Edge(step.id, after, "skip", "if false"))
     return Graph(workflow.id, tuple(nodes), tuple(edges))

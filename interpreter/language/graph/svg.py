@@ -49,19 +49,24 @@ def to_svg(graph: Graph) -> str:
     parts += [_node(node, index, left) for index, node in enumerate(graph.nodes)]
     width = int(extent + MARGIN)
     height = MARGIN * 2 + len(graph.nodes) * NODE_H + (len(graph.nodes) - 1) * GAP
-    return "\n".join([
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
-        f'role="img" aria-label={quoteattr(f"step graph of {graph.campaign}")}>',
-        f"<title>{escape(graph.campaign)}</title>",
-        "<defs>",
-        '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        'markerHeight="7" orient="auto-start-reverse">'
-        '<path d="M0,0 L10,5 L0,10 z" fill="#4b5563"/></marker>',
-        "</defs>",
-        *parts,
-        "</svg>",
-    ]) + "\n"  # fmt: skip
+    return (
+        "\n".join(
+            [
+                f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+                f'viewBox="0 0 {width} {height}" font-family="Helvetica, Arial, sans-serif" '
+                f'role="img" aria-label={quoteattr(f"step graph of {graph.campaign}")}>',
+                f"<title>{escape(graph.campaign)}</title>",
+                "<defs>",
+                '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+                'markerHeight="7" orient="auto-start-reverse">'
+                '<path d="M0,0 L10,5 L0,10 z" fill="#4b5563"/></marker>',
+                "</defs>",
+                *parts,
+                "</svg>",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _top(index: int) -> int:
@@ -72,8 +77,10 @@ def _straight(edge: Edge, position: dict[str, int], left: int) -> str:
     x = left + NODE_W // 2
     y1 = _top(position[edge.source]) + NODE_H
     y2 = _top(position[edge.target])
-    line = (f'<line class="edge edge-{edge.kind}" x1="{x}" y1="{y1}" x2="{x}" y2="{y2 - 1}" '
-            'stroke="#4b5563" stroke-width="1.4" marker-end="url(#arrow)"/>')  # fmt: skip
+    line = (
+        f'<line class="edge edge-{edge.kind}" x1="{x}" y1="{y1}" x2="{x}" y2="{y2 - 1}" '
+        'stroke="#4b5563" stroke-width="1.4" marker-end="url(#arrow)"/>'
+    )
     if not edge.label:
         return line
     return line + _label(edge.label, x + 6, (y1 + y2) / 2 + 4)
@@ -96,9 +103,11 @@ def _curve(
         control = x - bulge * 4 / 3
         end = x - 2
     dash = ' stroke-dasharray="5 4"' if edge.kind == "skip" else ""
-    path = (f'<path class="edge edge-{edge.kind}" d="M{x},{y1} C{control:.1f},{y1} '
-            f'{control:.1f},{y2} {end},{y2}" fill="none" stroke="#4b5563" stroke-width="1.4"'
-            f'{dash} marker-end="url(#arrow)"/>')  # fmt: skip
+    path = (
+        f'<path class="edge edge-{edge.kind}" d="M{x},{y1} C{control:.1f},{y1} '
+        f'{control:.1f},{y2} {end},{y2}" fill="none" stroke="#4b5563" stroke-width="1.4"'
+        f'{dash} marker-end="url(#arrow)"/>'
+    )
     reach = float(left + NODE_W)
     if edge.label:
         apex = x + bulge if side == "right" else x - bulge
@@ -114,9 +123,11 @@ def _curve(
 
 def _label(text: str, x: float, y: float, anchor: str = "start") -> str:
     # A white halo keeps a label readable where it crosses an edge.
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="10" '
-            'fill="#1f2937" paint-order="stroke" stroke="#ffffff" stroke-width="3">'
-            f"{escape(text)}</text>")  # fmt: skip
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="10" '
+        'fill="#1f2937" paint-order="stroke" stroke="#ffffff" stroke-width="3">'
+        f"{escape(text)}</text>"
+    )
 
 
 def _node(node: Node, index: int, left: int) -> str:
@@ -131,14 +142,20 @@ def _node(node: Node, index: int, left: int) -> str:
     else:
         shape = f'<polygon points="{_points(node.kind, x, y)}" {common}/>'
     title_y = cy - 3 if node.detail else cy + 4
-    texts = [f'<text x="{cx}" y="{title_y}" text-anchor="middle" font-size="13" '
-             f'font-weight="bold" fill="#111827">{escape(node.title)}</text>']  # fmt: skip
+    texts = [
+        f'<text x="{cx}" y="{title_y}" text-anchor="middle" font-size="13" '
+        f'font-weight="bold" fill="#111827">{escape(node.title)}</text>'
+    ]
     if node.detail:
-        texts.append(f'<text x="{cx}" y="{cy + 13}" text-anchor="middle" font-size="10" '
-                     f'fill="#374151">{escape(node.detail)}</text>')  # fmt: skip
+        texts.append(
+            f'<text x="{cx}" y="{cy + 13}" text-anchor="middle" font-size="10" '
+            f'fill="#374151">{escape(node.detail)}</text>'
+        )
     tooltip = node.title + (f": {node.detail}" if node.detail else "")
-    return (f'<g class="node node-{node.kind}" data-step={quoteattr(node.id)}>'
-            f"<title>{escape(tooltip)}</title>{shape}{''.join(texts)}</g>")  # fmt: skip
+    return (
+        f'<g class="node node-{node.kind}" data-step={quoteattr(node.id)}>'
+        f"<title>{escape(tooltip)}</title>{shape}{''.join(texts)}</g>"
+    )
 
 
 def _points(kind: str, x: int, y: int) -> str:
@@ -148,6 +165,12 @@ def _points(kind: str, x: int, y: int) -> str:
     elif kind == "set":  # a parallelogram
         corners = [(x + inset, y), (x + w, y), (x + w - inset, y + h), (x, y + h)]
     else:  # wait_for_event and wait_for_window: a hexagon
-        corners = [(x + inset, y), (x + w - inset, y), (x + w, y + h / 2),
-                   (x + w - inset, y + h), (x + inset, y + h), (x, y + h / 2)]  # fmt: skip
+        corners = [
+            (x + inset, y),
+            (x + w - inset, y),
+            (x + w, y + h / 2),
+            (x + w - inset, y + h),
+            (x + inset, y + h),
+            (x, y + h / 2),
+        ]
     return " ".join(f"{px:g},{py:g}" for px, py in corners)

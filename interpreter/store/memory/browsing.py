@@ -73,14 +73,26 @@ class Browsing(OnData):
         )[:limit]
         return [
             EventRuns(
-                e.seq, e.id, e.name, copy.deepcopy(e.data), e.received_at,
+                e.seq,
+                e.id,
+                e.name,
+                copy.deepcopy(e.data),
+                e.received_at,
                 tuple(sorted(r.id for r in self._d.runs.values() if r.trigger_event_id == e.id)),
-                tuple(sorted({(s.run_id, s.step_id) for s in self._d.steps
-                              if s.kind == "wait_for_event" and isinstance(s.output, dict)
-                              and s.output.get("id") == e.id})),
+                tuple(
+                    sorted(
+                        {
+                            (s.run_id, s.step_id)
+                            for s in self._d.steps
+                            if s.kind == "wait_for_event"
+                            and isinstance(s.output, dict)
+                            and s.output.get("id") == e.id
+                        }
+                    )
+                ),
             )
             for e in events
-        ]  # fmt: skip
+        ]
 
 
 def _terms(value: JSON) -> set[str]:

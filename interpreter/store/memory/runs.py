@@ -29,9 +29,19 @@ class Runs(OnData):
             ):
                 continue
             self._d.runs[s.run_id] = rec.RunRecord(
-                s.run_id, s.workflow_id, s.workflow_hash, "running", copy.deepcopy(s.state),
-                s.idempotency_key, s.trigger_event_id, now, now, now, None, None,
-            )  # fmt: skip
+                s.run_id,
+                s.workflow_id,
+                s.workflow_hash,
+                "running",
+                copy.deepcopy(s.state),
+                s.idempotency_key,
+                s.trigger_event_id,
+                now,
+                now,
+                now,
+                None,
+                None,
+            )
             self._queue(s.run_id, "start", s.start)
             started.add(s.run_id)
         self.wakes |= bool(started)
@@ -143,9 +153,14 @@ class Runs(OnData):
             ):
                 wake_at = now
             self._d.runs[run_id] = replace(
-                self._d.runs[run_id], status=save.status, state=copy.deepcopy(dict(save.state)),
-                updated_at=now, wake_at=wake_at, lease_owner=None, lease_until=None,
-            )  # fmt: skip
+                self._d.runs[run_id],
+                status=save.status,
+                state=copy.deepcopy(dict(save.state)),
+                updated_at=now,
+                wake_at=wake_at,
+                lease_owner=None,
+                lease_until=None,
+            )
         return held
 
     def record_steps(self, steps: Sequence[rec.StepRecord]) -> None:

@@ -89,12 +89,20 @@ class Runs(OnConnection):
         if not starts:
             return set()
         rows = [
-            {"id": s.run_id, "workflow_id": s.workflow_id, "workflow_hash": s.workflow_hash,
-             "status": "running", "state": s.state, "idempotency_key": s.idempotency_key,
-             "trigger_event_id": s.trigger_event_id, "created_at": now, "updated_at": now,
-             "wake_at": now}
+            {
+                "id": s.run_id,
+                "workflow_id": s.workflow_id,
+                "workflow_hash": s.workflow_hash,
+                "status": "running",
+                "state": s.state,
+                "idempotency_key": s.idempotency_key,
+                "trigger_event_id": s.trigger_event_id,
+                "created_at": now,
+                "updated_at": now,
+                "wake_at": now,
+            }
             for s in starts
-        ]  # fmt: skip
+        ]
         upsert = insert_or_skip(t.runs, self._postgres, (), _r.id)
         started = set(self._c.execute(upsert, rows).scalars())
         self._queue([(s.run_id, "start", s.start) for s in starts if s.run_id in started], now)

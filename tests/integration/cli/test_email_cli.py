@@ -15,8 +15,14 @@ from _cli import APP_DB, ROOT, Ran, run_flow
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-RUN = ("run", "workflows/signup-drip.yaml", "--event", "@workflows/events/signup.json",
-       "--secret", f"APP_DATABASE_URL={APP_DB}")  # fmt: skip
+RUN = (
+    "run",
+    "workflows/signup-drip.yaml",
+    "--event",
+    "@workflows/events/signup.json",
+    "--secret",
+    f"APP_DATABASE_URL={APP_DB}",
+)
 
 
 class _Inbox:
@@ -53,12 +59,15 @@ def smtp() -> Iterator[tuple[str, _Inbox]]:
         controller.stop()
 
 
-def test_a_simulation_never_reaches_a_real_inbox(
-    project: Path, smtp: tuple[str, _Inbox]
-) -> None:
+def test_a_simulation_never_reaches_a_real_inbox(project: Path, smtp: tuple[str, _Inbox]) -> None:
     url, inbox = smtp
-    result = flow(*RUN, "--simulate", cwd=project, FLOW_SMTP_URL=url,
-                  FLOW_EMAIL_FROM="ACME <hello@acme.example>")  # fmt: skip
+    result = flow(
+        *RUN,
+        "--simulate",
+        cwd=project,
+        FLOW_SMTP_URL=url,
+        FLOW_EMAIL_FROM="ACME <hello@acme.example>",
+    )
     assert result.returncode == 0, result.stderr
     assert inbox.envelopes == []
     assert len(list((project / ".flow" / "outbox").glob("*.eml"))) == 2
@@ -70,9 +79,15 @@ def test_a_simulation_never_reaches_a_real_inbox(
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
     resend = flow(
-        *RUN, "--simulate", "--format", "json", cwd=project,
-        FLOW_EMAIL_PROVIDER="resend", RESEND_API_KEY="re_test", RESEND_API_URL=closed,
-    )  # fmt: skip
+        *RUN,
+        "--simulate",
+        "--format",
+        "json",
+        cwd=project,
+        FLOW_EMAIL_PROVIDER="resend",
+        RESEND_API_KEY="re_test",
+        RESEND_API_URL=closed,
+    )
     assert resend.returncode == 0, resend.stderr
     assert "2 emails written to .flow/outbox/" in resend.stderr
     assert len(list((project / ".flow" / "outbox").glob("*.eml"))) == 4
@@ -88,9 +103,16 @@ def test_flow_run_simulate_deliver_sends_through_the_configured_smtp_server(
     project: Path, smtp: tuple[str, _Inbox]
 ) -> None:
     url, inbox = smtp
-    result = flow(*RUN, "--simulate", "--deliver", cwd=project, FLOW_SMTP_URL=url,
-                  FLOW_EMAIL_FROM="ACME <hello@acme.example>",
-                  FLOW_PUBLIC_URL="https://flow.example", FLOW_SECRET_KEY="k")  # fmt: skip
+    result = flow(
+        *RUN,
+        "--simulate",
+        "--deliver",
+        cwd=project,
+        FLOW_SMTP_URL=url,
+        FLOW_EMAIL_FROM="ACME <hello@acme.example>",
+        FLOW_PUBLIC_URL="https://flow.example",
+        FLOW_SECRET_KEY="k",
+    )
     assert result.returncode == 0, result.stderr
     assert [e.rcpt_tos for e in inbox.envelopes] == [["ada@example.com"], ["ada@example.com"]]
     assert all(e.mail_from == "hello@acme.example" for e in inbox.envelopes)

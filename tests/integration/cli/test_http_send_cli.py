@@ -27,16 +27,27 @@ def flow(*arguments: str, cwd: Path, key: str | None = None) -> Ran:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    with open_store(f"sqlite:///{tmp_path / 'server.db'}") as store, live_app(
-        store, tmp_path, HttpSettings(event_keys=("the-key",))
-    ) as server:
+    with (
+        open_store(f"sqlite:///{tmp_path / 'server.db'}") as store,
+        live_app(store, tmp_path, HttpSettings(event_keys=("the-key",))) as server,
+    ):
         yield server
 
 
 def test_send_url_records_the_event_on_the_server(live: Live, tmp_path: Path) -> None:
     data = '{"user": {"id": 7, "email": "ada@example.com", "first_name": "Ada"}}'
-    result = flow("send", "app/signup.completed", "--data", data, "--url", live.url,
-                  "--id", "signup-7", cwd=tmp_path, key="the-key")  # fmt: skip
+    result = flow(
+        "send",
+        "app/signup.completed",
+        "--data",
+        data,
+        "--url",
+        live.url,
+        "--id",
+        "signup-7",
+        cwd=tmp_path,
+        key="the-key",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "signup-7"
     assert live.store.get_event("signup-7").data["user"]["id"] == 7
@@ -45,8 +56,9 @@ def test_send_url_records_the_event_on_the_server(live: Live, tmp_path: Path) ->
 
 
 def test_send_url_with_the_key_option_and_json_output(live: Live, tmp_path: Path) -> None:
-    result = flow("send", "app/ping", "--url", live.url, "--key", "the-key", "--format", "json",
-                  cwd=tmp_path)  # fmt: skip
+    result = flow(
+        "send", "app/ping", "--url", live.url, "--key", "the-key", "--format", "json", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["id"].startswith("evt_")
 

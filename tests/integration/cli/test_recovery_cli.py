@@ -66,18 +66,46 @@ steps:
     with: {{url: "http://127.0.0.1:{crm.server_port}/crm", method: POST, json: {{a: 1}}}}
 """)
     db = ["--db", f"sqlite:///{tmp_path / 'flow.db'}"]
-    first = flow("run", "workflows/sync.yaml", "--event", '{"name": "app/signup.completed"}',
-                 *db, cwd=tmp_path)  # fmt: skip
+    first = flow(
+        "run",
+        "workflows/sync.yaml",
+        "--event",
+        '{"name": "app/signup.completed"}',
+        *db,
+        cwd=tmp_path,
+    )
     assert first.returncode == 1, first.stderr
     listed = flow("runs", "list", "--status", "failed", "--format", "json", *db, cwd=tmp_path)
     [run] = json.loads(listed.stdout)
 
-    dry = flow("runs", "replay", "--campaign", "crm-sync", "--status", "failed", "--since",
-               "1h", "--dry-run", *db, cwd=tmp_path)  # fmt: skip
+    dry = flow(
+        "runs",
+        "replay",
+        "--campaign",
+        "crm-sync",
+        "--status",
+        "failed",
+        "--since",
+        "1h",
+        "--dry-run",
+        *db,
+        cwd=tmp_path,
+    )
     assert dry.returncode == 0, dry.stderr
     assert run["id"] in dry.stdout and "1 run(s) would be replayed" in dry.stdout
-    dry_json = flow("runs", "replay", "--campaign", "crm-sync", "--status", "failed",
-                    "--dry-run", "--format", "json", *db, cwd=tmp_path)  # fmt: skip
+    dry_json = flow(
+        "runs",
+        "replay",
+        "--campaign",
+        "crm-sync",
+        "--status",
+        "failed",
+        "--dry-run",
+        "--format",
+        "json",
+        *db,
+        cwd=tmp_path,
+    )
     assert [entry["run"] for entry in json.loads(dry_json.stdout)] == [run["id"]]
 
     crm.fixed = True
@@ -85,11 +113,14 @@ steps:
 
     assert retried.returncode == 0, retried.stderr
     assert retried.stdout.strip() == f"run {run['id']} retried at step push: completed"
-    shown = json.loads(flow("runs", "show", run["id"], "--format", "json", *db,
-                            cwd=tmp_path).stdout)  # fmt: skip
+    shown = json.loads(
+        flow("runs", "show", run["id"], "--format", "json", *db, cwd=tmp_path).stdout
+    )
     assert [(e["step"], e["attempt"], e["status"]) for e in shown["timeline"]] == [
-        ("greet", 1, "ok"), ("push", 1, "error"), ("push", 2, "ok"),
-    ]  # fmt: skip
+        ("greet", 1, "ok"),
+        ("push", 1, "error"),
+        ("push", 2, "ok"),
+    ]
 
     again = flow("runs", "retry", run["id"], *db, cwd=tmp_path)
     assert again.returncode == 1
@@ -99,9 +130,20 @@ steps:
 
 
 def test_replay_refuses_a_bad_time_with_one_line(tmp_path: Path) -> None:
-    result = flow("runs", "replay", "--campaign", "x", "--status", "failed", "--since",
-                  "yesterday", "--dry-run", "--db", f"sqlite:///{tmp_path / 'f.db'}",
-                  cwd=tmp_path)  # fmt: skip
+    result = flow(
+        "runs",
+        "replay",
+        "--campaign",
+        "x",
+        "--status",
+        "failed",
+        "--since",
+        "yesterday",
+        "--dry-run",
+        "--db",
+        f"sqlite:///{tmp_path / 'f.db'}",
+        cwd=tmp_path,
+    )
 
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "--since" in result.stderr

@@ -35,8 +35,9 @@ def campaign(tmp_path: Path, text: str = HOURLY) -> Workflow:
     return workflow
 
 
-def scheduler(store: Store, workflow: Workflow, clock: VirtualClock, catch_up: int = 1
-              ) -> CronScheduler:
+def scheduler(
+    store: Store, workflow: Workflow, clock: VirtualClock, catch_up: int = 1
+) -> CronScheduler:
     engine = Engine(store, Campaigns(store, [workflow]), clock, data_dir=Path("."))
     return CronScheduler(engine, catch_up=catch_up)
 
@@ -52,8 +53,9 @@ def cron_runs(store: Store) -> Counter[str]:
 
 
 def test_ticks_fall_in_the_campaigns_time_zone() -> None:
-    trigger = CronTrigger(cron="0 9 * * 1", timezone="Europe/Paris",
-                          location=Location("c.yaml", 1, 1))
+    trigger = CronTrigger(
+        cron="0 9 * * 1", timezone="Europe/Paris", location=Location("c.yaml", 1, 1)
+    )
     winter = recent_ticks(trigger, START - timedelta(days=8), START + timedelta(days=1), 5)
     assert winter == [datetime(2025, 12, 29, 8, tzinfo=UTC), datetime(2026, 1, 5, 8, tzinfo=UTC)]
     summer = datetime(2026, 7, 7, tzinfo=UTC)
@@ -62,9 +64,7 @@ def test_ticks_fall_in_the_campaigns_time_zone() -> None:
     ]
 
 
-def test_two_racing_schedulers_start_exactly_one_run_per_tick(
-    db_url: str, tmp_path: Path
-) -> None:
+def test_two_racing_schedulers_start_exactly_one_run_per_tick(db_url: str, tmp_path: Path) -> None:
     workflow = campaign(tmp_path)
     clock = VirtualClock(START)
     with open_store(db_url) as first, open_store(db_url) as second:
@@ -110,8 +110,10 @@ def test_a_restart_catches_up_the_latest_missed_tick_only(db_url: str, tmp_path:
         fired = after.fire_due(START + timedelta(hours=3))
         assert [f.tick.hour for f in fired] == [11]
         assert after.fire_due(START + timedelta(hours=3, minutes=5)) == []
-        assert sorted(cron_runs(store)) == ["2026-01-05T09:00:00+00:00",
-                                            "2026-01-05T11:00:00+00:00"]
+        assert sorted(cron_runs(store)) == [
+            "2026-01-05T09:00:00+00:00",
+            "2026-01-05T11:00:00+00:00",
+        ]
 
 
 def test_catch_up_may_fire_several_missed_ticks(sqlite_url: str, tmp_path: Path) -> None:
@@ -139,5 +141,6 @@ def test_a_cron_run_completes_with_its_tick_in_the_event(sqlite_url: str, tmp_pa
         detail = store.get_run(fired.run_id)
         assert detail.run.status == "completed"
         assert detail.run.state["event"]["data"] == {
-            "campaign": "hourly", "tick": "2026-01-05T09:00:00+00:00"
+            "campaign": "hourly",
+            "tick": "2026-01-05T09:00:00+00:00",
         }

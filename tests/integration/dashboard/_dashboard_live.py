@@ -104,8 +104,9 @@ def live_dashboard(
     provider = Provider()
     provider_thread = threading.Thread(target=provider.serve_forever, daemon=True)
     provider_thread.start()
-    crm, problems = load_workflow_text(CRM.format(url=provider.url), str(tmp_path / "crm.yaml"),
-                                       base_dir=tmp_path)  # fmt: skip
+    crm, problems = load_workflow_text(
+        CRM.format(url=provider.url), str(tmp_path / "crm.yaml"), base_dir=tmp_path
+    )
     assert crm is not None, [p.as_text() for p in problems]
     store = open_store(db_url or f"sqlite:///{tmp_path / 'flow.db'}")
     try:
@@ -118,8 +119,11 @@ def live_dashboard(
             actions=build_actions(email_transport=CapturingTransport()),
         )
         settings = DashboardSettings.with_token(dashboard_host, token)
-        app = create_app(engine, HttpSettings(event_keys=("key",)),
-                         extra_routes=dashboard_routes(engine, settings))  # fmt: skip
+        app = create_app(
+            engine,
+            HttpSettings(event_keys=("key",)),
+            extra_routes=dashboard_routes(engine, settings),
+        )
         with serving(app) as url:
             yield LiveDashboard(url, engine, provider)
     finally:

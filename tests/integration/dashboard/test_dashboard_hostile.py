@@ -48,14 +48,26 @@ def test_without_a_token_a_rebound_host_gets_nothing(tmp_path: Path) -> None:
         with httpx.Client(base_url=board.url) as client:
             page = client.get("/events")  # a real loopback visit: a cookie and a token
             token = _csrf(page.text)
-            sent = client.post("/events/test", data={"name": "app/ping", "csrf": token},
-                               headers={"host": "rebind.evil.example"})  # fmt: skip
+            sent = client.post(
+                "/events/test",
+                data={"name": "app/ping", "csrf": token},
+                headers={"host": "rebind.evil.example"},
+            )
             assert sent.status_code == 403
-            cross = client.post("/events/test", data={"name": "app/ping", "csrf": token},
-                                headers={"origin": "https://evil.example"})  # fmt: skip
+            cross = client.post(
+                "/events/test",
+                data={"name": "app/ping", "csrf": token},
+                headers={"origin": "https://evil.example"},
+            )
             assert cross.status_code == 403
-            assert client.post("/events/test", data={"name": "app/ping", "csrf": token},
-                               headers={"host": "localhost"}).status_code == 303  # fmt: skip
+            assert (
+                client.post(
+                    "/events/test",
+                    data={"name": "app/ping", "csrf": token},
+                    headers={"host": "localhost"},
+                ).status_code
+                == 303
+            )
         assert [e.name for e in board.engine.store.list_events(None, None, 10)] == ["app/ping"]
 
 
@@ -63,11 +75,15 @@ def test_with_a_token_any_host_name_is_served_but_not_a_cross_site_form(tmp_path
     with live_dashboard(tmp_path) as board:
         headers = {**BEARER, "host": "flow.example.com"}
         assert httpx.get(f"{board.url}/events", headers=headers).status_code == 200
-        cross = httpx.post(f"{board.url}/events/test", data={"name": "app/ping"},
-                           headers={**headers, "origin": "https://evil.example"})  # fmt: skip
+        cross = httpx.post(
+            f"{board.url}/events/test",
+            data={"name": "app/ping"},
+            headers={**headers, "origin": "https://evil.example"},
+        )
         assert cross.status_code == 403
-        login = httpx.post(f"{board.url}/login", data={"token": TOKEN},
-                           headers={"origin": "https://evil.example"})  # fmt: skip
+        login = httpx.post(
+            f"{board.url}/login", data={"token": TOKEN}, headers={"origin": "https://evil.example"}
+        )
         assert login.status_code == 403
 
 
@@ -95,10 +111,12 @@ def answer_of(sock: socket.socket) -> bytes:
 @pytest.mark.parametrize("path", ["/login", "/events/test"])
 def test_forms_are_cut_off_while_streaming(tmp_path: Path, path: str) -> None:
     with live_dashboard(tmp_path) as board, connection(board.url) as sock:
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                     f"authorization: Bearer {TOKEN}\r\n"
-                     "content-type: application/x-www-form-urlencoded\r\n"
-                     "transfer-encoding: chunked\r\n\r\n".encode())  # fmt: skip
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"authorization: Bearer {TOKEN}\r\n"
+            "content-type: application/x-www-form-urlencoded\r\n"
+            "transfer-encoding: chunked\r\n\r\n".encode()
+        )
         # 1 MiB and 16 bytes, just past the limit, and no end of body: nothing
         # unread when the server answers, so it closes without a reset.
         for chunk in [b"a" * 65536] * 16 + [b"b" * 16]:
@@ -110,8 +128,10 @@ def test_forms_are_cut_off_while_streaming(tmp_path: Path, path: str) -> None:
 
 def test_a_declared_oversize_form_is_refused_before_it_is_sent(tmp_path: Path) -> None:
     with live_dashboard(tmp_path) as board, connection(board.url) as sock:
-        sock.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 1073741824\r\n"
-                     b"content-type: application/x-www-form-urlencoded\r\n\r\n")  # fmt: skip
+        sock.sendall(
+            b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 1073741824\r\n"
+            b"content-type: application/x-www-form-urlencoded\r\n\r\n"
+        )
         assert answer_of(sock).startswith(b"HTTP/1.1 413")
 
 
@@ -133,13 +153,17 @@ def test_the_test_event_form_checks_as_the_api_does(
     tmp_path: Path, db_url: str, name: str, data: str, says: str
 ) -> None:
     with live_dashboard(tmp_path, db_url=db_url) as board:
-        answer = httpx.post(f"{board.url}/events/test", headers=BEARER,
-                            data={"name": name, "data": data})  # fmt: skip
+        answer = httpx.post(
+            f"{board.url}/events/test", headers=BEARER, data={"name": name, "data": data}
+        )
         assert answer.status_code == 400, answer.text[:300]
         assert says in answer.text.replace("&#34;", '"')
         assert board.engine.store.list_events(None, None, 10) == []
-        good = httpx.post(f"{board.url}/events/test", headers=BEARER,
-                          data={"name": "app/ping", "data": '{"s": "\\ud83d\\ude00"}'})  # fmt: skip
+        good = httpx.post(
+            f"{board.url}/events/test",
+            headers=BEARER,
+            data={"name": "app/ping", "data": '{"s": "\\ud83d\\ude00"}'},
+        )
         assert good.status_code == 303
         [event] = board.engine.store.list_events(None, None, 10)
         assert (event.name, event.data) == ("app/ping", {"s": "\U0001f600"})
@@ -152,13 +176,19 @@ def test_a_store_error_is_the_same_status_on_the_api_and_the_dashboard(
         board.signup("u1", "ada@example.com")
         run_id = board.engine.store.list_runs(limit=1)[0].id
         name = make_url(postgres_url).database
-        admin = create_engine(make_url(postgres_url).set(database="postgres"),
-                              isolation_level="AUTOCOMMIT")  # fmt: skip
+        admin = create_engine(
+            make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
         try:
             with admin.connect() as connection:  # the database goes away under the server
                 connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                        " WHERE datname = :name"), {"name": name})  # fmt: skip
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name"
+                    ),
+                    {"name": name},
+                )
             api = httpx.post(f"{board.url}/e/key", json={"name": "app/ping"})
             assert api.status_code == 503
             assert api.json() == {"error": "the database is unavailable; try again"}
@@ -166,8 +196,7 @@ def test_a_store_error_is_the_same_status_on_the_api_and_the_dashboard(
                 page = httpx.get(f"{board.url}{path}", headers=BEARER)
                 assert page.status_code == 503, (path, page.status_code)
                 assert "the database is unavailable; try again" in page.text
-            sent = httpx.post(f"{board.url}/events/test", headers=BEARER,
-                              data={"name": "app/ping"})  # fmt: skip
+            sent = httpx.post(f"{board.url}/events/test", headers=BEARER, data={"name": "app/ping"})
             assert sent.status_code == 503
         finally:
             with admin.connect() as connection:

@@ -47,8 +47,9 @@ def test_bearer_token_works_for_scripts(board: LiveDashboard) -> None:
     wrong = httpx.get(f"{board.url}/runs", headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     # A bearer needs no CSRF token: a browser never sends one by itself.
-    sent = httpx.post(f"{board.url}/events/test", headers=BEARER,
-                      data={"name": "app/ping", "data": '{"a": 1}'})  # fmt: skip
+    sent = httpx.post(
+        f"{board.url}/events/test", headers=BEARER, data={"name": "app/ping", "data": '{"a": 1}'}
+    )
     assert sent.status_code == 303
 
 

@@ -37,9 +37,13 @@ class Mailbox:
         self._lock = threading.Lock()
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str,
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
         rcpt_options: list[str],
-    ) -> str:  # fmt: skip
+    ) -> str:
         if address.startswith("reject"):
             return "550 5.1.1 no such user here"
         envelope.rcpt_tos.append(address)
@@ -84,9 +88,12 @@ def smtp_server(port: int | None = None) -> Iterator[tuple[str, Mailbox]]:
 
 
 def email_engine(
-    store: Store, clock: VirtualClock, data_dir: Path, environ: dict[str, str],
+    store: Store,
+    clock: VirtualClock,
+    data_dir: Path,
+    environ: dict[str, str],
     campaign: Path = SEED,
-) -> Engine:  # fmt: skip
+) -> Engine:
     """An engine on the seed campaign (or ``campaign``) sending email as
     ``environ`` configures it, checking ``store``'s suppression list."""
     return Engine(

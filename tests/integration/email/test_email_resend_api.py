@@ -40,10 +40,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
-        self.server.requests.append({
-            "method": self.command, "path": self.path, "headers": dict(self.headers.items()),
-            "json": json.loads(self.rfile.read(length)),
-        })  # fmt: skip
+        self.server.requests.append(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": dict(self.headers.items()),
+                "json": json.loads(self.rfile.read(length)),
+            }
+        )
         payload = json.dumps(self.server.body).encode()
         self.send_response(self.server.status)
         self.send_header("Content-Type", "application/json")
@@ -76,13 +80,23 @@ def _action(base_url: str) -> EmailSendAction:
 
 
 def _send(action: EmailSendAction, tmp_path: Path) -> Any:
-    context = ActionContext(run_id="run_1", workflow_id="wf", step_id="welcome", attempt=1,
-                            idempotency_key="run_1:welcome:1", data_dir=tmp_path)  # fmt: skip
+    context = ActionContext(
+        run_id="run_1",
+        workflow_id="wf",
+        step_id="welcome",
+        attempt=1,
+        idempotency_key="run_1:welcome:1",
+        data_dir=tmp_path,
+    )
     return action(
-        {"to": "ada@example.com", "from": "ACME <hello@acme.example>", "subject": "Welcome, Ada",
-         "html": "<p>Hello <b>Ada</b> <a href='https://acme.example/'>go</a></p>"},
+        {
+            "to": "ada@example.com",
+            "from": "ACME <hello@acme.example>",
+            "subject": "Welcome, Ada",
+            "html": "<p>Hello <b>Ada</b> <a href='https://acme.example/'>go</a></p>",
+        },
         context,
-    )  # fmt: skip
+    )
 
 
 def test_the_request_carries_auth_idempotency_key_and_the_email(

@@ -36,8 +36,14 @@ steps:
 
 
 def _context(tmp_path: Path) -> ActionContext:
-    return ActionContext(run_id="run_1", workflow_id="wf", step_id="welcome", attempt=1,
-                         idempotency_key="run_1:welcome:1", data_dir=tmp_path)  # fmt: skip
+    return ActionContext(
+        run_id="run_1",
+        workflow_id="wf",
+        step_id="welcome",
+        attempt=1,
+        idempotency_key="run_1:welcome:1",
+        data_dir=tmp_path,
+    )
 
 
 def _campaign(tmp_path: Path) -> Path:
@@ -47,23 +53,28 @@ def _campaign(tmp_path: Path) -> Path:
 
 
 def test_a_message_arrives_as_multipart_alternative_with_its_headers(tmp_path: Path) -> None:
-    environ = {"FLOW_PUBLIC_URL": "https://flow.example", "FLOW_SECRET_KEY": SECRET_KEY,
-               "FLOW_UNSUBSCRIBE_MAILTO": "unsubscribe@acme.example"}  # fmt: skip
+    environ = {
+        "FLOW_PUBLIC_URL": "https://flow.example",
+        "FLOW_SECRET_KEY": SECRET_KEY,
+        "FLOW_UNSUBSCRIBE_MAILTO": "unsubscribe@acme.example",
+    }
     with smtp_server() as (url, mailbox):
         action = EmailSendAction(transport=SmtpTransport.from_url(url), environ=environ)
         output = action(
-            {"to": "Ada Lovelace <ada@example.com>", "from": "ACME <hello@acme.example>",
-             "subject": "Welcome, Ada", "html": "<p>Hi <a href='https://acme.example/'>go</a></p>"},
+            {
+                "to": "Ada Lovelace <ada@example.com>",
+                "from": "ACME <hello@acme.example>",
+                "subject": "Welcome, Ada",
+                "html": "<p>Hi <a href='https://acme.example/'>go</a></p>",
+            },
             _context(tmp_path),
-        )  # fmt: skip
+        )
         (envelope,) = mailbox.envelopes
         (message,) = mailbox.messages
     assert envelope.mail_from == "hello@acme.example"
     assert envelope.rcpt_tos == ["ada@example.com"]
     assert message.get_content_type() == "multipart/alternative"
-    assert [part.get_content_type() for part in message.iter_parts()] == [
-        "text/plain", "text/html"
-    ]  # fmt: skip
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["Message-ID"] == output["message_id"]
     assert message["From"] == "ACME <hello@acme.example>"
     assert message["To"] == "Ada Lovelace <ada@example.com>"

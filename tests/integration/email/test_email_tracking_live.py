@@ -105,8 +105,10 @@ def test_a_click_redirects_and_moves_the_run_to_the_power_user_tips(live: Live) 
     (wait,) = [s for s in detail.steps if s.step_id == "wait_for_engagement"]
     assert wait.output["data"]["email_id"] == welcome_id
     assert [m["Subject"] for m in live.mailbox.messages] == [
-        "Welcome to ACME", "Supercharge your ACME experience", "Free ACME Pro trial"
-    ]  # fmt: skip
+        "Welcome to ACME",
+        "Supercharge your ACME experience",
+        "Free ACME Pro trial",
+    ]
 
 
 def test_the_open_pixel_answers_a_gif_and_records_an_open(live: Live) -> None:

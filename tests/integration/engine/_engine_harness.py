@@ -31,8 +31,9 @@ def seed_campaign() -> Workflow:
 
 
 def campaign_from_text(text: str, tmp_path: Path) -> Workflow:
-    workflow, problems = load_workflow_text(text, str(tmp_path / "campaign.yaml"),
-                                            base_dir=tmp_path)
+    workflow, problems = load_workflow_text(
+        text, str(tmp_path / "campaign.yaml"), base_dir=tmp_path
+    )
     assert workflow is not None, [p.as_text() for p in problems]
     return workflow
 

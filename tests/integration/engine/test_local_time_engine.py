@@ -36,12 +36,14 @@ SATURDAY_8 = datetime(2026, 1, 10, 7, 0, tzinfo=UTC)  # Saturday 08:00 in Paris
 MONDAY_9 = datetime(2026, 1, 12, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
 
 
-def engine(url: str, workflow: Workflow, now: datetime, mail: CapturingTransport,
-           data: Path) -> Engine:  # fmt: skip
+def engine(
+    url: str, workflow: Workflow, now: datetime, mail: CapturingTransport, data: Path
+) -> Engine:
     store = open_store(url)
     actions = build_actions(email_transport=mail, environ={})
-    return Engine(store, Campaigns(store, [workflow]), VirtualClock(now), data_dir=data,
-                  actions=actions)  # fmt: skip
+    return Engine(
+        store, Campaigns(store, [workflow]), VirtualClock(now), data_dir=data, actions=actions
+    )
 
 
 def test_a_deferred_step_and_a_window_survive_restarts(db_url: str, tmp_path: Path) -> None:

@@ -47,7 +47,9 @@ def test_a_click_brings_tips_a_day_later_and_the_offer_a_day_after(
         ("trial_offer_email", 2 * DAY + timedelta(hours=2)),
     ]
     assert harness.subjects() == [
-        "Welcome to ACME", "Supercharge your ACME experience", "Free ACME Pro trial",
+        "Welcome to ACME",
+        "Supercharge your ACME experience",
+        "Free ACME Pro trial",
     ]
 
 
@@ -102,12 +104,14 @@ def test_a_duplicate_signup_starts_nothing(store: Store, tmp_path: Path) -> None
 def test_a_batch_of_events_behaves_as_the_events_one_by_one(store: Store, tmp_path: Path) -> None:
     harness = Harness(store, [seed_campaign()], tmp_path)
     user = {"id": 3, "email": "bo@example.com", "first_name": "Bo"}
-    results = harness.engine.ingest_many([
-        EventIn("app/signup.completed", {"user": user}, id="s-1"),
-        EventIn("app/signup.completed", {"user": user}, id="s-2"),  # same user: no second run
-        EventIn("app/signup.completed", {"user": user}, id="s-1"),  # same event id
-        EventIn("app/signup.completed", {"user": {**user, "id": 4}}),
-    ])  # fmt: skip
+    results = harness.engine.ingest_many(
+        [
+            EventIn("app/signup.completed", {"user": user}, id="s-1"),
+            EventIn("app/signup.completed", {"user": user}, id="s-2"),  # same user: no second run
+            EventIn("app/signup.completed", {"user": user}, id="s-1"),  # same event id
+            EventIn("app/signup.completed", {"user": {**user, "id": 4}}),
+        ]
+    )
     assert [len(r.started) for r in results] == [1, 0, 0, 1]
     assert [r.duplicate for r in results] == [False, False, True, False]
     harness.run_until(timedelta(hours=1))

@@ -70,14 +70,20 @@ def test_repeated_opens_and_clicks_are_recorded_once_per_window(serve: Serve) ->
     [
         (HttpSettings(host="0.0.0.0", event_keys=("k",)), {}, 403),
         (HttpSettings(host="0.0.0.0", event_keys=("k",), metrics_token="m"), {}, 401),
-        (HttpSettings(host="0.0.0.0", event_keys=("k",), metrics_token="m"),
-         {"authorization": "Bearer wrong"}, 401),
-        (HttpSettings(host="0.0.0.0", event_keys=("k",), metrics_token="m"),
-         {"authorization": "Bearer m"}, 200),
+        (
+            HttpSettings(host="0.0.0.0", event_keys=("k",), metrics_token="m"),
+            {"authorization": "Bearer wrong"},
+            401,
+        ),
+        (
+            HttpSettings(host="0.0.0.0", event_keys=("k",), metrics_token="m"),
+            {"authorization": "Bearer m"},
+            200,
+        ),
         (HttpSettings(metrics_token="m"), {}, 401),
         (HttpSettings(), {}, 200),
     ],
-)  # fmt: skip
+)
 def test_metrics_off_loopback_need_a_token(
     serve: Serve, settings: HttpSettings, headers: dict[str, str], status: int
 ) -> None:

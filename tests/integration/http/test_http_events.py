@@ -73,9 +73,11 @@ def test_concurrent_requests_all_commit_before_their_answers(serve: Serve) -> No
 
     async def send_all() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=live.url) as client:
-            return list(await asyncio.gather(*(
-                client.post("/e/k", json=signup(n, id=f"c{n}")) for n in range(40)
-            )))  # fmt: skip
+            return list(
+                await asyncio.gather(
+                    *(client.post("/e/k", json=signup(n, id=f"c{n}")) for n in range(40))
+                )
+            )
 
     responses = asyncio.run(send_all())
     assert [r.json()["ids"] for r in responses] == [[f"c{n}"] for n in range(40)]
@@ -116,9 +118,17 @@ def test_a_bad_event_rejects_the_whole_request(
 
 
 @pytest.mark.parametrize(
-    "content", [b"{not json", b"", b"[1,", b'"app/x"', b'{"name": "x", "data": {"n": NaN}}',
-                b'{"name": "x", "data": {"s": "a\\u0000b"}}', b"[" * 100_000],
-)  # fmt: skip
+    "content",
+    [
+        b"{not json",
+        b"",
+        b"[1,",
+        b'"app/x"',
+        b'{"name": "x", "data": {"n": NaN}}',
+        b'{"name": "x", "data": {"s": "a\\u0000b"}}',
+        b"[" * 100_000,
+    ],
+)
 def test_malformed_bodies_get_400_with_a_json_error(serve: Serve, content: bytes) -> None:
     live = serve()
     response = httpx.post(f"{live.url}/e/k", content=content, headers=JSON)

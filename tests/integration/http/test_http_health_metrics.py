@@ -108,14 +108,22 @@ def test_settings_the_server_refuses_or_warns_about(caplog: pytest.LogCaptureFix
 
 
 def test_settings_from_the_environment() -> None:
-    settings = HttpSettings.from_environ("10.0.0.5", {
-        "FLOW_EVENT_KEYS": " one, two ,,", "FLOW_MAX_EVENTS_PER_REQUEST": "10",
-        "FLOW_MAX_EVENT_BYTES": "2048", "FLOW_MAX_BODY_BYTES": "4096",
-        "FLOW_RESEND_WEBHOOK_SECRET": "whsec_c2VjcmV0",
-    })  # fmt: skip
+    settings = HttpSettings.from_environ(
+        "10.0.0.5",
+        {
+            "FLOW_EVENT_KEYS": " one, two ,,",
+            "FLOW_MAX_EVENTS_PER_REQUEST": "10",
+            "FLOW_MAX_EVENT_BYTES": "2048",
+            "FLOW_MAX_BODY_BYTES": "4096",
+            "FLOW_RESEND_WEBHOOK_SECRET": "whsec_c2VjcmV0",
+        },
+    )
     assert settings.event_keys == ("one", "two") and settings.host == "10.0.0.5"
-    assert (settings.max_events_per_request, settings.max_event_bytes,
-            settings.max_body_bytes) == (10, 2048, 4096)  # fmt: skip
+    assert (settings.max_events_per_request, settings.max_event_bytes, settings.max_body_bytes) == (
+        10,
+        2048,
+        4096,
+    )
     assert settings.webhook_key == b"secret" and not settings.on_loopback
     defaults = HttpSettings.from_environ(environ={})
     assert defaults.max_events_per_request == 5000 and defaults.max_event_bytes == 3 * 1024 * 1024

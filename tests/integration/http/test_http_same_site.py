@@ -28,10 +28,17 @@ EVENT = (
         ({"content-type": "application/json", "origin": "https://evil.example"}, 403, "Origin"),
         ({"content-type": "application/json", "origin": "null"}, 403, "Origin"),
         ({"content-type": "application/json", "host": "rebind.evil.example"}, 403, "loopback"),
-        ({"content-type": "application/json", "host": "rebind.evil.example:8288",
-          "origin": "http://rebind.evil.example:8288"}, 403, "loopback"),
+        (
+            {
+                "content-type": "application/json",
+                "host": "rebind.evil.example:8288",
+                "origin": "http://rebind.evil.example:8288",
+            },
+            403,
+            "loopback",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_web_page_cannot_send_events(
     serve: Serve, headers: dict[str, str], status: int, says: str
 ) -> None:
@@ -47,17 +54,20 @@ def test_a_web_page_cannot_send_events(
 def test_loopback_names_and_same_origin_pages_are_served(serve: Serve) -> None:
     live = serve()
     port = live.url.rpartition(":")[2]
-    for n, headers in enumerate([
-        {"host": f"localhost:{port}"},
-        {"host": f"127.0.0.1:{port}", "origin": f"http://127.0.0.1:{port}"},
-        {"host": f"[::1]:{port}"},
-        {"content-type": "application/json; charset=utf-8"},
-    ]):  # fmt: skip
+    for n, headers in enumerate(
+        [
+            {"host": f"localhost:{port}"},
+            {"host": f"127.0.0.1:{port}", "origin": f"http://127.0.0.1:{port}"},
+            {"host": f"[::1]:{port}"},
+            {"content-type": "application/json; charset=utf-8"},
+        ]
+    ):
         body = EVENT.replace(b"from-a-page", f"ok-{n}".encode()).replace(
             b'"id": 7', f'"id": {n}'.encode()
         )
-        response = httpx.post(f"{live.url}/e/x", content=body,
-                              headers={"content-type": "application/json", **headers})  # fmt: skip
+        response = httpx.post(
+            f"{live.url}/e/x", content=body, headers={"content-type": "application/json", **headers}
+        )
         assert response.status_code == 200, response.text
     assert [live.store.get_event(f"ok-{n}").name for n in range(4)] == [EVENT_NAME] * 4
 
@@ -66,6 +76,7 @@ def test_with_event_keys_any_host_name_may_send(serve: Serve) -> None:
     live = serve(HttpSettings(event_keys=("k1",)))
     headers = {"content-type": "application/json", "host": "flow.example.com"}
     assert httpx.post(f"{live.url}/e/k1", content=EVENT, headers=headers).status_code == 200
-    cross = httpx.post(f"{live.url}/e/k1", content=EVENT,
-                       headers={**headers, "origin": "https://evil.example"})  # fmt: skip
+    cross = httpx.post(
+        f"{live.url}/e/k1", content=EVENT, headers={**headers, "origin": "https://evil.example"}
+    )
     assert cross.status_code == 403

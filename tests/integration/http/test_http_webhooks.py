@@ -22,22 +22,30 @@ SECRET = "whsec_" + base64.b64encode(b"a test signing secret, 32 bytes!").decode
 OTHER = "whsec_" + base64.b64encode(b"somebody else's secret, 32 bytes").decode()
 
 
-def signed(payload: dict[str, Any], message_id: str, *, secret: str = SECRET,
-           at: datetime = START) -> tuple[bytes, dict[str, str]]:  # fmt: skip
+def signed(
+    payload: dict[str, Any], message_id: str, *, secret: str = SECRET, at: datetime = START
+) -> tuple[bytes, dict[str, str]]:
     """A delivery as Svix makes it, signed here by hand."""
     body = json.dumps(payload).encode()
     timestamp = str(int(at.timestamp()))
     key = base64.b64decode(secret.removeprefix("whsec_"))
     digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
     signature = "v1," + base64.b64encode(digest).decode()
-    headers = {"svix-id": message_id, "svix-timestamp": timestamp, "svix-signature": signature,
-               "content-type": "application/json"}  # fmt: skip
+    headers = {
+        "svix-id": message_id,
+        "svix-timestamp": timestamp,
+        "svix-signature": signature,
+        "content-type": "application/json",
+    }
     return body, headers
 
 
 def clicked(email_id: str) -> dict[str, Any]:
-    return {"type": "email.clicked", "created_at": "2026-01-05T09:30:00.000Z",
-            "data": {"email_id": email_id, "click": {"link": "https://acme.test/x"}}}  # fmt: skip
+    return {
+        "type": "email.clicked",
+        "created_at": "2026-01-05T09:30:00.000Z",
+        "data": {"email_id": email_id, "click": {"link": "https://acme.test/x"}},
+    }
 
 
 def post(live: Live, body: bytes, headers: dict[str, str]) -> httpx.Response:
@@ -50,8 +58,11 @@ def test_the_published_standard_webhooks_vector() -> None:
     assert sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", "1614265330", body) == (
         "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     )
-    headers = {"svix-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "svix-timestamp": "1614265330",
-               "svix-signature": "v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}
+    headers = {
+        "svix-id": "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        "svix-timestamp": "1614265330",
+        "svix-signature": "v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
+    }
     now = datetime.fromtimestamp(1614265330 + 299, UTC)
     assert verify(key, headers, body, now, 300) == "msg_p5jXN8AQM9LWM0D4loKWxJek"
     with pytest.raises(Rejected, match="too old"):
@@ -65,8 +76,9 @@ def test_the_published_standard_webhooks_vector() -> None:
 def test_a_click_resolves_the_seed_campaigns_wait(serve: Serve, db_url: str) -> None:
     live = serve(HttpSettings(resend_webhook_secret=SECRET), db_url=db_url)
     user = {"id": 7, "email": "ada@example.com", "first_name": "Ada"}
-    response = httpx.post(f"{live.url}/e/k", json={"name": "app/signup.completed",
-                                                   "data": {"user": user}})  # fmt: skip
+    response = httpx.post(
+        f"{live.url}/e/k", json={"name": "app/signup.completed", "data": {"user": user}}
+    )
     assert response.status_code == 200
     live.engine.drive_once()
     [run] = live.store.list_runs()
@@ -135,13 +147,20 @@ def test_a_permanent_bounce_or_a_complaint_suppresses_the_address(serve: Serve) 
     from interpreter.daemon.suppressions import list_suppressions
 
     live = serve(HttpSettings(resend_webhook_secret=SECRET))
-    soft = {"type": "email.bounced", "created_at": "2026-01-05T09:30:00.000Z",
-            "data": {"email_id": "re_1", "to": ["soft@example.com"],
-                     "bounce": {"type": "Transient"}}}  # fmt: skip
-    hard = {**soft, "data": {**soft["data"], "to": ["hard@example.com"],
-                             "bounce": {"type": "Permanent"}}}  # fmt: skip
-    complaint = {"type": "email.complained", "created_at": "2026-01-05T09:31:00.000Z",
-                 "data": {"email_id": "re_2", "to": ["angry@example.com"]}}  # fmt: skip
+    soft = {
+        "type": "email.bounced",
+        "created_at": "2026-01-05T09:30:00.000Z",
+        "data": {"email_id": "re_1", "to": ["soft@example.com"], "bounce": {"type": "Transient"}},
+    }
+    hard = {
+        **soft,
+        "data": {**soft["data"], "to": ["hard@example.com"], "bounce": {"type": "Permanent"}},
+    }
+    complaint = {
+        "type": "email.complained",
+        "created_at": "2026-01-05T09:31:00.000Z",
+        "data": {"email_id": "re_2", "to": ["angry@example.com"]},
+    }
     for index, payload in enumerate((soft, hard, complaint)):
         body, headers = signed(payload, f"msg_bounce_{index}")
         assert post(live, body, headers).status_code == 200

@@ -50,8 +50,14 @@ def test_every_seed_scenario_is_shipped() -> None:
     names = {path.name for path in SHIPPED}
     assert names >= {
         f"signup-drip.{case}.test.yaml"
-        for case in ("no-click", "click", "pro-user", "click-other-email", "user-deleted",
-                     "duplicate-signup")
+        for case in (
+            "no-click",
+            "click",
+            "pro-user",
+            "click-other-email",
+            "user-deleted",
+            "duplicate-signup",
+        )
     }
 
 
@@ -72,7 +78,8 @@ def test_emails_are_captured_never_written_to_an_outbox(
     assert scenario is not None
     result = play(scenario)
     assert [str(sent.message["Subject"]) for sent in result.emails] == [
-        "Welcome to ACME", "Free ACME Pro trial",
+        "Welcome to ACME",
+        "Free ACME Pro trial",
     ]
     assert [str(sent.message["To"]) for sent in result.emails] == ["ada@example.com"] * 2
     assert not (tmp_path / ".flow").exists()
@@ -100,8 +107,7 @@ def test_event_data_reads_what_happened_so_far(tmp_path: Path) -> None:
     scenario = scenario_of(
         "secrets: {APP_DATABASE_URL: 'sqlite://'}\n"
         "mocks: {check_plan: {output: {rows: []}}}\n"
-        "events:\n" + SIGNUP +
-        "  - at: 1h\n    name: resend/email.clicked\n"
+        "events:\n" + SIGNUP + "  - at: 1h\n    name: resend/email.clicked\n"
         "    data: {email_id: '${ actions.filter(a, a.step == \"welcome_email\")[0].output.id }',\n"
         "           runs_seen: '${ size(runs) }', status: '${ runs[0].status }',\n"
         "           when: 'at ${ actions[0].at }'}\n",
@@ -110,7 +116,8 @@ def test_event_data_reads_what_happened_so_far(tmp_path: Path) -> None:
     result = play(scenario)
     assert result.error is None
     assert [action.step for action in result.actions][:2] == [
-        "welcome_email", "send_power_user_tips",
+        "welcome_email",
+        "send_power_user_tips",
     ]
     assert result.actions[1].at == timedelta(days=1, hours=1)
 
@@ -118,8 +125,7 @@ def test_event_data_reads_what_happened_so_far(tmp_path: Path) -> None:
 def test_a_failing_expression_in_event_data_fails_the_scenario(tmp_path: Path) -> None:
     scenario = scenario_of(
         "secrets: {APP_DATABASE_URL: 'sqlite://'}\n"
-        "events:\n" + SIGNUP +
-        "  - at: 1h\n    name: resend/email.clicked\n"
+        "events:\n" + SIGNUP + "  - at: 1h\n    name: resend/email.clicked\n"
         "    data: {email_id: '${ actions[5].output.id }'}\n",
         tmp_path,
     )
@@ -165,8 +171,7 @@ def test_unmocked_sql_query_reads_a_real_sqlite_file(tmp_path: Path) -> None:
 
 
 def test_time_is_bounded(tmp_path: Path) -> None:
-    scenario = scenario_of("secrets: {APP_DATABASE_URL: 'sqlite://'}\nevents:\n" + SIGNUP,
-                           tmp_path)
+    scenario = scenario_of("secrets: {APP_DATABASE_URL: 'sqlite://'}\nevents:\n" + SIGNUP, tmp_path)
     result = play(scenario, horizon=timedelta(days=1))
     assert not result.passed
     assert result.error == "runs still had timers after 1d of virtual time; stopped there"

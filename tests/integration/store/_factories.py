@@ -19,10 +19,15 @@ def at(seconds: float) -> datetime:
 
 
 def create(
-    tx: Transaction, run_id: str, workflow_id: str = "drip", key: str | None = None,
-    event_id: str | None = None, state: Mapping[str, Any] | None = None, now: datetime = T0,
+    tx: Transaction,
+    run_id: str,
+    workflow_id: str = "drip",
+    key: str | None = None,
+    event_id: str | None = None,
+    state: Mapping[str, Any] | None = None,
+    now: datetime = T0,
     status: str = "running",
-) -> bool:  # fmt: skip
+) -> bool:
     """A run with nothing queued and no wake time, in ``status``: started,
     claimed and saved, as the engine leaves a run that waits. False when its
     idempotency key already has a run."""

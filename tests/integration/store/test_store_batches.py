@@ -14,12 +14,14 @@ def _start(run_id: str, key: str | None, event: str = "e1") -> RunStart:
 def test_record_events_tells_new_from_repeated_ids(store: Store) -> None:
     with store.transaction() as tx:
         assert tx.record_events([EventRecord("e0", "n", {}, T0, T0)]) == [True]
-        new = tx.record_events([
-            EventRecord("e1", "n", {"v": 1}, T0, at(1)),
-            EventRecord("e0", "n", {"v": 2}, T0, at(1)),
-            EventRecord("e1", "n", {"v": 3}, T0, at(1)),
-            EventRecord("e2", "m", None, T0, at(1)),
-        ])  # fmt: skip
+        new = tx.record_events(
+            [
+                EventRecord("e1", "n", {"v": 1}, T0, at(1)),
+                EventRecord("e0", "n", {"v": 2}, T0, at(1)),
+                EventRecord("e1", "n", {"v": 3}, T0, at(1)),
+                EventRecord("e2", "m", None, T0, at(1)),
+            ]
+        )
         assert tx.record_events([]) == []
     assert new == [True, False, False, True]
     assert store.get_event("e1").data == {"v": 1}  # the first of the batch
@@ -32,10 +34,15 @@ def test_start_runs_keeps_one_run_per_key_and_queues_their_starts(store: Store) 
     with store.transaction() as tx:
         assert tx.start_runs([_start("r0", "user-0")], at(1)) == {"r0"}
         started = tx.start_runs(
-            [_start("r1", "user-1"), _start("r2", "user-0"), _start("r3", "user-1"),
-             _start("r4", None), _start("r5", None)],
+            [
+                _start("r1", "user-1"),
+                _start("r2", "user-0"),
+                _start("r3", "user-1"),
+                _start("r4", None),
+                _start("r5", None),
+            ],
             at(2),
-        )  # fmt: skip
+        )
         assert tx.start_runs([], at(2)) == set()
     assert started == {"r1", "r4", "r5"}
     assert {run.id for run in store.list_runs()} == {"r0", "r1", "r4", "r5"}
@@ -54,11 +61,15 @@ def test_enqueue_all_queues_in_order_for_runs_still_going(store: Store) -> None:
         assert create(tx, "gone", status="completed")
     with store.transaction() as tx:
         woken = tx.enqueue_all(
-            [Delivery("r2", "event", {"n": 1}), Delivery("r1", "event", {"n": 2}),
-             Delivery("gone", "event", {"n": 3}), Delivery("nobody", "cancel", {}),
-             Delivery("r2", "cancel", {"reason": "x"})],
+            [
+                Delivery("r2", "event", {"n": 1}),
+                Delivery("r1", "event", {"n": 2}),
+                Delivery("gone", "event", {"n": 3}),
+                Delivery("nobody", "cancel", {}),
+                Delivery("r2", "cancel", {"reason": "x"}),
+            ],
             at(9),
-        )  # fmt: skip
+        )
         assert tx.enqueue_all([], at(9)) == set()
     assert woken == {"r1", "r2"}
     assert store.next_wake_at() == at(9)
@@ -75,13 +86,15 @@ def test_candidate_waits_among_matches_each_event_as_alone(store: Store) -> None
     for run in ("r1", "r2", "r3", "r4", "r5"):
         make_run(store, run, due=None)
     with store.transaction() as tx:
-        tx.add_waits([
-            wait("r1", value="em_1"),
-            wait("r2", value="em_2"),
-            wait("r3", path=None, value=None),
-            wait("r4", path="data.user.id", value=42),
-            wait("r5", event="resend/email.opened", value="em_1"),
-        ])  # fmt: skip
+        tx.add_waits(
+            [
+                wait("r1", value="em_1"),
+                wait("r2", value="em_2"),
+                wait("r3", path=None, value=None),
+                wait("r4", path="data.user.id", value=42),
+                wait("r5", event="resend/email.opened", value="em_1"),
+            ]
+        )
     documents = [
         {"data": {"email_id": "em_1"}},
         {"data": {"email_id": "em_2", "user": {"id": 42}}},
@@ -93,8 +106,11 @@ def test_candidate_waits_among_matches_each_event_as_alone(store: Store) -> None
         assert tx.candidate_waits_among("resend/email.clicked", []) == []
         alone = [tx.candidate_waits_among("resend/email.clicked", [d])[0] for d in documents]
     assert [sorted(c.run_id for c in found) for found in among] == [
-        ["r1", "r3"], ["r2", "r3", "r4"], ["r3"], ["r1", "r3"],
-    ]  # fmt: skip
+        ["r1", "r3"],
+        ["r2", "r3", "r4"],
+        ["r3"],
+        ["r1", "r3"],
+    ]
     assert [sorted(found, key=str) for found in among] == [
         sorted(found, key=str) for found in alone
     ]

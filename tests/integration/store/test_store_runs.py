@@ -139,8 +139,11 @@ def test_steps_are_recorded_once_and_read_back_in_order(store: Store) -> None:
         tx.record_steps([step("r1", "wait", visit=1, kind="wait_for_event"), step("r1", "x", 3)])
     detail = store.get_run("r1")
     assert [(s.step_id, s.attempt) for s in detail.steps] == [
-        ("send", 1), ("send", 2), ("wait", 1), ("x", 3),
-    ]  # fmt: skip
+        ("send", 1),
+        ("send", 2),
+        ("wait", 1),
+        ("x", 3),
+    ]
     first = detail.steps[0]
     assert first.status == "error" and first.error == error and first.output is None
     assert first.input == {"to": "a@example.com"}
@@ -192,8 +195,10 @@ def test_save_runs_saves_the_runs_still_leased_in_one_call(store: Store) -> None
         assert tx.save_runs("w1", at(32), []) == set()
     runs = {run.id: run for run in store.list_runs()}
     assert (runs["done"].status, runs["done"].state, runs["done"].wake_at) == (
-        "completed", {"n": 1}, None,
-    )  # fmt: skip
+        "completed",
+        {"n": 1},
+        None,
+    )
     assert store.list_waits("done") == []
     assert (runs["parked"].status, runs["parked"].wake_at) == ("waiting", None)
     assert [w.purpose for w in store.list_waits("parked")] == ["cancel"]
@@ -214,8 +219,11 @@ def test_start_runs_creates_a_due_run_with_its_start_input(store: Store) -> None
     assert [run.id for run in store.list_runs()] == ["r1"]
     run = store.get_run("r1").run
     assert (run.status, run.state, run.wake_at, run.trigger_event_id) == (
-        "running", {"n": 1}, at(5), "e1",
-    )  # fmt: skip
+        "running",
+        {"n": 1},
+        at(5),
+        "e1",
+    )
     assert store.next_wake_at() == at(5)
     with store.transaction() as tx:
         (claimed,) = tx.claim_due_runs(at(5), "w1", 60, 10)

@@ -14,10 +14,17 @@ from interpreter.actions.email.transport import WIRE, OutboxTransport
 
 def _message(subject: str = "Welcome") -> Message:
     return build_message(
-        Draft(sender="flow@localhost", to=["ada@example.com"], subject=subject, html="<p>Hi</p>",
-              text="Hi", message_id="<m1@localhost>", email_id="em_1",
-              date=datetime(2024, 5, 1, tzinfo=UTC))
-    )  # fmt: skip
+        Draft(
+            sender="flow@localhost",
+            to=["ada@example.com"],
+            subject=subject,
+            html="<p>Hi</p>",
+            text="Hi",
+            message_id="<m1@localhost>",
+            email_id="em_1",
+            date=datetime(2024, 5, 1, tzinfo=UTC),
+        )
+    )
 
 
 def test_the_first_send_creates_the_folder_and_a_retry_replaces_the_file(tmp_path: Path) -> None:

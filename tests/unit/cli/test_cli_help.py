@@ -24,8 +24,18 @@ ALL = commands(cli)
 
 def test_the_commands_are_all_there() -> None:
     top = {path[0] for path in ALL}
-    assert top >= {"lint", "run", "test", "send", "worker", "serve", "runs", "graph", "db",
-                   "suppressions"}
+    assert top >= {
+        "lint",
+        "run",
+        "test",
+        "send",
+        "worker",
+        "serve",
+        "runs",
+        "graph",
+        "db",
+        "suppressions",
+    }
 
 
 @pytest.mark.parametrize("path", ALL, ids=" ".join)

@@ -58,8 +58,17 @@ def test_force_color_colours_the_main_job_into_a_pipe(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("FORCE_COLOR", "1")
-    code = main(["run", "workflows/signup-drip.yaml", "--event", "@workflows/events/signup.json",
-                 "--secret", f"APP_DATABASE_URL={APP_DB}", "--simulate"])  # fmt: skip
+    code = main(
+        [
+            "run",
+            "workflows/signup-drip.yaml",
+            "--event",
+            "@workflows/events/signup.json",
+            "--secret",
+            f"APP_DATABASE_URL={APP_DB}",
+            "--simulate",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "\x1b[1mrun_" in out and "\x1b[32mcompleted\x1b[0m after 3d" in out

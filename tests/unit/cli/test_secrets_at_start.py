@@ -8,8 +8,13 @@ from __future__ import annotations
 import pytest
 from _cli import APP_DB, Flow
 
-RUN = ("run", "workflows/signup-drip.yaml", "--event", "@workflows/events/signup.json",
-       "--simulate")  # fmt: skip
+RUN = (
+    "run",
+    "workflows/signup-drip.yaml",
+    "--event",
+    "@workflows/events/signup.json",
+    "--simulate",
+)
 SECOND = """\
 id: crm-sync
 on:
@@ -21,8 +26,10 @@ steps:
     with:
       message: synced
 """
-LINE = ("flow: workflows/{file}: campaign {campaign} needs secret {name}: "
-        "set it in the environment or pass --secret {name}=VALUE")  # fmt: skip
+LINE = (
+    "flow: workflows/{file}: campaign {campaign} needs secret {name}: "
+    "set it in the environment or pass --secret {name}=VALUE"
+)
 
 
 def test_flow_run_refuses_before_the_run_starts(
@@ -32,9 +39,10 @@ def test_flow_run_refuses_before_the_run_starts(
     result = flow(*RUN)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        LINE.format(file="signup-drip.yaml", campaign="signup-drip-campaign",
-                    name="APP_DATABASE_URL")
-    ]  # fmt: skip
+        LINE.format(
+            file="signup-drip.yaml", campaign="signup-drip-campaign", name="APP_DATABASE_URL"
+        )
+    ]
     assert result.stdout == ""  # no run, no timeline
     assert not (flow.project / ".flow" / "outbox").exists()  # the welcome email was not sent
 
@@ -53,12 +61,18 @@ def test_the_daemons_refuse_with_one_line_per_campaign_and_secret(
 ) -> None:
     (flow.project / "workflows" / "crm-sync.yaml").write_text(SECOND)
     monkeypatch.delenv("APP_DATABASE_URL")
-    result = flow(*command, "--db", f"sqlite:///{flow.project / 'flow.db'}",
-                  "--secret", "CRM_URL=https://crm.example")  # fmt: skip
+    result = flow(
+        *command,
+        "--db",
+        f"sqlite:///{flow.project / 'flow.db'}",
+        "--secret",
+        "CRM_URL=https://crm.example",
+    )
     assert result.returncode == 1
     assert sorted(result.stderr.splitlines()) == [
         LINE.format(file="crm-sync.yaml", campaign="crm-sync", name="CRM_TOKEN"),
-        LINE.format(file="signup-drip.yaml", campaign="signup-drip-campaign",
-                    name="APP_DATABASE_URL"),
-    ]  # fmt: skip
+        LINE.format(
+            file="signup-drip.yaml", campaign="signup-drip-campaign", name="APP_DATABASE_URL"
+        ),
+    ]
     assert not (flow.project / "flow.db").exists()  # refused before opening the database

@@ -61,10 +61,14 @@ def test_a_step_due_in_quiet_hours_sleeps_until_they_end() -> None:
     assert state.status == "sleeping" and state.wake_at == PARIS_0800
     assert state.attempt == 0 and state.visits == {"hello": 1}
     assert commands == [
-        Record("hello", "quiet_hours",
-               {"deferred_until": "2026-01-06T08:00:00+01:00", "zone": "Europe/Paris"}, attempt=0),
+        Record(
+            "hello",
+            "quiet_hours",
+            {"deferred_until": "2026-01-06T08:00:00+01:00", "zone": "Europe/Paris"},
+            attempt=0,
+        ),
         SleepUntil("hello", PARIS_0800),
-    ]  # fmt: skip
+    ]
     # An early timer changes nothing: the engine may fire one more than once.
     assert step(workflow, state, TimerFired(), PARIS_0800 - timedelta(seconds=1)) == (state, [])
     state, commands = step(workflow, state, TimerFired(), PARIS_0800)

@@ -44,8 +44,9 @@ def test_retry_reruns_the_failed_action_in_the_same_visit_with_attempts_continui
     commands = run.later(timedelta(hours=1), Retry())
 
     action = commands[-1]
-    assert action == RunAction("second", "email.send", first_try.input, 3,
-                               first_try.idempotency_key)  # fmt: skip
+    assert action == RunAction(
+        "second", "email.send", first_try.input, 3, first_try.idempotency_key
+    )
     assert (run.status, run.state.error, run.state.cursor) == ("running", None, 1)
     # Everything recorded before the failure is kept; the first step is not asked for again.
     assert run.state.steps == before.steps and run.state.vars == before.vars
@@ -78,9 +79,10 @@ def test_retry_of_a_step_that_failed_before_its_action_enters_it_as_a_new_visit(
         id="notify",
         location=loc(),
         action="email.send",
-        with_=data({"to": "${ vars.email }", "subject": "${ secrets.SUBJECT }",
-                    "template": "t.html"}),
-    )  # fmt: skip
+        with_=data(
+            {"to": "${ vars.email }", "subject": "${ secrets.SUBJECT }", "template": "t.html"}
+        ),
+    )
     workflow = campaign(email("first", "Hi"), broken, secrets=("SUBJECT",))
     run = Run.start(workflow)
     run.secrets = {}

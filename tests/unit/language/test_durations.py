@@ -50,9 +50,16 @@ def test_format_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["99999999999999999999d", "P99999999999999999999D", "PT" + "9" * 400 + "S",
-             "36501d", "5215w", "PT876001H"],
-)  # fmt: skip
+    "text",
+    [
+        "99999999999999999999d",
+        "P99999999999999999999D",
+        "PT" + "9" * 400 + "S",
+        "36501d",
+        "5215w",
+        "PT876001H",
+    ],
+)
 def test_longer_than_a_century_is_refused_not_overflowed(text: str) -> None:
     with pytest.raises(DurationError, match="longer than 36500d"):
         parse_duration(text)

@@ -121,8 +121,10 @@ def test_deep_block_nesting_is_too_deep() -> None:
 def test_nesting_up_to_the_bound_is_accepted() -> None:
     # root (1), steps (2), the step (3), with (4), params (5): 59 more levels make 64.
     inner = "[" * (MAX_DEPTH - 5) + "1" + "]" * (MAX_DEPTH - 5)
-    text = ("id: a\non:\n  event: x\nsteps:\n  - id: s\n    action: sql.query\n    with:\n"
-            "      url: sqlite://\n      query: SELECT 1\n      params:\n"
-            f"        n: {inner}\n")  # fmt: skip
+    text = (
+        "id: a\non:\n  event: x\nsteps:\n  - id: s\n    action: sql.query\n    with:\n"
+        "      url: sqlite://\n      query: SELECT 1\n      params:\n"
+        f"        n: {inner}\n"
+    )
     _, problems = load_workflow_text(text, "c.yaml")
     assert not any(p.code == "too-deep" for p in problems), problems

@@ -27,10 +27,14 @@ DAY = timedelta(days=1)
 
 def happened(step: str, at: timedelta, action: str = "email.send", **fields: Any) -> HappenedAction:
     return HappenedAction(
-        run_id="run_1", step=step, action=action, at=at,
+        run_id="run_1",
+        step=step,
+        action=action,
+        at=at,
         with_=fields.get("with_", {"to": "ada@example.com", "subject": step}),
         output=fields.get("output", {"id": f"em_{step}"}),
-        error=fields.get("error"), status=fields.get("status", "ok"),
+        error=fields.get("error"),
+        status=fields.get("status", "ok"),
         attempt=fields.get("attempt", 1),
     )
 
@@ -100,8 +104,14 @@ def test_exact_false_allows_actions_between_the_listed_ones() -> None:
 
 
 def test_an_expected_error_needs_a_failed_attempt() -> None:
-    failed = happened("check_plan", 3 * DAY, "sql.query", status="error",
-                      error={"message": "down", "retryable": True}, output=None)
+    failed = happened(
+        "check_plan",
+        3 * DAY,
+        "sql.query",
+        status="error",
+        error={"message": "down", "retryable": True},
+        output=None,
+    )
     entry = expected(1, step="check_plan", error={"message": "down"})
     assert judge(Expectations(actions=(entry,)), [failed], []).passed
     ok = happened("check_plan", 3 * DAY, "sql.query")
@@ -125,9 +135,13 @@ def wrong_result() -> ScenarioResult:
         expected(16, step="trial_offer_email", with_={"subject": "Free trial"}),
         expected(17, step="check_plan", at=3 * DAY),
     )
-    scenario = Scenario(file="s.test.yaml", name="s", workflow=Path("c.yaml"),
-                        workflow_location=Location("s.test.yaml", 1, 11),
-                        expect=Expectations(actions=entries, runs=(("completed", 1),)))
+    scenario = Scenario(
+        file="s.test.yaml",
+        name="s",
+        workflow=Path("c.yaml"),
+        workflow_location=Location("s.test.yaml", 1, 11),
+        expect=Expectations(actions=entries, runs=(("completed", 1),)),
+    )
     runs = (RunSummary("run_1", "failed", "c", "step x (c.yaml:3:4): boom"),)
     return ScenarioResult(scenario, judge(scenario.expect, SEED, runs), tuple(SEED), runs)
 

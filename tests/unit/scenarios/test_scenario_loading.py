@@ -53,7 +53,10 @@ def test_defaults() -> None:
     assert scenario.mocks == ()
     (event,) = scenario.events
     assert (event.at, event.name, event.data, event.id) == (
-        timedelta(0), "app/signup.completed", {"user": {"id": 42}}, None,
+        timedelta(0),
+        "app/signup.completed",
+        {"user": {"id": 42}},
+        None,
     )
 
 
@@ -81,7 +84,9 @@ expect:
     assert scenario.secrets == (("APP_DATABASE_URL", "sqlite://"),)
     plan, welcome = scenario.mocks
     assert (plan.step, plan.output, plan.error_message) == (
-        "check_plan", {"rows": [{"plan": "pro"}]}, None,
+        "check_plan",
+        {"rows": [{"plan": "pro"}]},
+        None,
     )
     assert (welcome.error_message, welcome.retryable) == ("down", True)
     click = scenario.events[1]

@@ -26,8 +26,13 @@ class Echo:
 
 
 def context(step: str, attempt: int = 1) -> ActionContext:
-    return ActionContext(run_id="run_1", workflow_id="c", step_id=step, attempt=attempt,
-                         idempotency_key=f"run_1:{step}")
+    return ActionContext(
+        run_id="run_1",
+        workflow_id="c",
+        step_id=step,
+        attempt=attempt,
+        idempotency_key=f"run_1:{step}",
+    )
 
 
 def test_mocked_output_unmocked_action_and_the_call_order() -> None:

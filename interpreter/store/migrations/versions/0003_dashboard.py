@@ -126,6 +126,10 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER event_terms_fill")
     op.drop_table("event_resumes")
     op.drop_table("event_terms")
-    for name in ("runs_trigger_event", "runs_workflow_created", "runs_status_created",
-                 "runs_created"):  # fmt: skip
+    for name in (
+        "runs_trigger_event",
+        "runs_workflow_created",
+        "runs_status_created",
+        "runs_created",
+    ):
         op.drop_index(name, table_name="runs")

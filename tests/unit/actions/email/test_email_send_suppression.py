@@ -16,8 +16,14 @@ HTML = "<p>Hi <a href='https://acme.example/'>go</a></p>"
 
 
 def _context(tmp_path: Path) -> ActionContext:
-    return ActionContext(run_id="run_1", workflow_id="wf", step_id="s", attempt=1,
-                         idempotency_key="run_1:s:1", data_dir=tmp_path)  # fmt: skip
+    return ActionContext(
+        run_id="run_1",
+        workflow_id="wf",
+        step_id="s",
+        attempt=1,
+        idempotency_key="run_1:s:1",
+        data_dir=tmp_path,
+    )
 
 
 def _blocked(*addresses: str) -> Callable[[Sequence[str]], set[str]]:
@@ -30,8 +36,9 @@ def _blocked(*addresses: str) -> Callable[[Sequence[str]], set[str]]:
 def test_a_suppressed_recipient_is_skipped_and_nothing_is_sent(tmp_path: Path) -> None:
     mail = CapturingTransport()
     action = EmailSendAction(transport=mail, environ={}, suppressed=_blocked("ada@example.com"))
-    output = action({"to": "Ada <ADA@example.com>", "subject": "Hi", "text": "x"},
-                    _context(tmp_path))  # fmt: skip
+    output = action(
+        {"to": "Ada <ADA@example.com>", "subject": "Hi", "text": "x"}, _context(tmp_path)
+    )
     assert output["skipped"] == "suppressed"
     assert output["to"] == "ADA@example.com"
     assert output["id"].startswith("em_")
@@ -41,8 +48,9 @@ def test_a_suppressed_recipient_is_skipped_and_nothing_is_sent(tmp_path: Path) -
 def test_suppressed_recipients_are_dropped_from_a_list(tmp_path: Path) -> None:
     mail = CapturingTransport()
     action = EmailSendAction(transport=mail, environ={}, suppressed=_blocked("b@example.com"))
-    output = action({"to": ["a@example.com", "b@example.com"], "subject": "Hi", "text": "x"},
-                    _context(tmp_path))  # fmt: skip
+    output = action(
+        {"to": ["a@example.com", "b@example.com"], "subject": "Hi", "text": "x"}, _context(tmp_path)
+    )
     assert output["to"] == ["a@example.com"]
     (sent,) = mail.sent
     assert sent.message["To"] == "a@example.com"
@@ -52,8 +60,9 @@ def test_templates_see_the_unsubscribe_url_and_track_false_keeps_links(tmp_path:
     mail = CapturingTransport()
     action = EmailSendAction(transport=mail, environ=LINKS)
     html = HTML + "<a href='{{ unsubscribe_url }}'>unsubscribe</a>"
-    action({"to": "a@example.com", "subject": "Hi", "html": html, "track": False},
-           _context(tmp_path))  # fmt: skip
+    action(
+        {"to": "a@example.com", "subject": "Hi", "html": html, "track": False}, _context(tmp_path)
+    )
     (sent,) = mail.sent
     body = sent.message.get_body(("html",))
     assert body is not None
@@ -76,8 +85,9 @@ def test_without_a_public_url_there_are_no_links_to_rewrite(tmp_path: Path) -> N
 
 
 def test_a_public_url_without_a_secret_key_is_refused(tmp_path: Path) -> None:
-    action = EmailSendAction(transport=CapturingTransport(),
-                             environ={"FLOW_PUBLIC_URL": "https://flow.example"})  # fmt: skip
+    action = EmailSendAction(
+        transport=CapturingTransport(), environ={"FLOW_PUBLIC_URL": "https://flow.example"}
+    )
     with pytest.raises(ActionError, match="FLOW_SECRET_KEY") as caught:
         action({"to": "a@example.com", "subject": "Hi", "text": "x"}, _context(tmp_path))
     assert not caught.value.retryable

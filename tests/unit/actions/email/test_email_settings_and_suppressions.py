@@ -25,8 +25,9 @@ NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 def test_the_transport_follows_the_environment() -> None:
     assert email_transport({}) is None  # the outbox
-    smtp = email_transport({"FLOW_SMTP_URL": "smtp://u:p@mail.example:2525",
-                            "FLOW_EMAIL_PROVIDER": "resend"})  # fmt: skip
+    smtp = email_transport(
+        {"FLOW_SMTP_URL": "smtp://u:p@mail.example:2525", "FLOW_EMAIL_PROVIDER": "resend"}
+    )
     assert isinstance(smtp, SmtpTransport) and smtp.settings.port == 2525
     resend = email_transport({"FLOW_EMAIL_PROVIDER": "resend", "RESEND_API_KEY": "re_x"})
     assert isinstance(resend, ResendTransport)

@@ -15,8 +15,11 @@ CLICK = TrackingToken("click", "em_1", "ada@example.com", "https://acme.example/
 
 def test_a_sealed_token_opens_to_what_was_sealed() -> None:
     signer = TokenSigner("key")
-    for token in (CLICK, TrackingToken("open", "em_1", ["a@x.example", "b@x.example"]),
-                  TrackingToken("unsubscribe", "em_2", "ada@example.com")):  # fmt: skip
+    for token in (
+        CLICK,
+        TrackingToken("open", "em_1", ["a@x.example", "b@x.example"]),
+        TrackingToken("unsubscribe", "em_2", "ada@example.com"),
+    ):
         text = signer.seal(token)
         assert signer.open(text) == token
         assert text == signer.seal(token)  # derived: a retried send builds the same link
