@@ -389,9 +389,10 @@ def _key_sides(source: str) -> tuple[str, str] | None:
     for left, right in _top_level_equalities(compiled.tree):
         for one, other in ((left, right), (right, left)):
             path = _async_path(source, one)
-            if path is None or "async" in _idents(other):
+            span = _span(other)
+            if path is None or span is None or "async" in _idents(other):
                 continue
-            return path, source[_start(other) : _end(other)]
+            return path, source[span[0] : span[1]]
     return None
 
 
@@ -417,7 +418,10 @@ def _top_level_equalities(tree: Any) -> list[tuple[Any, Any]]:
 
 
 def _async_path(source: str, node: Any) -> str | None:
-    text = source[_start(node) : _end(node)]
+    span = _span(node)
+    if span is None:
+        return None
+    text = source[span[0] : span[1]]
     match = _MEMBER_PATH.match(text)
     if not match:
         return None
@@ -440,9 +444,23 @@ def _idents(node: Any) -> set[str]:
     )
 
 
-def _start(node: Any) -> int:
-    return int(node.meta.start_pos)
-
-
-def _end(node: Any) -> int:
-    return int(node.meta.end_pos)
+def _span(node: Any) -> tuple[int, int] | None:
+    """Where a parse-tree node stands in its source. lark leaves some nodes'
+    ``meta`` empty (the right side of a comparison before ``&&``, for one), so
+    their tokens' positions are used then; None when neither is known, and the
+    caller then finds no key (every event of the name is a candidate)."""
+    meta = getattr(node, "meta", None)
+    start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
+    if isinstance(start, int) and isinstance(end, int):
+        return start, end
+    tokens = (
+        [node]
+        if isinstance(node, lark.Token)
+        else list(node.scan_values(lambda value: isinstance(value, lark.Token)))
+        if isinstance(node, lark.Tree)
+        else []
+    )
+    placed = [t for t in tokens if t.start_pos is not None and t.end_pos is not None]
+    if not placed:
+        return None
+    return min(t.start_pos for t in placed), max(t.end_pos for t in placed)
