@@ -460,7 +460,8 @@ def _span(node: Any) -> tuple[int, int] | None:
         if isinstance(node, lark.Tree)
         else []
     )
-    placed = [t for t in tokens if t.start_pos is not None and t.end_pos is not None]
-    if not placed:
+    starts = [t.start_pos for t in tokens if isinstance(t.start_pos, int)]
+    ends = [t.end_pos for t in tokens if isinstance(t.end_pos, int)]
+    if not starts or not ends:
         return None
-    return min(t.start_pos for t in placed), max(t.end_pos for t in placed)
+    return min(starts), max(ends)
