@@ -3,7 +3,6 @@ Its behaviour is tested in-process (tests/integration/cli/test_lint_cli.py)."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,13 +22,6 @@ def flow(*arguments: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(FLOW), *arguments], cwd=cwd, capture_output=True, text=True, check=False
     )
-
-
-@pytest.fixture
-def campaigns(tmp_path: Path) -> Path:
-    folder = tmp_path / "workflows"
-    shutil.copytree(ROOT / "workflows", folder)
-    return folder
 
 
 def test_seed_campaigns_lint_clean() -> None:
