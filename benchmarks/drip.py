@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 from _databases import describe, fresh_database  # noqa: E402
 
 from interpreter.daemon.clock import VirtualClock  # noqa: E402
-from interpreter.daemon.engine import DEFAULT_BATCH, EventIn  # noqa: E402
+from interpreter.daemon.engine import DEFAULT_BATCH  # noqa: E402
+from interpreter.daemon.ingest import EventIn  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
 
 

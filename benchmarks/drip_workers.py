@@ -84,7 +84,7 @@ def _measure(server: str, runs: int, workers: int, speed: float, batch: int) -> 
         engine = open_engine(
             load_campaigns([CAMPAIGN]), db_url=db_url, clock=clock, secrets=SECRETS
         )
-        from interpreter.daemon.engine import EventIn
+        from interpreter.daemon.ingest import EventIn
 
         engine.ingest_many(
             [

@@ -44,7 +44,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import SMTP, Envelope, Session  # noqa: E402
 
 from interpreter.daemon.clock import RealClock  # noqa: E402
-from interpreter.daemon.engine import EventIn  # noqa: E402
+from interpreter.daemon.ingest import EventIn  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
 
 FLOW = str(Path(sys.executable).with_name("flow"))

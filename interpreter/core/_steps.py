@@ -25,6 +25,7 @@ from interpreter.core.outcomes import complete, fail, fail_expression
 from interpreter.core.scope import Turn
 from interpreter.errors import ExpressionError
 from interpreter.language import cel
+from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     END,
     ActionStep,
@@ -234,7 +235,7 @@ def _enter_wait(
     # step began, widened by ``lookback``.
     opened = state.step_started_at or state.started_at or now
     since = opened - step.lookback
-    key = cel.match_key(step.match, turn.scope(state)) if step.match is not None else None
+    key = match_key(step.match, turn.scope(state)) if step.match is not None else None
     timeout_at = now + step.timeout if step.timeout is not None else None
     turn.commands.append(
         WaitForEvent(

@@ -58,6 +58,7 @@ from interpreter.core.retry import retry_delay
 from interpreter.core.scope import Turn, with_async
 from interpreter.errors import ExpressionError
 from interpreter.language import cel
+from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     ActionStep,
     Expression,
@@ -133,7 +134,7 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
 
 def _subscribe_cancel_on(turn: Turn, scope: dict[str, Any]) -> None:
     for index, entry in enumerate(turn.workflow.cancel_on):
-        key = cel.match_key(entry.if_, scope) if entry.if_ is not None else None
+        key = match_key(entry.if_, scope) if entry.if_ is not None else None
         turn.commands.append(
             WaitForEvent(
                 step_id=None,

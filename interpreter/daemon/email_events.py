@@ -23,7 +23,8 @@ import json
 from collections.abc import Sequence
 
 from interpreter.actions.email.tracking import TrackingToken
-from interpreter.daemon.engine import Engine, EventIn, IngestResult
+from interpreter.daemon.engine import Engine
+from interpreter.daemon.ingest import EventIn, IngestResult
 from interpreter.daemon.suppressions import suppress
 
 CLICKED = "email.clicked"

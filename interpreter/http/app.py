@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from interpreter.daemon.engine import Engine, EventIn, IngestResult
+from interpreter.daemon.engine import Engine
+from interpreter.daemon.ingest import EventIn, IngestResult
 from interpreter.daemon.metrics import Metrics
 from interpreter.errors import StoreError
 from interpreter.http.context import AppContext

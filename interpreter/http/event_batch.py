@@ -11,7 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from interpreter.daemon.engine import EventIn
+from interpreter.daemon.ingest import EventIn
 from interpreter.http.rejection import Rejected
 
 # The events table's id and name columns.

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
 
-from interpreter.daemon.engine import EventIn, IngestResult
+from interpreter.daemon.ingest import EventIn, IngestResult
 
 log = logging.getLogger("flow.http")
 

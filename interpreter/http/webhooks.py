@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from interpreter.daemon.engine import EventIn
+from interpreter.daemon.ingest import EventIn
 from interpreter.daemon.suppressions import suppress_from_provider_event
 from interpreter.http.body import read_body
 from interpreter.http.context import app_context

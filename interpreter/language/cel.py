@@ -31,7 +31,6 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import lark
 from celpy import celtypes
 from celpy.adapter import json_to_cel
 from celpy.celparser import CELParseError
@@ -42,21 +41,22 @@ from interpreter.language import cel_time
 from interpreter.language.cel_checks import StaticError, brackets_too_deep, static_error
 from interpreter.language.cel_fast import Program, Undecided, compile_fast
 from interpreter.language.cel_runtime import ENVIRONMENT, program
+from interpreter.language.cel_tree import identifiers
 from interpreter.language.cel_values import INT64_MAX, INT64_MIN, equal, to_float
 from interpreter.language.definitions import Expression, Interpolation
 from interpreter.language.interpolated import Interpolated
-
-JSON = Any
+from interpreter.language.values import JSON
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
-_MEMBER_PATH = re.compile(rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*$")
+MEMBER_PATH = re.compile(rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*$")
 # ``PATH == LITERAL`` and ``PATH != LITERAL`` with a null, bool, int or plain string.
 _COMPARISON = re.compile(
     rf"^\s*({_IDENT}(?:\s*\.\s*{_IDENT})*)\s*(==|!=)\s*"
     r'(null|true|false|-?[0-9]+|"[^"\\\n]*")\s*$'
 )
+# CEL's reserved words: a "member path" made of one is not a path.
 _RESERVED = frozenset(
-    {
+    [
         "true",
         "false",
         "null",
@@ -78,7 +78,7 @@ _RESERVED = frozenset(
         "var",
         "void",
         "while",
-    }
+    ]
 )
 
 
@@ -98,7 +98,7 @@ class _Compiled:
 
 @lru_cache(maxsize=4096)
 def _compile(source: str) -> _Compiled:
-    match = _MEMBER_PATH.match(source)
+    match = MEMBER_PATH.match(source)
     if match:
         path = tuple(part.strip() for part in match.group(1).split("."))
         if not any(part in _RESERVED for part in path):
@@ -115,12 +115,7 @@ def _compile(source: str) -> _Compiled:
     refused = static_error(tree)
     if refused is not None:
         raise _Refused(refused)
-    roots = frozenset(
-        str(token)
-        for token in tree.scan_values(
-            lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
-        )
-    )
+    roots = frozenset(identifiers(tree))
     return _Compiled(
         path=None,
         program=program(tree),
@@ -354,114 +349,6 @@ def _as_text(value: JSON) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-# ---- wait keys -------------------------------------------------------------
-
-
-def match_key(expr: Expression, scope: Mapping[str, JSON]) -> tuple[str, JSON] | None:
-    """The indexable half of a wait or cancel condition.
-
-    Finds a top-level conjunct ``async.<path> == <expression without async>``
-    (either way round), evaluates the other side in ``scope`` and returns
-    ``(path, value)``. The full condition must still be evaluated on each
-    candidate; this only narrows the candidates to those the index finds.
-    """
-    try:
-        sides = _key_sides(expr.source)
-    except CELParseError:
-        return None
-    if sides is None:
-        return None
-    path, other = sides
-    try:
-        return path, evaluate(Expression(other, expr.location), scope)
-    except ExpressionError:
-        return None
-
-
-@lru_cache(maxsize=1024)
-def _key_sides(source: str) -> tuple[str, str] | None:
-    """The async path and the source of the other side of the first indexable
-    equality in ``source``: found once per expression text (walking the tree
-    per wait cost more than the rest of storing it)."""
-    compiled = _compile(source)
-    if compiled.tree is None:
-        return None
-    for left, right in _top_level_equalities(compiled.tree):
-        for one, other in ((left, right), (right, left)):
-            path = _async_path(source, one)
-            span = _span(other)
-            if path is None or span is None or "async" in _idents(other):
-                continue
-            return path, source[span[0] : span[1]]
-    return None
-
-
-# Grammar nodes that only wrap one child on the way down to a conjunction.
-_PASS_THROUGH = frozenset({"expr", "conditionalor", "relation"})
-
-
-def _top_level_equalities(tree: Any) -> list[tuple[Any, Any]]:
-    found: list[tuple[Any, Any]] = []
-    pending = [tree]
-    while pending:
-        node = pending.pop()
-        if not isinstance(node, lark.Tree):
-            continue
-        single = len(node.children) == 1
-        if node.data == "conditionaland" or (single and node.data in _PASS_THROUGH):
-            pending.extend(node.children)
-        elif node.data == "relation" and len(node.children) == 2:
-            operator, right = node.children
-            if isinstance(operator, lark.Tree) and operator.data == "relation_eq":
-                found.append((operator.children[0], right))
-    return found
-
-
-def _async_path(source: str, node: Any) -> str | None:
-    span = _span(node)
-    if span is None:
-        return None
-    text = source[span[0] : span[1]]
-    match = _MEMBER_PATH.match(text)
-    if not match:
-        return None
-    parts = [part.strip() for part in match.group(1).split(".")]
-    if parts[0] != "async" or len(parts) < 2:
-        return None
-    return ".".join(parts[1:])
-
-
-def _idents(node: Any) -> set[str]:
-    return (
-        {
-            str(token)
-            for token in node.scan_values(
-                lambda value: isinstance(value, lark.Token) and value.type == "IDENT"
-            )
-        }
-        if isinstance(node, lark.Tree)
-        else set()
-    )
-
-
-def _span(node: Any) -> tuple[int, int] | None:
-    """Where a parse-tree node stands in its source. lark leaves some nodes'
-    ``meta`` empty (the right side of a comparison before ``&&``, for one), so
-    their tokens' positions are used then; None when neither is known, and the
-    caller then finds no key (every event of the name is a candidate)."""
-    meta = getattr(node, "meta", None)
-    start, end = getattr(meta, "start_pos", None), getattr(meta, "end_pos", None)
-    if isinstance(start, int) and isinstance(end, int):
-        return start, end
-    tokens = (
-        [node]
-        if isinstance(node, lark.Token)
-        else list(node.scan_values(lambda value: isinstance(value, lark.Token)))
-        if isinstance(node, lark.Tree)
-        else []
-    )
-    starts = [t.start_pos for t in tokens if isinstance(t.start_pos, int)]
-    ends = [t.end_pos for t in tokens if isinstance(t.end_pos, int)]
-    if not starts or not ends:
-        return None
-    return min(starts), max(ends)
+def parse_tree(source: str) -> Any:
+    """The lark tree of ``source`` (None for a plain member path), compiled once."""
+    return _compile(source).tree

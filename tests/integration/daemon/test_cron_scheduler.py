@@ -12,7 +12,8 @@ from pathlib import Path
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import VirtualClock
 from interpreter.daemon.cron import CronScheduler, recent_ticks
-from interpreter.daemon.engine import CRON_EVENT, Engine
+from interpreter.daemon.engine import Engine
+from interpreter.daemon.ingest import CRON_EVENT
 from interpreter.language.definitions import CronTrigger, Location, Workflow
 from interpreter.language.loader import load_workflow_text
 from interpreter.store import Store

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from _engine_harness import Harness, seed_campaign
 
-from interpreter.daemon.engine import EventIn
+from interpreter.daemon.ingest import EventIn
 from interpreter.store import Store
 
 DAY = timedelta(days=1)

@@ -8,9 +8,10 @@ import pytest
 from _language_planting import found, lint, plant
 
 from interpreter.errors import ExpressionError
-from interpreter.language.cel import evaluate, match_key
+from interpreter.language.cel import evaluate
 from interpreter.language.cel_checks import MAX_DEPTH
 from interpreter.language.cel_names import read_cel
+from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import Expression, Location
 
 HOSTILE = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from interpreter.language.cel import match_key
+from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import Expression
 
 SCOPE = {"event": {"data": {"user": 7}}}
