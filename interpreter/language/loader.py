@@ -17,6 +17,7 @@ from interpreter.language.building import build_workflow
 from interpreter.language.definitions import Workflow
 from interpreter.language.lint import LintContext, run_rules
 from interpreter.language.lint.action_rules import is_inside_folder, template_paths
+from interpreter.language.policies import is_policies_file, load_policies
 from interpreter.language.problems import Problem, has_errors, sort_problems
 from interpreter.language.schema_check import check_workflow
 from interpreter.language.yaml_source import (
@@ -138,14 +139,16 @@ def _read_template(base_dir: Path, name: str) -> str | None:
 
 def campaign_files(path: Path) -> list[Path]:
     """The campaign files in ``path``: itself if a file, else every YAML file below
-    it except test scenarios (``*.test.yaml``), which ``flow test`` reads."""
+    it except test scenarios (``*.test.yaml``), which ``flow test`` reads, and
+    ``policies.yaml``, which ``load_paths`` reads as the folder's policies."""
     if path.is_file():
-        return [path]
+        return [] if is_policies_file(path) else [path]
     return sorted(
         candidate
         for candidate in path.rglob("*")
         if candidate.suffix in CAMPAIGN_SUFFIXES
         and not is_scenario_file(candidate)
+        and not is_policies_file(candidate)
         and candidate.is_file()
         and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
     )
@@ -164,8 +167,11 @@ def load_directory(path: Path | str) -> tuple[list[Workflow], list[Problem]]:
 
 
 def load_paths(paths: Iterable[Path]) -> tuple[list[Workflow], list[Problem]]:
+    """The campaigns at ``paths``; the problems include those of their ``policies.yaml``."""
+    paths = list(paths)
     workflows: list[Workflow] = []
-    problems: list[Problem] = []
+    files = [file for root in paths for file in campaign_files(root)]
+    _, problems = load_policies([*paths, *files])
     seen: dict[str, Workflow] = {}
     for root in paths:
         for file in campaign_files(root):
