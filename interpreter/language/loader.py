@@ -17,7 +17,7 @@ from interpreter.language.building import build_workflow
 from interpreter.language.definitions import Workflow
 from interpreter.language.lint import LintContext, run_rules
 from interpreter.language.lint.action_rules import is_inside_folder, template_paths
-from interpreter.language.policies import is_policies_file, load_policies
+from interpreter.language.policies import Policies, is_policies_file, load_policies
 from interpreter.language.problems import Problem, has_errors, sort_problems
 from interpreter.language.schema_check import check_workflow
 from interpreter.language.yaml_source import (
@@ -31,13 +31,16 @@ from interpreter.language.yaml_source import (
 CAMPAIGN_SUFFIXES = (".yaml", ".yml")
 
 
-def load_workflow(path: Path | str) -> tuple[Workflow | None, list[Problem]]:
-    """Read, check and build the campaign in ``path``; its templates are read beside it."""
+def load_workflow(
+    path: Path | str, policies: Policies | None = None
+) -> tuple[Workflow | None, list[Problem]]:
+    """Read, check and build the campaign in ``path``; its templates are read beside it.
+    With ``policies`` (its folder's), the categories it names are checked too."""
     path = Path(path)
     text, problems = read_file(path)
     if text is None:
         return None, problems
-    return load_workflow_text(text, str(path), base_dir=path.parent)
+    return load_workflow_text(text, str(path), base_dir=path.parent, policies=policies)
 
 
 def load_workflow_bytes(
@@ -61,6 +64,7 @@ def load_workflow_text(
     file: str,
     files: Mapping[str, str] | None = None,
     base_dir: Path | None = None,
+    policies: Policies | None = None,
 ) -> tuple[Workflow | None, list[Problem]]:
     """Check and build a campaign from its YAML text.
 
@@ -78,7 +82,7 @@ def load_workflow_text(
         return None, sort_problems(schema_problems)
     workflow, problems = build_workflow(document)
     template_files = _template_files(document, workflow, files, base_dir)
-    context = LintContext(workflow, document, base_dir, template_files)
+    context = LintContext(workflow, document, base_dir, template_files, policies)
     problems = sort_problems([*schema_problems, *problems, *run_rules(context)])
     if has_errors(problems):
         return None, problems
@@ -171,11 +175,11 @@ def load_paths(paths: Iterable[Path]) -> tuple[list[Workflow], list[Problem]]:
     paths = list(paths)
     workflows: list[Workflow] = []
     files = [file for root in paths for file in campaign_files(root)]
-    _, problems = load_policies([*paths, *files])
+    policies, problems = load_policies([*paths, *files])
     seen: dict[str, Workflow] = {}
     for root in paths:
         for file in campaign_files(root):
-            workflow, found = load_workflow(file)
+            workflow, found = load_workflow(file, None if has_errors(problems) else policies)
             problems.extend(found)
             if workflow is None:
                 continue

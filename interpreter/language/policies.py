@@ -10,15 +10,16 @@ never an exception: each mistake is a Problem at its line and column.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from interpreter.language.definitions import Location
 from interpreter.language.durations import DurationError, parse_duration
 from interpreter.language.problems import Problem, has_errors, sort_problems
-from interpreter.language.schema_check import check_policies
+from interpreter.language.schema_check import check_policies, suggest
 from interpreter.language.yaml_source import Document, SourceMap, parse_document, read_file
 
 POLICIES_NAMES = ("policies.yaml", "policies.yml")
@@ -34,9 +35,33 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class Cap:
+    """At most ``limit`` emails to one address in the window ``(now - per, now]``."""
+
+    limit: int
+    per: timedelta
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    caps: tuple[Cap, ...] = ()
+    transactional: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Policies:
     send_rate: Rate | None = None
+    categories: Mapping[str, Category] = field(default_factory=dict)
+    default_category: str | None = None
     source_file: str | None = None  # None: the folder has no policies.yaml
+
+    def category_of(self, named: str | None, campaign: str | None) -> Category | None:
+        """A send's category: the one it names, else its campaign's, else the
+        default; None when the policies define no categories (no caps, no topics)."""
+        name = named or campaign or self.default_category
+        return self.categories.get(name) if name is not None else None
 
 
 NO_POLICIES = Policies()
@@ -95,7 +120,11 @@ def policies_from_text(text: str, file: str) -> tuple[Policies, list[Problem]]:
 
 
 def rate_at(
-    data: Any, path: tuple[str | int, ...], source: SourceMap, problems: list[Problem]
+    data: Any,
+    path: tuple[str | int, ...],
+    source: SourceMap,
+    problems: list[Problem],
+    period_key: str = "period",
 ) -> Rate | None:
     """A ``{limit, period}`` already shaped by a schema, with its values checked:
     ``bad-limit`` below 1, ``bad-duration`` for a period that is not a positive
@@ -112,7 +141,7 @@ def rate_at(
     try:
         period = parse_duration(str(period_text))
     except DurationError as error:
-        problems.append(Problem.at(source.value((*path, "period")), "bad-duration", str(error)))
+        problems.append(Problem.at(source.value((*path, period_key)), "bad-duration", str(error)))
         ok = False
     return Rate(limit, period) if ok else None
 
@@ -120,12 +149,49 @@ def rate_at(
 def _build(document: Document) -> tuple[Policies, list[Problem]]:
     problems: list[Problem] = []
     data, source = document.data, document.source
-    send_rate = (
-        rate_at(data["send_rate"], ("send_rate",), source, problems)
-        if ("send_rate" in data)
-        else None
+    send_rate = None
+    if "send_rate" in data:
+        send_rate = rate_at(data["send_rate"], ("send_rate",), source, problems)
+    categories = {
+        name: _category(name, body, ("categories", name), source, problems)
+        for name, body in data.get("categories", {}).items()
+    }
+    default = data.get("default_category")
+    if default is not None and default not in categories:
+        problems.append(unknown_category(default, categories, source.value(("default_category",))))
+    return Policies(send_rate, categories, default, source.file), problems
+
+
+def unknown_category(name: str, categories: Mapping[str, Category], where: Location) -> Problem:
+    """``unknown-category`` for ``name``, with the closest defined one."""
+    if not categories:
+        message = f"unknown category {name!r}: policies.yaml defines no categories"
+    else:
+        message = f"unknown category {name!r}{suggest(name, categories)}"
+    return Problem.at(where, "unknown-category", message)
+
+
+def _category(
+    name: str,
+    body: Mapping[str, Any],
+    path: tuple[str, ...],
+    source: SourceMap,
+    problems: list[Problem],
+) -> Category:
+    caps: list[Cap] = []
+    for index, cap in enumerate(body.get("caps", [])):
+        rate = rate_at(
+            {"limit": cap["limit"], "period": cap["per"]},
+            (*path, "caps", index),
+            source,
+            problems,
+            period_key="per",
+        )
+        if rate is not None:
+            caps.append(Cap(rate.limit, rate.period))
+    return Category(
+        name, tuple(caps), bool(body.get("transactional", False)), body.get("description")
     )
-    return Policies(send_rate=send_rate, source_file=source.file), problems
 
 
 def _candidates(roots: Iterable[Path]) -> list[Path]:

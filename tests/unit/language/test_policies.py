@@ -90,3 +90,82 @@ def test_two_folders_with_two_files_are_refused(tmp_path: Path) -> None:
     policies, problems = load_policies([first, second])
     assert policies == NO_POLICIES
     assert [p.code for p in problems] == ["conflicting-policies"]
+
+
+CATEGORIES = """\
+default_category: marketing
+categories:
+  marketing:
+    caps:
+      - {limit: 1, per: 1d}
+      - {limit: 2, per: 7d}
+  tips:
+    caps: [{limit: 3, per: 1d}]
+  receipts:
+    transactional: true
+"""
+
+
+def test_categories_and_their_caps_are_read() -> None:
+    policies, problems = policies_from_text(CATEGORIES, "p.yaml")
+    assert problems == []
+    assert set(policies.categories) == {"marketing", "tips", "receipts"}
+    marketing = policies.categories["marketing"]
+    assert [(c.limit, c.per) for c in marketing.caps] == [
+        (1, timedelta(days=1)),
+        (2, timedelta(days=7)),
+    ]
+    assert policies.categories["receipts"].transactional
+    assert not policies.categories["receipts"].caps
+    # A send's category: its own, else its campaign's, else the default.
+    assert policies.category_of("tips", "receipts") is policies.categories["tips"]
+    assert policies.category_of(None, "receipts") is policies.categories["receipts"]
+    assert policies.category_of(None, None) is marketing
+    assert NO_POLICIES.category_of("tips", None) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "default_category: marketting\ncategories: {marketing: {}}\n",
+            "p.yaml:1:19: error unknown-category unknown category 'marketting';"
+            " did you mean 'marketing'?",
+        ),
+        (
+            "categories:\n  tips:\n    caps: [{limit: 0, per: 1d}]\n",
+            "p.yaml:3:20: error bad-limit",
+        ),
+        (
+            "categories:\n  tips:\n    caps: [{limit: 1, per: daily}]\n",
+            "p.yaml:3:28: error bad-duration",
+        ),
+        ("categories:\n  Tips: {}\n", "p.yaml:2:3: error schema"),
+    ],
+)
+def test_category_mistakes_are_reported_where_they_stand(text: str, expected: str) -> None:
+    _, problems = policies_from_text(text, "p.yaml")
+    assert problems and problems[0].as_text().startswith(expected), problems
+
+
+def test_a_campaign_naming_an_unknown_category_fails_lint(tmp_path: Path) -> None:
+    (tmp_path / "policies.yaml").write_text(CATEGORIES)
+    (tmp_path / "hello.yaml").write_text(
+        CAMPAIGN.replace("steps:", "category: tipss\nsteps:")
+        + "  - id: mail\n    action: email.send\n"
+        + "    with: {to: a@example.com, subject: hi, text: hi, category: reciepts}\n"
+    )
+    _, problems = load_paths([tmp_path])
+    assert [p.as_text().split(" ", 1)[0] for p in problems] == [
+        f"{tmp_path}/hello.yaml:3:11:",
+        f"{tmp_path}/hello.yaml:10:64:",
+    ]
+    assert "did you mean 'tips'?" in problems[0].message
+    assert "did you mean 'receipts'?" in problems[1].message
+
+
+def test_a_category_without_policies_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "hello.yaml").write_text(CAMPAIGN.replace("steps:", "category: tips\nsteps:"))
+    _, problems = load_paths([tmp_path])
+    assert [p.code for p in problems] == ["unknown-category"]
+    assert "defines no categories" in problems[0].message
