@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from interpreter.actions.email.tracking import TokenKind, TokenSigner, TrackingToken
 from interpreter.daemon.email_events import record_click, record_open, record_unsubscribe
 from interpreter.daemon.engine import Engine
+from interpreter.http.preferences import preferences_routes
 
 log = logging.getLogger("flow.http.tracking")
 
@@ -95,6 +96,7 @@ def tracking_routes(
         Route("/t/c/{token}", click, methods=["GET"]),
         Route("/t/o/{token}", opened, methods=["GET"]),
         Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
+        *preferences_routes(current, signer),
     ]
 
 

@@ -163,14 +163,29 @@ class Transaction(Protocol):
 
     # ---- suppressions (store/sql/suppressions.py) --------------------------------
 
-    def add_suppression(self, address: str, reason: str, detail: str | None, now: datetime) -> bool:
-        """Suppress ``address`` (kept lower-cased); False if it already was."""
+    def add_suppression(
+        self,
+        address: str,
+        reason: str,
+        detail: str | None,
+        now: datetime,
+        category: str | None = None,
+    ) -> bool:
+        """Suppress ``address`` (kept lower-cased) for every email, or for one
+        ``category`` (a topic it left); False if it already was."""
 
-    def remove_suppression(self, address: str) -> bool:
-        """Lift a suppression (any case); False if there was none."""
+    def remove_suppression(self, address: str, category: str | None = None) -> bool:
+        """Lift that one suppression (any case); False if there was none."""
 
-    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
-        """Which of ``addresses`` are suppressed, lower-cased."""
+    def suppressed_among(
+        self, addresses: Sequence[str], category: str | None = None
+    ) -> dict[str, str | None]:
+        """Which of ``addresses`` may not get an email of ``category``, lower-cased,
+        each with what blocks it: None for the whole list (which wins), or the
+        category left. Without ``category`` only the whole list counts."""
+
+    def topics_left(self, address: str) -> set[str]:
+        """The categories ``address`` unsubscribed from one by one."""
 
     def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
         """The newest suppressions first (then by address)."""

@@ -72,6 +72,7 @@ class Store(ABC):
 
     load_definition = _read(Transaction.load_definition)
     suppressed_among = _read(Transaction.suppressed_among)
+    topics_left = _read(Transaction.topics_left)
     get_event = _read(Transaction.get_event)
     events_since = _read(Transaction.events_since)
     list_waits = _read(Transaction.list_waits)

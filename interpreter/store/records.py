@@ -3,7 +3,7 @@ no SQLAlchemy Row ever leaves the store."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -187,12 +187,23 @@ class RunDetail:
 @dataclass(frozen=True, slots=True)
 class Suppression:
     """An address campaign email is not sent to, and why (``unsubscribed``,
-    ``bounced``, ``complained``, ``manual``)."""
+    ``bounced``, ``complained``, ``manual``). ``category`` None: no email at all;
+    a name: the recipient left that topic (message category) only."""
 
     address: str
     reason: str
     detail: str | None
     created_at: datetime
+    category: str | None = None
+
+
+def blocking(rows: Iterable[tuple[str, str]]) -> dict[str, str | None]:
+    """address -> None (the whole list) or the topic left; the whole list wins."""
+    found: dict[str, str | None] = {}
+    for address, category in rows:
+        if category == "" or address not in found:
+            found[address] = category or None
+    return found
 
 
 @dataclass(frozen=True, slots=True)

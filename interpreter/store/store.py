@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from interpreter.errors import StoreError
 from interpreter.store.reads import Store
+from interpreter.store.records import blocking
 from interpreter.store.sql.suppressions import suppressed_sql
 from interpreter.store.transaction import SqlTransaction
 
@@ -66,8 +67,10 @@ class SqlStore(Store):
 
     # ---- reads (the rest come from reads.Store) -------------------------------------
 
-    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
-        """Which of ``addresses`` are suppressed, lower-cased.
+    def suppressed_among(
+        self, addresses: Sequence[str], category: str | None = None
+    ) -> dict[str, str | None]:
+        """Which of ``addresses`` may not get an email of ``category`` (see the contract).
 
         ``email.send`` asks before every email, and a read transaction through
         SQLAlchemy costs more than the look-up. For one address (the common
@@ -78,16 +81,16 @@ class SqlStore(Store):
         wanted = {address.lower() for address in addresses}
         if len(wanted) != 1:
             with self.reading() as tx:
-                return tx.suppressed_among(addresses)
+                return tx.suppressed_among(addresses, category)
         sql, names = suppressed_sql(self._engine.dialect)
-        values = {"b_address": wanted.pop()}
+        values = {"b_address": wanted.pop(), "b_category": category or ""}
         parameters = tuple(values[name] for name in names) if names is not None else values
         try:
             connection = self._engine.raw_connection()
             try:
                 cursor = connection.cursor()
                 cursor.execute(sql, parameters)
-                found = {str(row[0]) for row in cursor.fetchall()}
+                found = blocking([(str(row[0]), str(row[1])) for row in cursor.fetchall()])
                 cursor.close()
             finally:
                 connection.close()  # back to the pool, rolled back

@@ -129,14 +129,17 @@ inbox = Table(
 )
 
 # Addresses (lower-cased) that campaign email is never sent to: unsubscribed,
-# bounced for good, complained, or added by an operator.
+# bounced for good, complained, or added by an operator. ``category`` is empty
+# for the whole list, or the topic (message category) the recipient left.
 suppressions = Table(
     "suppressions",
     metadata,
-    Column("address", String(320), primary_key=True),
+    Column("address", String(320), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("detail", Text),
     Column("created_at", Instant, nullable=False),
+    Column("category", String(64), nullable=False, server_default=""),
+    PrimaryKeyConstraint("address", "category", name="suppressions_topic_pkey"),
 )
 
 # Filled by database triggers (migration 0003) for the dashboard: every string

@@ -19,7 +19,7 @@ class Data:
     waits: list[rec.Wait] = field(default_factory=list)
     inbox: list[tuple[str, rec.InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
-    suppressions: dict[str, rec.Suppression] = field(default_factory=dict)
+    suppressions: dict[tuple[str, str], rec.Suppression] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:
