@@ -22,10 +22,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "email"))
-from _email_servers import free_port
-
 from interpreter.store.database import open_store
+from tests.integration.email._email_servers import free_port
 
 FLOW = str(Path(sys.executable).with_name("flow"))
 TOKENS = {n: f"token-{n}-{'x' * n}" for n in range(1, 5)}

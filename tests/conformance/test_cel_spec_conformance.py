@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _cel_textproto import Message, parse
 from celpy import celtypes
 
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate_cel
 from interpreter.language.definitions import Expression, Location
+from tests.conformance._cel_textproto import Message, parse
 
 DATA = Path(__file__).parent / "cel_spec"
 FILES = (

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from _engine_harness import Harness, campaign_from_text
 
 from interpreter.actions.base import JSON, Action, ActionContext
 from interpreter.actions.email import CapturingTransport
@@ -18,6 +17,7 @@ from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
 from interpreter.store.store import Store
+from tests.integration.engine._engine_harness import Harness, campaign_from_text
 
 CAMPAIGN = """
 id: two-emails

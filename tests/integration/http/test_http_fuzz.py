@@ -18,8 +18,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
-from _live_server import START, seed_engine
-from _loopback import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +28,8 @@ from interpreter.http.dashboard import DashboardSettings, dashboard_routes
 from interpreter.http.signatures import sign
 from interpreter.http.tracking import tracking_routes
 from interpreter.store import open_store
+from tests._loopback import serving
+from tests.integration.http._live_server import START, seed_engine
 
 EXAMPLES = 400
 SECRET = "whsec_" + base64.b64encode(b"a test signing secret, 32 bytes!").decode()

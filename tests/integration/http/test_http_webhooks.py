@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from _live_server import START, Live, Serve
 
 from interpreter.errors import NotFound
 from interpreter.http import HttpSettings
 from interpreter.http.rejection import Rejected
 from interpreter.http.signatures import sign, verify
+from tests.integration.http._live_server import START, Live, Serve
 
 SECRET = "whsec_" + base64.b64encode(b"a test signing secret, 32 bytes!").decode()
 OTHER = "whsec_" + base64.b64encode(b"somebody else's secret, 32 bytes").decode()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from _factories import T0, at, create, make_run, wait
-
 from interpreter.store import Delivery, EventRecord, RunStart, Store
+from tests.integration.store._factories import T0, at, create, make_run, wait
 
 
 def _start(run_id: str, key: str | None, event: str = "e1") -> RunStart:

@@ -5,13 +5,13 @@ expression with an ExpressionError."""
 from __future__ import annotations
 
 import pytest
-from _language_planting import found, lint, plant
 
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate, match_key
 from interpreter.language.cel_checks import MAX_DEPTH
 from interpreter.language.cel_names import read_cel
 from interpreter.language.definitions import Expression, Location
+from tests.unit.language._language_planting import found, lint, plant
 
 HOSTILE = {
     "nots": "!" * 2000 + "true",
