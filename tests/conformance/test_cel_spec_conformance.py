@@ -174,7 +174,9 @@ def _decide(case: Case) -> tuple[bool, str]:
 
 def run_conformance() -> tuple[list[str], list[str], list[str]]:
     """(passed, failed with why, skipped with why) labels over every vendored case."""
-    passed, failed, skipped = [], [], []
+    passed: list[str] = []
+    failed: list[str] = []
+    skipped: list[str] = []
     for case in _cases():
         reason = _skip_reason(case)
         if reason is None:

@@ -16,7 +16,7 @@ from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
-from interpreter.store.store import Store
+from interpreter.store import Store
 from tests.integration.engine._engine_harness import Harness, campaign_from_text
 
 CAMPAIGN = """

@@ -147,12 +147,12 @@ def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
         body = draw(bodies)
         message_id = draw(st.sampled_from(["msg_1", "msg_" + "x" * 300, "m\x7f"]))
         timestamp = str(int(START.timestamp()))
-        key = base64.b64decode(SECRET.removeprefix("whsec_"))
+        signing_key = base64.b64decode(SECRET.removeprefix("whsec_"))
         headers.update(
             {
                 "svix-id": message_id,
                 "svix-timestamp": timestamp,
-                "svix-signature": "v1," + sign(key, message_id, timestamp, body),
+                "svix-signature": "v1," + sign(signing_key, message_id, timestamp, body),
             }
         )
         return "POST", "/webhooks/resend", {"content": body, "headers": headers}

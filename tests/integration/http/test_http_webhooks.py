@@ -147,7 +147,7 @@ def test_a_permanent_bounce_or_a_complaint_suppresses_the_address(serve: Serve) 
     from interpreter.daemon.suppressions import list_suppressions
 
     live = serve(HttpSettings(resend_webhook_secret=SECRET))
-    soft = {
+    soft: dict[str, Any] = {
         "type": "email.bounced",
         "created_at": "2026-01-05T09:30:00.000Z",
         "data": {"email_id": "re_1", "to": ["soft@example.com"], "bounce": {"type": "Transient"}},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from interpreter.store import Delivery, EventRecord, RunStart, Store
 from tests.integration.store._factories import T0, at, create, make_run, wait
 
@@ -94,7 +96,7 @@ def test_candidate_waits_among_matches_each_event_as_alone(store: Store) -> None
                 wait("r5", event="resend/email.opened", value="em_1"),
             ]
         )
-    documents = [
+    documents: list[dict[str, Any]] = [
         {"data": {"email_id": "em_1"}},
         {"data": {"email_id": "em_2", "user": {"id": 42}}},
         {"data": {"user": {"id": "42"}}},
