@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 # jsonschema ships no type information and types-jsonschema is not a dev dependency yet.
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]  # no stubs
 
 from interpreter.language.problems import Problem
 from interpreter.language.templating import has_template
