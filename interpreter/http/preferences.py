@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,11 +24,14 @@ from interpreter.actions.email.tracking import TokenSigner, TrackingToken
 from interpreter.daemon.email_events import record_topic_changes
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.suppressions import suppress, unsuppress
+from interpreter.http.body import read_body
 from interpreter.http.dashboard.csrf import csrf_token, csrf_valid, new_seed
 from interpreter.http.same_site import foreign_origin
 from interpreter.language.policies import Category
 
 COOKIE = "flow_preferences"
+MAX_FORM_BYTES = 16 * 1024  # a box per topic: far below this
+FORM_TIMEOUT_SECONDS = 10.0
 _NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -54,17 +58,16 @@ def preferences_routes(
         key = signer.csrf_key
         notice = ""
         if request.method == "POST":
-            form = await request.form()
+            body = await read_body(request, MAX_FORM_BYTES, "the form", FORM_TIMEOUT_SECONDS)
+            fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
             seed = request.cookies.get(COOKIE)
-            field = form.get("csrf")
-            if foreign_origin(request) is not None or not csrf_valid(
-                key, seed, field if isinstance(field, str) else None
-            ):
+            field = next((value for name, value in fields if name == "csrf"), None)
+            if foreign_origin(request) is not None or not csrf_valid(key, seed, field):
                 return _page("Not saved", "<p>This form expired; open the link again.</p>", 403)
-            if form.get("all") is not None:
+            if any(name == "all" for name, _ in fields):
                 wanted: set[str] = set()
             else:
-                wanted = {str(value) for value in form.getlist("category")}
+                wanted = {value for name, value in fields if name == "category"}
             changed = await run_in_threadpool(_save, engine, token, topics, wanted)
             notice = (
                 "<p><strong>Saved.</strong> "
