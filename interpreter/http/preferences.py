@@ -32,7 +32,10 @@ from interpreter.language.policies import Category
 COOKIE = "flow_preferences"
 MAX_FORM_BYTES = 16 * 1024  # a box per topic: far below this
 FORM_TIMEOUT_SECONDS = 10.0
-_NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
+# same-origin, not no-referrer: under no-referrer a browser posts the form with
+# ``Origin: null``, which the Origin check must refuse. Nothing links away, so
+# the token in the URL still goes nowhere else.
+_NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "same-origin"}
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
