@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from interpreter.language.values import JSON
+from interpreter.language.wait_keys import canonical
 
 InboxKind = Literal["start", "event", "cancel", "retry"]
 # A replayed run's idempotency key is this prefix and the id of the run it
@@ -78,6 +79,11 @@ class Wait:
     match_value: JSON
     timeout_at: datetime | None
     since: datetime
+
+    @property
+    def key(self) -> str | None:
+        """The canonical text the wait is indexed by; None for an unkeyed wait."""
+        return None if self.match_path is None else canonical(self.match_value)
 
 
 @dataclass(frozen=True, slots=True)
