@@ -2,7 +2,7 @@
 
 Writes happen in ``with store.transaction() as tx:`` (``BEGIN IMMEDIATE`` on
 SQLite) so the engine can commit several runs' outcomes together (group
-commit); the read methods (``reads.Store``) each open a short read transaction
+commit); the read methods (``operations.Store``) each open a short read transaction
 of their own, for the CLI and for tests.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from interpreter.errors import StoreError
-from interpreter.store.reads import Store
+from interpreter.store.operations import Store
 from interpreter.store.sql.browsing import Browsing
 from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
@@ -75,7 +75,7 @@ class SqlStore(Store):
         if tx.wakes:
             self._woken()
 
-    # ---- reads (the rest come from reads.Store) -------------------------------------
+    # ---- reads (the rest come from operations.Store) -------------------------------------
 
     def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
         """Which of ``addresses`` are suppressed, lower-cased.
