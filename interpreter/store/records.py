@@ -26,6 +26,12 @@ Ids = Sequence[str] | None
 SEARCH_EVENTS = 10_000
 
 
+def earlier(wake_at: datetime | None, now: datetime) -> datetime:
+    """A run's wake time once it has an input to take: never later than now
+    (work is never postponed), never earlier than it was."""
+    return now if wake_at is None or wake_at > now else wake_at
+
+
 @dataclass(frozen=True, slots=True)
 class Definition:
     """A campaign snapshot a run is pinned to: the YAML and its templates."""

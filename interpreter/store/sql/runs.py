@@ -25,12 +25,13 @@ _r, _i = t.runs.c, t.inbox.c
 _NOW = bindparam("b_now", type_=Instant())
 _INSERT_INBOX = t.inbox.insert()
 _INSERT_STEP = t.steps.insert()
-# The earlier of a run's wake time and now (never postpone work), for the runs
-# still going, which it returns: the runs that take the input.
+# records.earlier, in SQL: a run with an input to take is due now at the latest.
+_LATER = or_(_r.wake_at.is_(None), _r.wake_at > _NOW)
+# For the runs still going, which it returns: the runs that take the input.
 _WAKE = (
     update(t.runs)
     .where(_r.id.in_(_IDS), _r.status.not_in(sorted(FINISHED)))
-    .values(wake_at=case((or_(_r.wake_at.is_(None), _r.wake_at > _NOW), _NOW), else_=_r.wake_at))
+    .values(wake_at=case((_LATER, _NOW), else_=_r.wake_at))
     .returning(_r.id)
 )
 _REOPEN = (
@@ -59,11 +60,7 @@ _SAVE = (
 # rows committed while it waited for the runs' row locks.
 _WAKE_IF_INBOX = (
     update(t.runs)
-    .where(
-        _r.id.in_(_IDS),
-        or_(_r.wake_at.is_(None), _r.wake_at > _NOW),
-        select(_i.seq).where(_i.run_id == _r.id).exists(),
-    )
+    .where(_r.id.in_(_IDS), _LATER, select(_i.seq).where(_i.run_id == _r.id).exists())
     .values(wake_at=_NOW)
 )
 _CONSUME_INBOX = t.inbox.delete().where(
