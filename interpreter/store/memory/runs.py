@@ -11,7 +11,7 @@ from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound, StoreError
 from interpreter.language.values import JSON
 from interpreter.store import records as rec
-from interpreter.store.memory._data import OnData, utc, utc_or_none
+from interpreter.store.memory._data import OnData, utc
 from interpreter.store.records import Bound, Ids, InboxKind
 
 
@@ -135,7 +135,7 @@ class Runs(OnData):
                 for rid, item in self._d.inbox
                 if rid != run_id or (not finished and (upto is None or item.seq > upto))
             ]
-            wake_at = None if finished else utc_or_none(save.wake_at)
+            wake_at = None if finished or save.wake_at is None else utc(save.wake_at)
             if any(rid == run_id for rid, _ in self._d.inbox):
                 wake_at = rec.earlier(wake_at, now)
             self._d.runs[run_id] = replace(

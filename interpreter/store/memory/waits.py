@@ -8,15 +8,17 @@ from dataclasses import replace
 
 from interpreter.language.values import JSON
 from interpreter.language.wait_keys import keys_at, loads
-from interpreter.store.memory._data import OnData, utc, utc_or_none
+from interpreter.store.memory._data import OnData, utc
 from interpreter.store.records import Wait, WaitCandidate, WaitPurpose
 
 
 class Waits(OnData):
     def add_waits(self, waits: Sequence[Wait]) -> None:
         for w in waits:  # kept as SQL keeps it: the value by its canonical text
-            timeout_at, since = utc_or_none(w.timeout_at), utc(w.since)
-            self._d.waits.append(replace(w, timeout_at=timeout_at, since=since, match_value=w.key))
+            timeout_at = None if w.timeout_at is None else utc(w.timeout_at)
+            self._d.waits.append(
+                replace(w, timeout_at=timeout_at, since=utc(w.since), match_value=w.key)
+            )
 
     def delete_waits_of(self, run_ids: Sequence[str], purpose: WaitPurpose | None = None) -> int:
         doomed = set(run_ids)
