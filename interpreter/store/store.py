@@ -9,7 +9,7 @@ of their own, for the CLI and for tests.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,15 +49,11 @@ class SqlStore(Store):
     def close(self) -> None:
         self._engine.dispose()
 
-    @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        with self._open(write=True) as tx:
-            yield tx
+    def transaction(self) -> AbstractContextManager[SqlTransaction]:
+        return self._open(write=True)
 
-    @contextmanager
-    def reading(self) -> Iterator[SqlTransaction]:
-        with self._open(write=False) as tx:
-            yield tx
+    def reading(self) -> AbstractContextManager[SqlTransaction]:
+        return self._open(write=False)
 
     @contextmanager
     def _open(self, *, write: bool) -> Iterator[SqlTransaction]:

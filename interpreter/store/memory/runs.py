@@ -44,7 +44,6 @@ class Runs(OnData):
             )
             self._queue(s.run_id, "start", s.start)
             started.add(s.run_id)
-        self.wakes |= bool(started)
         return started
 
     def enqueue_all(self, deliveries: Sequence[rec.Delivery], now: datetime) -> set[str]:
@@ -56,12 +55,14 @@ class Runs(OnData):
             self._d.runs[d.run_id] = replace(run, wake_at=rec.earlier(run.wake_at, utc(now)))
             self._queue(d.run_id, d.kind, d.payload)
             woken.add(d.run_id)
-        self.wakes |= bool(woken)
         return woken
 
     def _queue(self, run_id: str, kind: InboxKind, payload: JSON) -> None:
-        item = rec.InboxItem(self._d.next_seq(), kind, copy.deepcopy(payload))
-        self._d.inbox.append((run_id, item))
+        """Queue an input for a run made due now: the workers are woken on commit."""
+        self._d.inbox.append(
+            (run_id, rec.InboxItem(self._d.next_seq(), kind, copy.deepcopy(payload)))
+        )
+        self.wakes = True
 
     def reopen_run(self, run_id: str, now: datetime) -> bool:
         run = self._d.runs.get(run_id)
@@ -70,7 +71,6 @@ class Runs(OnData):
         now = utc(now)
         self._d.runs[run_id] = replace(run, status="running", wake_at=now, updated_at=now)
         self._queue(run_id, "retry", {})
-        self.wakes = True
         return True
 
     def claim_due_runs(

@@ -121,9 +121,7 @@ class Runs(OnConnection):
         # A failed run has no wake time and no lease, so no worker holds it.
         if not self._c.execute(_REOPEN, {"b_id": run_id, "b_now": now}).rowcount:
             return False
-        row = {"run_id": run_id, "kind": "retry", "payload": {}, "created_at": now}
-        self._c.execute(_INSERT_INBOX, row)
-        self.wakes = True  # due now, like every sibling: a worker takes it at once
+        self._queue([(run_id, "retry", {})], now)  # due now: a worker takes it at once
         return True
 
     def claim_due_runs(
