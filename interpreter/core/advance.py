@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._on_error import go_on_after_errors
 from interpreter.core._steps import (
     finish,
     idempotency_key,
@@ -40,6 +41,7 @@ from interpreter.core.model import (
     FINISHED,
     Cancel,
     Command,
+    Deadline,
     EventReceived,
     Input,
     Record,
@@ -53,7 +55,7 @@ from interpreter.core.model import (
     WaitForEvent,
     changed,
 )
-from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression
+from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression, time_out
 from interpreter.core.retry import retry_delay
 from interpreter.core.scope import Turn, with_async
 from interpreter.errors import ExpressionError
@@ -90,7 +92,9 @@ def advance(
         return state, []
     turn = Turn(workflow, now, secrets)
     try:
-        state = _APPLY[type(input)](turn, state, input)
+        if _past_deadline(workflow, state, now):
+            return time_out(turn, state), turn.commands
+        state = go_on_after_errors(turn, _APPLY[type(input)](turn, state, input))
     except Exception as error:  # the core never raises: an internal fault fails the run
         turn.commands.clear()
         state = fail(
@@ -100,6 +104,14 @@ def advance(
             f"internal error: {type(error).__name__}: {error}",
         )
     return state, turn.commands
+
+
+def _past_deadline(workflow: Workflow, state: RunState, now: datetime) -> bool:
+    """Whatever the input, a run past its deadline times out; so does a failed
+    run an operator retries after it: the deadline counts from the run's start."""
+    if state.deadline is None or now < state.deadline or state.started_at is None:
+        return False
+    return state.status not in FINISHED or retry_step_index(workflow, state) is not None
 
 
 def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
@@ -129,6 +141,10 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     if zone != scope["run"]["timezone"]:  # cancel_on keys may read run.timezone
         scope["run"] = {**scope["run"], "timezone": zone}
     _subscribe_cancel_on(turn, scope)
+    if turn.workflow.timeout is not None:
+        deadline = now + turn.workflow.timeout
+        turn.commands.append(Deadline(deadline))
+        state = changed(state, deadline=deadline)
     return run_from(turn, state, 0)
 
 

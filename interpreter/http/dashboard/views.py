@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from interpreter.core.model import FINISHED
 from interpreter.language.definitions import WaitForEventStep, WaitForWindowStep, Workflow
 from interpreter.language.graph.model import window_text
 from interpreter.language.local_time import describe_local, zone_named
@@ -87,7 +88,7 @@ def timers(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
     retry's due time."""
     state: dict[str, Any] = detail.run.state
     wake = state.get("wake_at")
-    if not isinstance(wake, str) or detail.run.status in ("completed", "failed", "cancelled"):
+    if not isinstance(wake, str) or detail.run.status in FINISHED:
         return []
     due = datetime.fromisoformat(wake)
     cursor = state.get("cursor")
