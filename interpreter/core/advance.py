@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from interpreter.core._on_error import go_on_after_errors
+from interpreter.core._split import kept_path_key
 from interpreter.core._steps import (
     finish,
     idempotency_key,
@@ -72,7 +73,7 @@ from interpreter.language.definitions import (
     Workflow,
 )
 
-__all__ = ["advance", "idempotency_key", "new_run_state", "retry_step_index"]
+__all__ = ["advance", "idempotency_key", "kept_path_key", "new_run_state", "retry_step_index"]
 
 
 def new_run_state(workflow: Workflow, run_id: str) -> RunState:

@@ -49,7 +49,12 @@ from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
 from interpreter.daemon.ingest import ingest as ingest_events
-from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
+from interpreter.daemon.leases import (
+    BatchLease,
+    LeaseLost,
+    kept_split_paths,
+    recorded_result,
+)
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.outcome import Outcome, inbox_input
 from interpreter.daemon.saving import save_outcomes
@@ -206,7 +211,7 @@ class Engine:
 
     def _process(self, claimed: ClaimedRun, lease: BatchLease) -> Outcome:
         workflow = self.campaigns.pinned(claimed.workflow_hash)
-        state = state_from_json(claimed.state)
+        state = kept_split_paths(state_from_json(claimed.state), claimed.recorded)
         outcome = Outcome(
             claimed.run_id,
             state,
