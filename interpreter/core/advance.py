@@ -13,12 +13,15 @@ no commands.
 
 Commands are the only channel for effects: the engine runs ``RunAction``,
 stores a ``WaitForEvent``, sets the timer a ``SleepUntil`` or a step wait's
-timeout asks for, and writes a ``Record`` as a step row. It reads the run's
+timeout asks for, keeps the run's ``Deadline`` (its ``timeout``) as its
+latest wake-up, and writes a ``Record`` as a step row. It reads the run's
 status from the state as data, never to decide an effect. ``Complete``,
-``Fail`` (a step or the run failed) and ``Cancelled`` (a ``Cancel`` input or a
-``cancel_on`` event) end the run: the engine saves it with no timer and the
-store drops its waits and any inputs still queued. A step that starts, ends or
-parks spends the timer and the wait of the step before it.
+``Fail`` (a step or the run failed), ``Cancelled`` (a ``Cancel`` input or a
+``cancel_on`` event) and ``TimedOut`` (any input at or past the deadline) end
+the run: the engine saves it with no timer and the store drops its waits and
+any inputs still queued. A step that starts, ends or parks spends the timer
+and the wait of the step before it. A step with ``on_error`` that fails for
+good does not end the run (``_on_error.py``).
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ class RunState:
     status: RunStatus = "running"
     event: JSON = None  # the trigger event, Event.as_cel() form
     vars: dict[str, JSON] = field(default_factory=dict)
-    steps: dict[str, dict[str, JSON]] = field(default_factory=dict)  # id -> {"output": ...}
+    # id -> {"output": ...}, plus "error" ({message, retryable, attempts} or
+    # null) for a step with on_error
+    steps: dict[str, dict[str, JSON]] = field(default_factory=dict)
     cursor: int | None = 0
     attempt: int = 0
     # Attempts of the current visit spent before the latest ``Retry``: the retry
@@ -219,8 +221,9 @@ class Cancelled:
 @dataclass(frozen=True)
 class Record:
     """Record a step that finished without an action (sleep, wait, switch, set,
-    one skipped by its ``if`` or by quiet hours) or an action deferred by quiet
-    hours, so the timeline shows it."""
+    split, one skipped by its ``if`` or by quiet hours), an action deferred by
+    quiet hours, a step that failed for good and went on by its ``on_error``,
+    or the step a run was in when it timed out, so the timeline shows it."""
 
     step_id: str
     kind: str
