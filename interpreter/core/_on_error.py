@@ -15,7 +15,7 @@ without each step kind knowing about ``on_error``.
 
 from __future__ import annotations
 
-from interpreter.core._steps import MAX_STEP_ENTRIES, run_from, successor
+from interpreter.core._steps import BUSY_LOOP, MAX_STEP_ENTRIES, run_from, successor
 from interpreter.core.model import Fail, Record, RunState, changed
 from interpreter.core.scope import Turn
 from interpreter.language.definitions import END, Step
@@ -37,7 +37,7 @@ def _rescued_step(turn: Turn, state: RunState) -> Step | None:
     if state.status != "failed" or not turn.commands:
         return None
     last = turn.commands[-1]
-    if not isinstance(last, Fail) or last.step_id is None:
+    if not isinstance(last, Fail) or last.step_id is None or last.message == BUSY_LOOP:
         return None
     try:
         step = turn.workflow.step(last.step_id)

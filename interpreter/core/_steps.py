@@ -44,6 +44,13 @@ from interpreter.language.definitions import (
 # such cycles, but a run must not depend on lint having been run.
 MAX_STEP_ENTRIES = 1000
 
+# Why a run that looped with nothing to wait on failed; ``on_error`` never
+# turns this failure around, or the loop would go on.
+BUSY_LOOP = (
+    f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
+    "a loop with nothing to wait on would never stop"
+)
+
 # ``run_from`` stops at None: the step is waiting on the outside world, or the run ended.
 Next = int | None
 
@@ -75,8 +82,7 @@ def run_from(turn: Turn, state: RunState, index: int) -> RunState:
         turn,
         state,
         steps[index].id,
-        f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
-        "a loop with nothing to wait on would never stop",
+        BUSY_LOOP,
     )
 
 

@@ -118,3 +118,18 @@ def test_going_on_after_an_error_replays_identically() -> None:
     state, commands = replay(run.workflow, "run-1", run.log)
     assert state == run.state
     assert commands == run.commands
+
+
+def test_a_loop_with_nothing_to_wait_on_still_fails_with_on_error() -> None:
+    # Lint rejects this busy cycle; the core must still stop it, not go on.
+    spin = SetStep(
+        id="spin",
+        location=loc(),
+        values=(("n", data("${ 1 }")),),
+        next="spin",
+        on_error=_continue(),
+    )
+    run = Run.start(campaign(spin))
+    assert run.status == "failed"
+    assert isinstance(run.commands[-1], Fail) and run.commands[-1].step_id == "spin"
+    assert len(run.commands) <= 1001  # one pass of the guard, not one per rescue
