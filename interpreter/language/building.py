@@ -236,7 +236,7 @@ class WorkflowBuilder:
             paths=tuple(
                 d.SplitPath(
                     name=item["name"],
-                    weight=item["weight"],
+                    weight=int(item["weight"]),  # the schema allows 45.0
                     next=item["next"],
                     location=self.source.key((*path, "paths", k)),
                 )
