@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._split import choose, target_of
 from interpreter.core.local_time import local_rfc3339, quiet_deferral, window_opening
 from interpreter.core.model import (
     JSON,
@@ -32,6 +33,7 @@ from interpreter.language.definitions import (
     SetStep,
     SleepStep,
     SleepUntilStep,
+    SplitStep,
     Step,
     SwitchStep,
     WaitForEventStep,
@@ -41,6 +43,13 @@ from interpreter.language.definitions import (
 # A loop of steps that never waits would spin the worker forever; lint rejects
 # such cycles, but a run must not depend on lint having been run.
 MAX_STEP_ENTRIES = 1000
+
+# Why a run that looped with nothing to wait on failed; ``on_error`` never
+# turns this failure around, or the loop would go on.
+BUSY_LOOP = (
+    f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
+    "a loop with nothing to wait on would never stop"
+)
 
 # ``run_from`` stops at None: the step is waiting on the outside world, or the run ended.
 Next = int | None
@@ -73,8 +82,7 @@ def run_from(turn: Turn, state: RunState, index: int) -> RunState:
         turn,
         state,
         steps[index].id,
-        f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
-        "a loop with nothing to wait on would never stop",
+        BUSY_LOOP,
     )
 
 
@@ -85,7 +93,10 @@ def finish(
 
     ``changes`` are further fields to set in the same copy of the state.
     """
-    steps = {**state.steps, step.id: {"output": output}}
+    result: dict[str, JSON] = {"output": output}
+    if step.on_error is not None:
+        result["error"] = None  # a step that may fail says it did not
+    steps = {**state.steps, step.id: result}
     state = changed(
         state, steps=steps, status="running", wake_at=None, attempt=0, retry_base=0, **changes
     )
@@ -131,7 +142,21 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         return _enter_window(turn, state, step, entered)
     if isinstance(step, SwitchStep):
         return _enter_switch(turn, state, step, entered)
+    if isinstance(step, SplitStep):
+        return _enter_split(turn, state, step, entered)
     return _enter_set(turn, state, step, entered)
+
+
+def _enter_split(
+    turn: Turn, state: RunState, step: SplitStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
+    try:
+        output = choose(turn, state, step, entered["visits"][step.id])
+    except ExpressionError as error:
+        return fail_expression(turn, changed(state, **entered), step.id, error), None
+    turn.commands.append(Record(step.id, "split", output))
+    state, _ = finish(turn, state, step, output, cursor=entered["cursor"], visits=entered["visits"])
+    return state, _index_of(turn, target_of(step, output))
 
 
 def _enter_action(

@@ -8,6 +8,7 @@ from interpreter.language.lint.action_rules import action_inputs, missing_templa
 from interpreter.language.lint.category_rules import unknown_categories
 from interpreter.language.lint.context import LintContext
 from interpreter.language.lint.expression_rules import cel_names, cel_syntax
+from interpreter.language.lint.split_rules import duplicate_path_names, split_weights
 from interpreter.language.lint.step_rules import (
     busy_cycles,
     duplicate_step_ids,
@@ -42,6 +43,8 @@ RULES: tuple[Rule, ...] = (
     timezones,
     quiet_hours_on_steps,
     unknown_categories,
+    split_weights,
+    duplicate_path_names,
 )
 
 
