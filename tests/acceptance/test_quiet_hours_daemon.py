@@ -14,15 +14,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-FLOW = str(Path(sys.executable).with_name("flow"))
+from _loopback import FLOW, flow_serve, wait_for
+
 PARIS = ZoneInfo("Europe/Paris")
 CAMPAIGN = """
 id: welcome
@@ -34,15 +32,6 @@ steps:
     action: email.send
     with: {to: "${ event.data.user.email }", subject: Welcome, text: hello}
 """
-
-
-def wait_for(condition: Callable[[], Any], what: str, seconds: float = 120) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-    return value
 
 
 def flow(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
@@ -65,16 +54,10 @@ def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
     env = {**os.environ, "FLOW_LEASE_SECONDS": "5"}
     env.pop("FLOW_SMTP_URL", None)  # the outbox under .flow/, so the test reads the .eml
 
-    log = (tmp_path / "serve.log").open("wb")
-    serve = subprocess.Popen(
-        [FLOW, "serve", "--port", "0", "--db", db, "--workflows", "workflows"],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(lambda: "flow serve on" in (tmp_path / "serve.log").read_text(), "flow serve", 60)
+    log = tmp_path / "serve.log"
+    with flow_serve(
+        "--db", db, "--workflows", "workflows", cwd=tmp_path, env=env, log=log
+    ) as serve:
         user = {"id": 1, "email": "amelie@example.com", "timezone": "Europe/Paris"}
         sent = flow(
             tmp_path,
@@ -95,13 +78,8 @@ def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
 
         run = wait_for(deferred, "the run to be deferred", 60)
         assert datetime.fromisoformat(run["wake_at"].replace("Z", "+00:00")) == ends
-        serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=60) == 0
-    finally:
-        if serve.poll() is None:
-            serve.kill()
-        serve.wait()
-        log.close()
+        serve.process.send_signal(signal.SIGTERM)
+        assert serve.process.wait(timeout=60) == 0
 
     shown = flow(tmp_path, "runs", "show", run["id"], "--db", db)
     assert shown.returncode == 0, shown.stderr
@@ -118,7 +96,7 @@ def test_a_deferred_welcome_waits_for_the_end_of_quiet_hours_across_a_restart(
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(lambda: list(tmp_path.glob(".flow/**/*.eml")), "the welcome email")
+        wait_for(lambda: list(tmp_path.glob(".flow/**/*.eml")), "the welcome email", 120)
         assert datetime.now(UTC) >= ends
         finished = wait_for(
             lambda: (

@@ -12,8 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +19,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "email"))
 from _email_servers import free_port, smtp_server
+from _loopback import FLOW, flow_serve, wait_for
 
-FLOW = str(Path(sys.executable).with_name("flow"))
 ROOT = Path(__file__).resolve().parents[2]
 APP_DB = f"sqlite:///{ROOT / 'workflows' / 'demo' / 'app.db'}"
-
-
-def wait_for(condition: Callable[[], Any], what: str, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return value
 
 
 def run_json(project: Path, db: str, run_id: str) -> dict[str, Any]:
@@ -79,18 +68,9 @@ def test_smtp_send_tracked_click_and_unsubscribe_through_flow_serve(tmp_path: Pa
             "FLOW_EMAIL_FROM": "ACME <hello@acme.test>",
         }
         log = project / "serve.log"
-        with log.open("wb") as output:
-            daemon = subprocess.Popen(
-                [FLOW, "serve", "--port", str(port), "--db", db, "--workflows", "workflows"],
-                cwd=project,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_for(lambda: _healthy(base) or daemon.poll() is not None, "flow serve")
-            assert daemon.poll() is None, log.read_text()
-
+        # A fixed port, because FLOW_PUBLIC_URL (the tracked links) must name it.
+        arguments = ("--db", db, "--workflows", "workflows")
+        with flow_serve(*arguments, cwd=project, env=env, log=log, port=port) as daemon:
             signup(base, 1)
             [welcome] = wait_for(lambda: mailbox.messages, "the welcome email")
             assert welcome["Subject"] == "Welcome to ACME"
@@ -162,13 +142,5 @@ def test_smtp_send_tracked_click_and_unsubscribe_through_flow_serve(tmp_path: Pa
             )
             assert step["output"]["skipped"] == "suppressed"
             assert len(mailbox.messages) == 1
-        finally:
-            daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=30) == 0, log.read_text()[-3000:]
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+            daemon.process.send_signal(signal.SIGTERM)
+            assert daemon.process.wait(timeout=30) == 0, log.read_text()[-3000:]
