@@ -15,6 +15,19 @@ from interpreter.store import Store, open_store
 from interpreter.store.memory import MemoryStore
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The acceptance tests and those marked slow first, in a stable order.
+
+    xdist (``--dist load``) deals tests out in this order, so each worker
+    starts on a long test while the short ones fill in around them, instead
+    of one worker ending the run alone on a daemon test or mypy."""
+    items.sort(key=lambda item: not (_acceptance(item) or item.get_closest_marker("slow")))
+
+
+def _acceptance(item: pytest.Item) -> bool:
+    return "acceptance" in item.path.parts
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file's URL."""
