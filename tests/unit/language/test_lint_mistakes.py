@@ -47,7 +47,9 @@ def test_a_literal_sleep_until_must_be_rfc_3339() -> None:
     problem = _one(bad)
     assert (problem.line, problem.column, problem.code) == (41, 18, "bad-timestamp")
     for fine in ('"2026-03-01T09:00:00Z"', '"2026-03-01T09:00:00+01:00"', '"${ now }"'):
-        assert lint(plant("sleep: 1d\n\n  - id: send", f"sleep_until: {fine}\n\n  - id: send")) == []
+        assert (
+            lint(plant("sleep: 1d\n\n  - id: send", f"sleep_until: {fine}\n\n  - id: send")) == []
+        )
     for wrong in ('"2026-03-01"', '"2026-03-01T09:00:00"'):  # no time, or no zone
         text = plant("sleep: 1d\n\n  - id: send", f"sleep_until: {wrong}\n\n  - id: send")
         assert [p.code for p in lint(text)] == ["bad-timestamp"], wrong
