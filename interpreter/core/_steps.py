@@ -39,6 +39,7 @@ from interpreter.language.definitions import (
     WaitForEventStep,
     WaitForWindowStep,
 )
+from interpreter.language.values import parse_timestamp
 
 # A loop of steps that never waits would spin the worker forever; lint rejects
 # such cycles, but a run must not depend on lint having been run.
@@ -229,26 +230,6 @@ def _enter_sleep_until(
         turn.commands.append(Record(step.id, "sleep_until", None))
         return finish(turn, state, step, None, cursor=entered["cursor"], visits=entered["visits"])
     return _sleep(turn, state, step, until, entered), None
-
-
-def parse_timestamp(value: JSON) -> datetime | None:
-    """An aware datetime from an RFC 3339 string, or None if it is not one.
-
-    A naive time is refused rather than guessed: UTC or the server's zone would
-    each send the campaign's emails hours off for someone.
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment
 
 
 def _enter_wait(
