@@ -35,8 +35,10 @@ from interpreter.core.model import (
     Fail,
     Input,
     Record,
+    ReserveSlot,
     RunAction,
     SleepUntil,
+    SlotReserved,
     StepFailed,
     StepSucceeded,
     TimerFired,
@@ -56,7 +58,7 @@ from interpreter.errors import ActionError
 from interpreter.language.definitions import Workflow
 from interpreter.language.values import JSON
 from interpreter.store import Store, Transaction
-from interpreter.store.records import ClaimedRun, Delivery
+from interpreter.store.records import ClaimedRun, Delivery, ThrottleQueue
 
 log = logging.getLogger("flow.engine")
 
@@ -234,6 +236,7 @@ class Engine:
                 pending.pop(0),
                 now,
                 declared_secrets(workflow, self.secrets),
+                self.campaigns.policies,
             )
             outcome.state = state
             for command in commands:
@@ -243,6 +246,8 @@ class Engine:
                     outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
                 if isinstance(command, RunAction):
                     pending.append(self._execute(workflow, outcome, command, lease))
+                elif isinstance(command, ReserveSlot):
+                    pending.append(self._reserve(outcome, command))
                 elif isinstance(command, SleepUntil):
                     outcome.timer = command.until
                 elif isinstance(command, Complete | Cancelled):
@@ -336,6 +341,19 @@ class Engine:
             outcome.ahead += rows
             outcome.steps.clear()
         return result
+
+    def _reserve(self, outcome: Outcome, command: ReserveSlot) -> Input:
+        """The attempt's turn in its throttle queues, reserved in a transaction of
+        its own so that every other worker counts it at once."""
+        now = self.clock.now()
+        visit = outcome.state.visits.get(command.step_id, 1)
+        if (command.step_id, visit, command.attempt) in outcome.recorded:
+            # A worker that held the run before ran it: its outcome is used, not redone.
+            return SlotReserved(command.step_id, command.attempt, now)
+        queues = [ThrottleQueue(queue.key, queue.limit, queue.period) for queue in command.queues]
+        with self.store.transaction() as tx:
+            at = tx.reserve_turn(queues, command.holder, now)
+        return SlotReserved(command.step_id, command.attempt, at)
 
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
         save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest)

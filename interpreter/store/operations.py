@@ -35,6 +35,7 @@ from interpreter.store.records import (
     StepRecord,
     StoredEvent,
     Suppression,
+    ThrottleQueue,
     Wait,
     WaitCandidate,
     WaitPurpose,
@@ -174,6 +175,15 @@ class Transaction(Protocol):
 
     def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
         """The newest suppressions first (then by address)."""
+
+    # ---- throttles (store/sql/throttles.py) ------------------------------------------
+
+    def reserve_turn(self, queues: Sequence[ThrottleQueue], holder: str, now: datetime) -> datetime:
+        """Reserve one start time for ``holder`` (an action attempt) in every one of
+        ``queues`` (at least one) at once, first come first served across every
+        worker: the latest of ``now``, each queue's latest reserved start, and its
+        ``limit``-th latest plus its ``period``. Asked again, the holder gets the
+        same time back (while its reservation is younger than the period)."""
 
     # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
 

@@ -165,3 +165,16 @@ cron_ticks = Table(
     Column("tick_at", Instant, nullable=False),
     PrimaryKeyConstraint("workflow_id", "tick_at"),
 )
+
+# Throttle and send-rate queues (migration 0004): the start time reserved for
+# each attempt (``holder``) in each queue. Rows older than their period are
+# pruned as new ones are reserved, so a queue holds about its backlog.
+throttle_turns = Table(
+    "throttle_turns",
+    metadata,
+    Column("queue", String(400), nullable=False),
+    Column("holder", String(400), nullable=False),
+    Column("start_at", Instant, nullable=False),
+    PrimaryKeyConstraint("queue", "holder"),
+    Index("throttle_turns_start", "queue", "start_at"),
+)

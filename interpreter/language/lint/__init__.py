@@ -14,6 +14,7 @@ from interpreter.language.lint.step_rules import (
     unreachable_steps,
     waits_without_timeout,
 )
+from interpreter.language.lint.throttle_rules import throttle_on_steps
 from interpreter.language.lint.time_rules import (
     bad_times,
     bad_windows,
@@ -40,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     bad_windows,
     timezones,
     quiet_hours_on_steps,
+    throttle_on_steps,
 )
 
 
