@@ -8,7 +8,10 @@ database, across every run and worker, and feeds the answer back as
 ``SlotReserved``. A turn due now runs the action at once; a later one parks the
 run asleep until it (``SleepUntil``, a durable timer like any other, so no
 worker is held and virtual time plays it), with the turn kept in the state
-(``throttled_until``) so that waking runs the action without asking again.
+(``throttled_until``). Waking, the run asks once more under the same holder:
+that takes no new place in the queue, it confirms the start, and the store may
+move it a little later if an earlier start began late (see
+``store/sql/throttles.py``), so the rule holds for the starts that happened.
 
 The turn is a command and its answer an input, rather than something the
 engine looks up before calling the core, because reserving is an effect (a row
@@ -73,11 +76,12 @@ def turn_given(
     when the action may run now. The timeline gets a ``throttle`` row (attempt
     ``-n`` for attempt n: it precedes the attempt and keeps its own key) saying
     how long the step waits."""
-    if slot.at <= turn.now:
+    if slot.started:
         return None
-    waited = (slot.at - turn.now).total_seconds()
-    output = {"throttled_until": rfc3339(slot.at), "waited_seconds": round(waited, 3)}
-    turn.commands.append(Record(step.id, THROTTLE_KIND, output, attempt=-state.attempt))
+    if state.throttled_until is None:  # the first time this attempt waits: one row
+        waited = max(0.0, (slot.at - turn.now).total_seconds())
+        output = {"throttled_until": rfc3339(slot.at), "waited_seconds": round(waited, 3)}
+        turn.commands.append(Record(step.id, THROTTLE_KIND, output, attempt=-state.attempt))
     turn.commands.append(SleepUntil(step.id, slot.at))
     return changed(state, status="sleeping", wake_at=slot.at, throttled_until=slot.at)
 
@@ -89,6 +93,5 @@ def awaits_turn(state: RunState, step: ActionStep | None, slot: SlotReserved) ->
         and step.id == slot.step_id
         and state.status == "running"
         and state.wake_at is None
-        and state.throttled_until is None
         and slot.attempt == state.attempt
     )

@@ -246,9 +246,8 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
     if state.status == "running" and isinstance(step, ActionStep):
         return run_action(turn, changed(state, wake_at=None), step)
     if state.status == "sleeping" and isinstance(step, ActionStep) and state.throttled_until:
-        # The attempt's turn came: it runs now, without asking for another.
-        state = changed(state, status="running", wake_at=None, throttled_until=None)
-        return request_action(turn, state, step)
+        # The attempt's turn came: confirm it (the same place in the queue, not a new one).
+        return run_action(turn, changed(state, status="running", wake_at=None), step)
     if state.status == "sleeping" and isinstance(step, ActionStep | WaitForWindowStep):
         return _apply_local_timer(turn, state, step)
     return state
@@ -259,7 +258,9 @@ def _apply_slot_reserved(turn: Turn, state: RunState, slot: SlotReserved) -> Run
     if not isinstance(step, ActionStep) or not awaits_turn(state, step, slot):
         return state
     sleeping = turn_given(turn, state, step, slot)
-    return sleeping if sleeping is not None else request_action(turn, state, step)
+    if sleeping is not None:
+        return sleeping
+    return request_action(turn, changed(state, throttled_until=None), step)
 
 
 def _apply_local_timer(

@@ -136,11 +136,13 @@ class Retry:
 
 @dataclass(frozen=True)
 class SlotReserved:
-    """The store gave a throttled action attempt its turn: it may start at ``at``."""
+    """The store gave a throttled action attempt its turn: ``started`` (at ``at``,
+    now), or a turn ahead at ``at``, when the run asks again."""
 
     step_id: str
     attempt: int
     at: datetime
+    started: bool
 
 
 Input = (

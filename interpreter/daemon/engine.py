@@ -349,11 +349,11 @@ class Engine:
         visit = outcome.state.visits.get(command.step_id, 1)
         if (command.step_id, visit, command.attempt) in outcome.recorded:
             # A worker that held the run before ran it: its outcome is used, not redone.
-            return SlotReserved(command.step_id, command.attempt, now)
+            return SlotReserved(command.step_id, command.attempt, now, started=True)
         queues = [ThrottleQueue(queue.key, queue.limit, queue.period) for queue in command.queues]
         with self.store.transaction() as tx:
-            at = tx.reserve_turn(queues, command.holder, now)
-        return SlotReserved(command.step_id, command.attempt, at)
+            given = tx.reserve_turn(queues, command.holder, self.clock.now)
+        return SlotReserved(command.step_id, command.attempt, given.at, given.started)
 
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
         save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest)

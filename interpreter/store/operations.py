@@ -13,7 +13,7 @@ in SQL (``store/sql/<concern>.py``) and once in memory (``store/memory/``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -36,6 +36,7 @@ from interpreter.store.records import (
     StoredEvent,
     Suppression,
     ThrottleQueue,
+    Turn,
     Wait,
     WaitCandidate,
     WaitPurpose,
@@ -178,12 +179,20 @@ class Transaction(Protocol):
 
     # ---- throttles (store/sql/throttles.py) ------------------------------------------
 
-    def reserve_turn(self, queues: Sequence[ThrottleQueue], holder: str, now: datetime) -> datetime:
-        """Reserve one start time for ``holder`` (an action attempt) in every one of
-        ``queues`` (at least one) at once, first come first served across every
-        worker: the latest of ``now``, each queue's latest reserved start, and its
-        ``limit``-th latest plus its ``period``. Asked again, the holder gets the
-        same time back (while its reservation is younger than the period)."""
+    def reserve_turn(
+        self, queues: Sequence[ThrottleQueue], holder: str, clock: Callable[[], datetime]
+    ) -> Turn:
+        """The turn of ``holder`` (an action attempt) in every one of ``queues`` (at
+        least one) at once, first come first served across every worker.
+        ``now`` is read from ``clock`` once the queues are locked.
+
+        A new holder is given the latest of ``now``, each queue's latest turn,
+        and its ``limit``-th latest plus its ``period``; a turn due now is a
+        start, stamped ``now``. A holder asking again before its turn, or after
+        it started, gets the same time back (a crash, a takeover). A holder whose
+        turn has come starts now if the starts that really happened leave room
+        in every queue (the ``limit``-th latest start plus ``period`` has passed);
+        otherwise its turn moves to that moment, which is returned."""
 
     # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
 

@@ -242,3 +242,12 @@ class ThrottleQueue:
     key: str
     limit: int
     period: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A holder's turn: ``started`` when it began at ``at`` (now), else it lies
+    ahead at ``at`` and the holder asks again then."""
+
+    at: datetime
+    started: bool

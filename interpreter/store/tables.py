@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Index,
     Integer,
@@ -175,6 +176,7 @@ throttle_turns = Table(
     Column("queue", String(400), nullable=False),
     Column("holder", String(400), nullable=False),
     Column("start_at", Instant, nullable=False),
+    Column("started", Boolean, nullable=False),  # False: a turn ahead, not yet begun
     PrimaryKeyConstraint("queue", "holder"),
     Index("throttle_turns_start", "queue", "start_at"),
 )

@@ -18,8 +18,16 @@ SECOND = timedelta(seconds=1)
 
 
 def reserve(store: Store, holder: str, now: datetime, *queues: ThrottleQueue) -> datetime:
+    """The holder's turn; a turn that starts begins now, one that does not lies ahead."""
     with store.transaction() as tx:
-        return tx.reserve_turn(list(queues), holder, now)
+        turn = tx.reserve_turn(list(queues), holder, lambda: now)
+    assert turn.at <= now if turn.started else turn.at > now, turn
+    return turn.at
+
+
+def started(store: Store, holder: str, now: datetime, *queues: ThrottleQueue) -> bool:
+    with store.transaction() as tx:
+        return tx.reserve_turn(list(queues), holder, lambda: now).started
 
 
 def holds_the_rule(starts: list[datetime], limit: int, period: timedelta) -> bool:
@@ -43,7 +51,20 @@ def test_asking_again_for_the_same_holder_gives_the_same_turn(store: Store) -> N
     assert reserve(store, "a", at(0), queue) == at(0)
     assert reserve(store, "b", at(0), queue) == at(1)
     assert reserve(store, "b", at(0.5), queue) == at(1)  # a crash, a takeover: no second turn
+    assert not started(store, "b", at(0.9), queue)
     assert reserve(store, "c", at(0.5), queue) == at(2)
+
+
+def test_a_turn_that_came_starts_only_when_the_real_starts_leave_room(store: Store) -> None:
+    queue = ThrottleQueue("q", 1, SECOND)
+    assert [reserve(store, h, at(0), queue) for h in "abc"] == [at(0), at(1), at(2)]
+    assert reserve(store, "b", at(1.8), queue) == at(1.8)  # woken late: starts now
+    assert reserve(store, "b", at(2.5), queue) == at(1.8)  # asked again: the same start
+    # c's turn came at 2, but b began at 1.8: c moves to 2.8, keeping the rule
+    assert reserve(store, "c", at(2.0), queue) == at(2.8)
+    assert reserve(store, "c", at(2.3), queue) == at(2.8)  # early: still ahead
+    assert started(store, "c", at(2.8), queue)
+    assert reserve(store, "d", at(2.9), queue) == at(3.8)  # after every turn before it
 
 
 def test_an_attempt_in_two_queues_gets_one_time_right_for_both(store: Store) -> None:

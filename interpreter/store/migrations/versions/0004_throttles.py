@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("queue", sa.String(400), nullable=False),
         sa.Column("holder", sa.String(400), nullable=False),
         sa.Column("start_at", Instant, nullable=False),
+        sa.Column("started", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("queue", "holder"),
     )
     op.create_index("throttle_turns_start", "throttle_turns", ["queue", "start_at"])
