@@ -5,6 +5,7 @@ PostgreSQL and memory; and across threads on the two databases)."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from datetime import datetime, timedelta
@@ -33,7 +34,7 @@ def started(store: Store, holder: str, now: datetime, *queues: ThrottleQueue) ->
 def holds_the_rule(starts: list[datetime], limit: int, period: timedelta) -> bool:
     """In the order given (the order of reservation), starts never go backwards and
     the k-th is at least the (k - limit)-th plus the period."""
-    return all(b >= a for a, b in zip(starts, starts[1:], strict=False)) and all(
+    return all(b >= a for a, b in itertools.pairwise(starts)) and all(
         starts[k] >= starts[k - limit] + period for k in range(limit, len(starts))
     )
 
