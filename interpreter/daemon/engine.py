@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -46,7 +47,7 @@ from interpreter.core.model import (
 )
 from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
-from interpreter.daemon.clock import Clock, VirtualClock
+from interpreter.daemon.clock import Clock, RealClock, VirtualClock
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
 from interpreter.daemon.ingest import ingest as ingest_events
 from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
@@ -68,6 +69,8 @@ log = logging.getLogger("flow.engine")
 # batch works, see leases.py).
 DEFAULT_BATCH = 64
 DEFAULT_LEASE_SECONDS = 60
+# The longest a worker waits in hand for a throttled attempt's turn (seconds).
+SHORT_TURN_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -351,9 +354,17 @@ class Engine:
             # A worker that held the run before ran it: its outcome is used, not redone.
             return SlotReserved(command.step_id, command.attempt, now, started=True)
         queues = [ThrottleQueue(queue.key, queue.limit, queue.period) for queue in command.queues]
-        with self.store.transaction() as tx:
-            given = tx.reserve_turn(queues, command.holder, self.clock.now)
-        return SlotReserved(command.step_id, command.attempt, given.at, given.started)
+        while True:
+            with self.store.transaction() as tx:
+                given = tx.reserve_turn(queues, command.holder, self.clock.now)
+            ahead = (given.at - self.clock.now()).total_seconds()
+            # A turn a few milliseconds ahead (an earlier start began a little
+            # late) is waited for here: parking the run would cost a save, a
+            # claim and a wake-up, later than the turn, and every start queued
+            # behind this one would inherit the delay. Virtual time never waits.
+            if given.started or ahead > SHORT_TURN_WAIT or not isinstance(self.clock, RealClock):
+                return SlotReserved(command.step_id, command.attempt, given.at, given.started)
+            time.sleep(max(0.0, ahead))
 
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
         save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest)
