@@ -30,7 +30,8 @@ import multiprocessing
 import os
 import sys
 import tempfile
-import time
+import threading
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ from interpreter.core.model import FINISHED  # noqa: E402
 from interpreter.daemon.clock import RealClock  # noqa: E402
 from interpreter.daemon.ingest import EventIn  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
+from interpreter.daemon.worker import work  # noqa: E402
 from interpreter.store.database import open_store  # noqa: E402
 
 CAMPAIGN = """\
@@ -56,19 +58,23 @@ _SHM = "/dev/shm" if Path("/dev/shm").is_dir() else None
 
 
 def _worker(folder: str, db_url: str) -> None:
+    """``flow worker``'s own loop (``work``), stopped once every run has finished."""
     engine = open_engine(
         load_campaigns([Path(folder)]), db_url=db_url, clock=RealClock(), data_dir=Path(folder)
     )
-    while True:
-        if engine.drive_once():
-            continue
-        now = engine.clock.now()
-        counts = engine.store.count_runs_by_status(now)
-        if not any(n for status, (n, _) in counts.items() if status not in FINISHED):
-            break
-        wake = engine.store.next_wake_at()
-        pause = 0.05 if wake is None else (wake - engine.clock.now()).total_seconds()
-        time.sleep(min(0.05, max(0.0, pause)))
+    stop = threading.Event()
+
+    def watch() -> None:
+        with open_store(db_url) as store:
+            while not stop.wait(0.5):
+                counts = store.count_runs_by_status(RealClock().now())
+                if not any(n for status, (n, _) in counts.items() if status not in FINISHED):
+                    stop.set()
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    work(engine, stop, poll=timedelta(milliseconds=200))
+    watcher.join()
     engine.store.close()
 
 
