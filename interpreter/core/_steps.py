@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from interpreter.core._split import choose, target_of
+from interpreter.core._throttle import is_throttled, reserve
 from interpreter.core.local_time import local_rfc3339, quiet_deferral, window_opening
 from interpreter.core.model import (
     JSON,
@@ -189,8 +190,17 @@ def start_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
 def run_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
     """Ask for the action at ``state.attempt``: the first try and every retry.
 
-    ``state`` must already be running with no wake-up set.
+    ``state`` must already be running with no wake-up set. A throttled attempt
+    first asks for its turn (``_throttle.py``).
     """
+    if is_throttled(turn, step):
+        key = idempotency_key(state.run_id, step.id, state.visits.get(step.id, 1))
+        return reserve(turn, state, step, key)
+    return request_action(turn, state, step)
+
+
+def request_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
+    """The ``RunAction`` of the attempt at ``state.attempt``, its ``with`` resolved."""
     try:
         arguments = cel.render(step.with_, turn.scope(state))
     except ExpressionError as error:

@@ -35,11 +35,13 @@ from interpreter.core._split import kept_path_key
 from interpreter.core._steps import (
     finish,
     idempotency_key,
+    request_action,
     run_action,
     run_from,
     start_action,
     window_opened,
 )
+from interpreter.core._throttle import awaits_turn, turn_given
 from interpreter.core.local_time import quiet_deferral, resolve_timezone, window_opening
 from interpreter.core.model import (
     FINISHED,
@@ -52,6 +54,7 @@ from interpreter.core.model import (
     Retry,
     RunState,
     SleepUntil,
+    SlotReserved,
     Start,
     StepFailed,
     StepSucceeded,
@@ -75,6 +78,7 @@ from interpreter.language.definitions import (
     WaitForWindowStep,
     Workflow,
 )
+from interpreter.language.policies import NO_POLICIES, Policies
 
 __all__ = ["advance", "idempotency_key", "kept_path_key", "new_run_state", "retry_step_index"]
 
@@ -90,11 +94,13 @@ def advance(
     input: Input,
     now: datetime,
     secrets: Mapping[str, str],
+    policies: Policies = NO_POLICIES,
 ) -> tuple[RunState, list[Command]]:
+    """``policies`` are those of the folder the campaigns came from (a send rate)."""
     # Only an operator's Retry reopens a finished run; every other input is stale.
     if state.status in FINISHED and not isinstance(input, Retry):
         return state, []
-    turn = Turn(workflow, now, secrets)
+    turn = Turn(workflow, now, secrets, send_rate=policies.send_rate)
     try:
         if _past_deadline(workflow, state, now):
             return time_out(turn, state), turn.commands
@@ -259,9 +265,22 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         return run_from(turn, state, after)
     if state.status == "running" and isinstance(step, ActionStep):
         return run_action(turn, changed(state, wake_at=None), step)
+    if state.status == "sleeping" and isinstance(step, ActionStep) and state.throttled_until:
+        # The attempt's turn came: confirm it (the same place in the queue, not a new one).
+        return run_action(turn, changed(state, status="running", wake_at=None), step)
     if state.status == "sleeping" and isinstance(step, ActionStep | WaitForWindowStep):
         return _apply_local_timer(turn, state, step)
     return state
+
+
+def _apply_slot_reserved(turn: Turn, state: RunState, slot: SlotReserved) -> RunState:
+    step = _current_step(turn, state)
+    if not isinstance(step, ActionStep) or not awaits_turn(state, step, slot):
+        return state
+    sleeping = turn_given(turn, state, step, slot)
+    if sleeping is not None:
+        return sleeping
+    return request_action(turn, changed(state, throttled_until=None), step)
 
 
 def _apply_local_timer(
@@ -362,4 +381,5 @@ _APPLY: dict[type, Callable[[Turn, RunState, Any], RunState]] = {
     TimerFired: _apply_timer_fired,
     Cancel: _apply_cancel,
     Retry: _apply_retry,
+    SlotReserved: _apply_slot_reserved,
 }

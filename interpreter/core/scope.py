@@ -15,6 +15,7 @@ from typing import Any
 
 from interpreter.core.model import JSON, Command, RunState
 from interpreter.language.definitions import Workflow
+from interpreter.language.policies import Rate
 from interpreter.language.values import rfc3339
 
 
@@ -24,6 +25,7 @@ class Turn:
     now: datetime
     secrets: Mapping[str, str]
     commands: list[Command] = field(default_factory=list)
+    send_rate: Rate | None = None  # policies.yaml: every email.send queues on it
     _declared: dict[str, str] | None = None
 
     def declared_secrets(self) -> dict[str, str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,8 +37,10 @@ from interpreter.core.model import (
     Fail,
     Input,
     Record,
+    ReserveSlot,
     RunAction,
     SleepUntil,
+    SlotReserved,
     StepFailed,
     StepSucceeded,
     TimedOut,
@@ -46,7 +49,7 @@ from interpreter.core.model import (
 )
 from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
-from interpreter.daemon.clock import Clock, VirtualClock
+from interpreter.daemon.clock import Clock, RealClock, VirtualClock
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
 from interpreter.daemon.ingest import ingest as ingest_events
 from interpreter.daemon.leases import (
@@ -63,7 +66,7 @@ from interpreter.errors import ActionError
 from interpreter.language.definitions import Workflow
 from interpreter.language.values import JSON
 from interpreter.store import Store, Transaction
-from interpreter.store.records import ClaimedRun, Delivery
+from interpreter.store.records import ClaimedRun, Delivery, ThrottleQueue
 
 log = logging.getLogger("flow.engine")
 
@@ -77,6 +80,8 @@ DEFAULT_BATCH = 64
 # a failure, a `timed_out` row where the run's timeout stopped it.
 _RECORD_STATUS = {"skipped": "skipped", "on_error": "error", "timed_out": "error"}
 DEFAULT_LEASE_SECONDS = 60
+# The longest a worker waits in hand for a throttled attempt's turn (seconds).
+SHORT_TURN_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,7 @@ class Engine:
                 pending.pop(0),
                 now,
                 declared_secrets(workflow, self.secrets),
+                self.campaigns.policies,
             )
             outcome.state = state
             for command in commands:
@@ -258,6 +264,8 @@ class Engine:
                     outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
                 if isinstance(command, RunAction):
                     pending.append(self._execute(workflow, outcome, command, lease))
+                elif isinstance(command, ReserveSlot):
+                    pending.append(self._reserve(outcome, command))
                 elif isinstance(command, SleepUntil):
                     outcome.timer = command.until
                 elif isinstance(command, Complete | Cancelled | TimedOut):
@@ -353,6 +361,27 @@ class Engine:
             outcome.ahead += rows
             outcome.steps.clear()
         return result
+
+    def _reserve(self, outcome: Outcome, command: ReserveSlot) -> Input:
+        """The attempt's turn in its throttle queues, reserved in a transaction of
+        its own so that every other worker counts it at once."""
+        now = self.clock.now()
+        visit = outcome.state.visits.get(command.step_id, 1)
+        if (command.step_id, visit, command.attempt) in outcome.recorded:
+            # A worker that held the run before ran it: its outcome is used, not redone.
+            return SlotReserved(command.step_id, command.attempt, now, started=True)
+        queues = [ThrottleQueue(queue.key, queue.limit, queue.period) for queue in command.queues]
+        while True:
+            with self.store.transaction() as tx:
+                given = tx.reserve_turn(queues, command.holder, self.clock.now)
+            ahead = (given.at - self.clock.now()).total_seconds()
+            # A turn a few milliseconds ahead (an earlier start began a little
+            # late) is waited for here: parking the run would cost a save, a
+            # claim and a wake-up, later than the turn, and every start queued
+            # behind this one would inherit the delay. Virtual time never waits.
+            if given.started or ahead > SHORT_TURN_WAIT or not isinstance(self.clock, RealClock):
+                return SlotReserved(command.step_id, command.attempt, given.at, given.started)
+            time.sleep(max(0.0, ahead))
 
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
         save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest)

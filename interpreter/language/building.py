@@ -14,6 +14,7 @@ from typing import Any
 from interpreter.language import definitions as d
 from interpreter.language.durations import DurationError, parse_duration
 from interpreter.language.local_time import DAY_NAMES, MIDNIGHT, parse_clock
+from interpreter.language.policies import rate_at
 from interpreter.language.problems import Problem
 from interpreter.language.templating import expression_at, locate, split_template
 from interpreter.language.yaml_source import Document, JsonPath
@@ -136,6 +137,15 @@ class WorkflowBuilder:
             jitter=float(value.get("jitter", defaults.jitter)),
         )
 
+    def _throttle(self, value: Any, path: JsonPath) -> d.Throttle | None:
+        if value is None:
+            return None
+        rate = rate_at(value, path, self.source, self.problems)
+        if rate is None:
+            return None
+        key = self._condition(value.get("key"), (*path, "key"))
+        return d.Throttle(limit=rate.limit, period=rate.period, key=key)
+
     def _quiet_hours(self, value: Any) -> d.QuietHours | None:
         # A malformed time is the lint rule `bad-time`'s to report; building
         # goes on with midnight so that the other rules can still run.
@@ -168,6 +178,7 @@ class WorkflowBuilder:
                 with_=with_,
                 retry=self._retry(step.get("retry"), (*path, "retry")),
                 quiet_hours=step.get("quiet_hours"),
+                throttle=self._throttle(step.get("throttle"), (*path, "throttle")),
             )
         if "sleep" in step:
             duration = self._duration(step["sleep"], (*path, "sleep"))

@@ -129,6 +129,17 @@ class StepBase:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Throttle:
+    """A step's ``throttle``: executions queued first come, first served per
+    ``key`` (bare CEL; None: one queue for the step), the k-th starting no
+    earlier than the (k - limit)-th plus ``period``."""
+
+    limit: int
+    period: timedelta
+    key: Expression | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ActionStep(StepBase):
     kind: Literal["action"] = "action"
     action: str
@@ -137,6 +148,7 @@ class ActionStep(StepBase):
     # What the step does when due inside the campaign's quiet hours; None: the
     # action's default (``defer`` for email.send, ``ignore`` for the others).
     quiet_hours: QuietMode | None = None
+    throttle: Throttle | None = None  # at most ``limit`` starts per ``period`` (per key)
 
     @property
     def quiet_mode(self) -> QuietMode:

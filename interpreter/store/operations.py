@@ -174,6 +174,23 @@ class Transaction(Protocol):
     def list_suppressions(self, limit: int = 1000) -> list[rec.Suppression]:
         """The newest suppressions first (then by address)."""
 
+    # ---- throttles (store/sql/throttles.py) ------------------------------------------
+
+    def reserve_turn(
+        self, queues: Sequence[rec.ThrottleQueue], holder: str, clock: Callable[[], datetime]
+    ) -> rec.Turn:
+        """The turn of ``holder`` (an action attempt) in every one of ``queues`` (at
+        least one) at once, first come first served across every worker.
+        ``now`` is read from ``clock`` once the queues are locked.
+
+        A new holder is given the latest of ``now``, each queue's latest turn,
+        and its ``limit``-th latest plus its ``period``; a turn due now is a
+        start, stamped ``now``. A holder asking again before its turn, or after
+        it started, gets the same time back (a crash, a takeover). A holder whose
+        turn has come starts now if the starts that really happened leave room
+        in every queue (the ``limit``-th latest start plus ``period`` has passed);
+        otherwise its turn moves to that moment, which is returned."""
+
     # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
 
     def search_runs(self, where: rec.RunFilter) -> list[rec.RunSummary]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from interpreter.language.values import JSON
@@ -255,3 +255,22 @@ class EventRuns:
     received_at: datetime
     started: tuple[str, ...]
     resumed: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleQueue:
+    """A queue of starts (a step's throttle, the shared send rate): the k-th
+    start in it comes no earlier than the (k - limit)-th one plus ``period``."""
+
+    key: str
+    limit: int
+    period: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A holder's turn: ``started`` when it began at ``at`` (now), else it lies
+    ahead at ``at`` and the holder asks again then."""
+
+    at: datetime
+    started: bool

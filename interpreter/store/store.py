@@ -23,6 +23,7 @@ from interpreter.store.sql.definitions import Definitions
 from interpreter.store.sql.events import Events
 from interpreter.store.sql.runs import Runs
 from interpreter.store.sql.suppressions import Suppressions, suppressed_sql
+from interpreter.store.sql.throttles import Throttles
 from interpreter.store.sql.waits import Waits
 
 # Connection execution option read by the SQLite ``begin`` hook: write
@@ -33,7 +34,7 @@ WRITE_OPTION = "flow_write"
 WAKEUP_CHANNEL = "flow_wakeup"
 
 
-class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Throttles, Browsing):
     """Every named operation of ``operations.Transaction``, on one connection;
     each concern's statements live in its module under ``store/sql``."""
 

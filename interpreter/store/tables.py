@@ -7,6 +7,7 @@ the two so they cannot drift apart.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Index,
     Integer,
@@ -159,4 +160,18 @@ cron_ticks = Table(
     Column("workflow_id", String(200), nullable=False),
     Column("tick_at", Instant, nullable=False),
     PrimaryKeyConstraint("workflow_id", "tick_at"),
+)
+
+# Throttle and send-rate queues (migration 0004): the start time reserved for
+# each attempt (``holder``) in each queue. Rows older than their period are
+# pruned as new ones are reserved, so a queue holds about its backlog.
+throttle_turns = Table(
+    "throttle_turns",
+    metadata,
+    Column("queue", String(400), nullable=False),
+    Column("holder", String(400), nullable=False),
+    Column("start_at", Instant, nullable=False),
+    Column("started", Boolean, nullable=False),  # False: a turn ahead, not yet begun
+    PrimaryKeyConstraint("queue", "holder"),
+    Index("throttle_turns_start", "queue", "start_at"),
 )

@@ -115,6 +115,8 @@ def _step_timer(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
         what = f"step {name} wakes"
     elif isinstance(step, WaitForWindowStep):
         what = f"step {name}: its window ({window_text(step)}) opens {local}"
+    elif kind == "action" and state.get("throttled_until"):
+        what = f"step {name} throttled: waiting for its turn at {local}"
     elif kind == "action" and detail.run.status == "sleeping":
         what = f"step {name} deferred by quiet hours until {local}"
     elif kind == "wait_for_event":

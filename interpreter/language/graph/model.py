@@ -138,6 +138,8 @@ def _target(step_id: str) -> str:
 def _detail(step: Step) -> str:
     if isinstance(step, ActionStep):
         text = step.action
+        if step.throttle is not None:  # "http.request, 5 per 1s"
+            text += f", {step.throttle.limit} per {format_duration(step.throttle.period)}"
     elif isinstance(step, SleepStep):
         text = f"sleep {format_duration(step.duration)}"
     elif isinstance(step, SleepUntilStep):

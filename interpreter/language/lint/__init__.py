@@ -22,6 +22,7 @@ from interpreter.language.lint.step_rules import (
     unreachable_steps,
     waits_without_timeout,
 )
+from interpreter.language.lint.throttle_rules import throttle_on_steps
 from interpreter.language.lint.time_rules import (
     bad_times,
     bad_windows,
@@ -55,6 +56,7 @@ RULES: tuple[Rule, ...] = (
     unknown_categories,
     split_weights,
     duplicate_path_names,
+    throttle_on_steps,
 )
 
 

@@ -74,6 +74,8 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
         found: list[Expression] = []
         if isinstance(step, ActionStep):
             found = expressions_in(dict(step.with_))
+            if step.throttle is not None and step.throttle.key is not None:
+                found.append(step.throttle.key)
         elif isinstance(step, SleepUntilStep):
             found = expressions_in(step.until)
         elif isinstance(step, SetStep):

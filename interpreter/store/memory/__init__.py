@@ -20,11 +20,12 @@ from interpreter.store.memory.definitions import Definitions
 from interpreter.store.memory.events import Events
 from interpreter.store.memory.runs import Runs
 from interpreter.store.memory.suppressions import Suppressions
+from interpreter.store.memory.throttles import Throttles
 from interpreter.store.memory.waits import Waits
 from interpreter.store.operations import Store
 
 
-class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Throttles, Browsing):
     """Every named operation of ``operations.Transaction``, on dicts."""
 
 
