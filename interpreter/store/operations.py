@@ -20,12 +20,15 @@ from typing import Protocol
 from interpreter.language.values import JSON
 from interpreter.store.records import (
     Bound,
+    Burst,
+    BurstEvent,
     ClaimedRun,
     Definition,
     Delivery,
     EventRecord,
     EventRuns,
     Ids,
+    RunCancel,
     RunDetail,
     RunFilter,
     RunRecord,
@@ -134,6 +137,42 @@ class Transaction(Protocol):
 
     def get_run(self, run_id: str) -> RunDetail:
         """The run with its step attempts in the order they were recorded; NotFound."""
+
+    # ---- entry keys (store/sql/entry.py) -------------------------------------------
+
+    def runs_holding_keys(self, workflow_id: str, keys: Sequence[str]) -> dict[str, RunRecord]:
+        """For each of these entry keys that a run of the campaign holds, that
+        run: the newest one started with the key. On PostgreSQL their rows stay
+        locked until the transaction ends, so two starts for one key take turns."""
+
+    def release_entry_keys(self, run_ids: Sequence[str]) -> None:
+        """These runs give their entry key up to a newer run; each keeps it
+        released (``records.released_key``), so no later start sees it as held."""
+
+    def cancel_runs(self, cancels: Sequence[RunCancel], now: datetime) -> set[str]:
+        """End each run now as cancelled, with its given state: no wake time, no
+        lease (a worker holding it loses it), its waits and queued inputs
+        dropped. Returns the ids cancelled, leaving out the finished and unknown."""
+
+    # ---- bursts (store/sql/bursts.py) ------------------------------------------------
+
+    def debounce_events(self, events: Sequence[BurstEvent]) -> None:
+        """Start a burst per (campaign, key), or extend the one there, in order:
+        it keeps its first event's time and timeout, takes the latest event and
+        is due at the earlier of that event's ``due_at`` and the burst's timeout."""
+
+    def claim_due_bursts(
+        self, now: datetime, limit: int, keys: Sequence[tuple[str, str]] | None = None
+    ) -> list[Burst]:
+        """Take up to ``limit`` bursts due by ``now`` (only those of these
+        (campaign, key) pairs if given), earliest first, deleting them: each
+        burst is claimed by exactly one caller, across workers."""
+
+    def next_burst_due_at(self) -> datetime | None:
+        """When the earliest burst is due."""
+
+    def pending_bursts(self, workflow_id: str | None = None, limit: int = 100) -> list[Burst]:
+        """Bursts not yet due (or not yet claimed), earliest due first."""
 
     # ---- waits (store/sql/waits.py) ----------------------------------------------
 

@@ -76,6 +76,8 @@ class Store(ABC):
     events_since = _read(Transaction.events_since)
     list_waits = _read(Transaction.list_waits)
     next_wake_at = _read(Transaction.next_wake_at)
+    next_burst_due_at = _read(Transaction.next_burst_due_at)
+    pending_bursts = _read(Transaction.pending_bursts)
     count_runs_by_status = _read(Transaction.count_runs_by_status)
     list_runs = _read(Transaction.list_runs)
     replay_candidates = _read(Transaction.replay_candidates)

@@ -165,3 +165,23 @@ cron_ticks = Table(
     Column("tick_at", Instant, nullable=False),
     PrimaryKeyConstraint("workflow_id", "tick_at"),
 )
+
+# Debounced trigger events, one burst per (campaign, key) (key "" when the
+# debounce has none): a worker deletes a due burst and starts its run in one
+# transaction, so a burst fires once (migration 0004).
+bursts = Table(
+    "bursts",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("burst_key", Text, nullable=False),
+    Column("first_at", Instant, nullable=False),
+    Column("last_at", Instant, nullable=False),
+    Column("due_at", Instant, nullable=False),
+    Column("timeout_at", Instant),
+    Column("event_id", String(200), nullable=False),
+    Column("event", Document, nullable=False),
+    Column("events", Integer, nullable=False),
+    UniqueConstraint("workflow_id", "burst_key", name="bursts_key"),
+    Index("bursts_due", "due_at"),
+)

@@ -11,13 +11,15 @@ outcomes commit together (group commit).
 from __future__ import annotations
 
 from interpreter.store.sql.browsing import Browsing
+from interpreter.store.sql.bursts import Bursts
 from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
+from interpreter.store.sql.entry import Entry
 from interpreter.store.sql.events import Events
 from interpreter.store.sql.runs import Runs
 from interpreter.store.sql.suppressions import Suppressions
 from interpreter.store.sql.waits import Waits
 
 
-class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class SqlTransaction(Definitions, Events, Runs, Entry, Waits, Cron, Suppressions, Browsing, Bursts):
     """Every named operation, bound to one connection inside a transaction."""
