@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 
 from interpreter.language.lint.action_rules import action_inputs, missing_templates
 from interpreter.language.lint.context import LintContext
+from interpreter.language.lint.entry_rules import debounce_rules, entry_and_idempotency
 from interpreter.language.lint.expression_rules import cel_names, cel_syntax
 from interpreter.language.lint.step_rules import (
     busy_cycles,
@@ -40,6 +41,8 @@ RULES: tuple[Rule, ...] = (
     bad_windows,
     timezones,
     quiet_hours_on_steps,
+    entry_and_idempotency,
+    debounce_rules,
 )
 
 
