@@ -17,10 +17,11 @@ from interpreter.http.dashboard import views
 from interpreter.http.dashboard.guard import Call
 from interpreter.language.definitions import Workflow
 from interpreter.language.graph import build_graph, to_svg
-from interpreter.store.records import RunFilter
+from interpreter.store.records import Burst, RunFilter
 
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
 STATUSES = RUN_STATUSES
+BURSTS_SHOWN = 20  # the pending bursts a campaign card lists, soonest due first
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class CampaignView:
     svg: Markup
     started: int
     funnel: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
+    bursts: Sequence[Burst] = ()  # debounced events whose run has not started yet
 
 
 async def campaigns(call: Call) -> Response:
@@ -47,7 +49,8 @@ async def campaigns(call: Call) -> Response:
             rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
             # The SVG is built by flow itself, escaping every label.
             svg = Markup(to_svg(build_graph(workflow)))
-            shown.append(CampaignView(workflow, svg, started, rows))
+            bursts = store.pending_bursts(workflow.id, BURSTS_SHOWN) if workflow.debounce else []
+            shown.append(CampaignView(workflow, svg, started, rows, bursts))
         return shown
 
     shown = await run_in_threadpool(load)
