@@ -159,7 +159,8 @@ class Transaction(Protocol):
     def debounce_events(self, events: Sequence[BurstEvent]) -> None:
         """Start a burst per (campaign, key), or extend the one there, in order:
         it keeps its first event's time and timeout, takes the latest event and
-        is due at the earlier of that event's ``due_at`` and the burst's timeout."""
+        is due at the earlier of that event's ``due_at`` and the burst's timeout.
+        Idle workers are woken on commit, to take the new due time in."""
 
     def claim_due_bursts(
         self, now: datetime, limit: int, keys: Sequence[tuple[str, str]] | None = None

@@ -40,6 +40,8 @@ class Bursts(OnData):
                 events=known.events + 1,
             )
 
+        self.wakes = self.wakes or bool(events)
+
     def claim_due_bursts(
         self, now: datetime, limit: int, keys: Sequence[tuple[str, str]] | None = None
     ) -> list[rec.Burst]:

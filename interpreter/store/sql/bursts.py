@@ -71,6 +71,9 @@ class Bursts(OnConnection):
                 "events": 1,
             }
             self._c.execute(_UPSERTS[self._postgres], row)
+        # Idle workers sleep until the next wake-up they know of: a burst's due
+        # time is a new one, so they are woken to look again (NOTIFY on PostgreSQL).
+        self.wakes = self.wakes or bool(events)
 
     def claim_due_bursts(
         self, now: datetime, limit: int, keys: Sequence[tuple[str, str]] | None = None

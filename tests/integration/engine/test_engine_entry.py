@@ -110,7 +110,7 @@ def test_bursts_survive_a_restart(sqlite_url: str, tmp_path: Path) -> None:
         restarted = engine(store, [workflow], clock, "w2")
         restarted.run_virtual(clock)
         runs = store.list_runs(workflow_id="debounced")
-        messages = sorted(run.state["event"]["data"]["n"] for run in runs)  # type: ignore[index]
+        messages = sorted(run.state["event"]["data"]["n"] for run in runs)
         assert messages == [2, 3]
         assert store.pending_bursts() == [] and restarted.next_wake_at() is None
 
