@@ -172,8 +172,11 @@ class Transaction(Protocol):
     def next_burst_due_at(self) -> datetime | None:
         """When the earliest burst is due."""
 
-    def pending_bursts(self, workflow_id: str | None = None, limit: int = 100) -> list[Burst]:
-        """Bursts not yet due (or not yet claimed), earliest due first."""
+    def pending_bursts(
+        self, workflow_id: str | None = None, limit: int = 100, event_ids: Ids = None
+    ) -> list[Burst]:
+        """Bursts not yet claimed, earliest due first (only those whose latest
+        event is one of ``event_ids`` if given)."""
 
     # ---- waits (store/sql/waits.py) ----------------------------------------------
 

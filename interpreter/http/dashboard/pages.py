@@ -126,14 +126,25 @@ async def events(call: Call) -> Response:
     q = call.request.query_params
     size = call.dashboard.settings.page_size
     text = _text(q.get("q"))
-    found = await run_in_threadpool(
-        call.engine.store.list_events, _sequence(q.get("before")), text, size + 1
-    )
+    store = call.engine.store
+    found = await run_in_threadpool(store.list_events, _sequence(q.get("before")), text, size + 1)
     more = len(found) > size
     found = found[:size]
+    # An event still waiting in a burst has started no run yet: say until when.
+    ids = [event.id for event in found]
+    most = max(1, len(ids) * len(call.engine.campaigns.current()))  # one per campaign and event
+    pending = await run_in_threadpool(store.pending_bursts, None, most, ids)
+    debounced: dict[str, list[Burst]] = {}
+    for burst in pending:
+        debounced.setdefault(burst.event_id, []).append(burst)
     following = {"before": str(found[-1].seq), **({"q": text} if text else {})} if more else None
     return call.page(
-        "events.html", events=found, query=dict(q), following=following, sent=q.get("sent")
+        "events.html",
+        events=found,
+        query=dict(q),
+        following=following,
+        sent=q.get("sent"),
+        debounced=debounced,
     )
 
 

@@ -62,10 +62,14 @@ class Bursts(OnData):
     def next_burst_due_at(self) -> datetime | None:
         return min((burst.due_at for burst in self._d.bursts.values()), default=None)
 
-    def pending_bursts(self, workflow_id: str | None = None, limit: int = 100) -> list[rec.Burst]:
+    def pending_bursts(
+        self, workflow_id: str | None = None, limit: int = 100, event_ids: rec.Ids = None
+    ) -> list[rec.Burst]:
+        wanted = None if event_ids is None else set(event_ids)
         bursts = [
             burst
             for burst in self._d.bursts.values()
-            if workflow_id is None or burst.workflow_id == workflow_id
+            if (workflow_id is None or burst.workflow_id == workflow_id)
+            and (wanted is None or burst.event_id in wanted)
         ]
         return sorted(bursts, key=lambda burst: burst.due_at)[:limit]

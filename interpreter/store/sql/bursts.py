@@ -100,8 +100,12 @@ class Bursts(OnConnection):
         value: datetime | None = self._c.execute(_NEXT_DUE).scalar()
         return value
 
-    def pending_bursts(self, workflow_id: str | None = None, limit: int = 100) -> list[rec.Burst]:
+    def pending_bursts(
+        self, workflow_id: str | None = None, limit: int = 100, event_ids: rec.Ids = None
+    ) -> list[rec.Burst]:
         query = select(*_COLUMNS).order_by(_b.due_at, _b.seq).limit(limit)
         if workflow_id is not None:
             query = query.where(_b.workflow_id == workflow_id)
+        if event_ids is not None:
+            query = query.where(_b.event_id.in_(list(event_ids)))
         return [rec.Burst(*row) for row in self._c.execute(query)]

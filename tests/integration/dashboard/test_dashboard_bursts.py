@@ -30,10 +30,16 @@ def test_the_campaign_page_shows_each_pending_burst(tmp_path: Path) -> None:
         while board.engine.drive_once():
             pass
         (first, second) = board.engine.store.pending_bursts("carts")
-        page = httpx.get(f"{board.url}/", headers={"Authorization": f"Bearer {TOKEN}"}).text
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        page = httpx.get(f"{board.url}/", headers=bearer).text
+        events = httpx.get(f"{board.url}/events", headers=bearer).text
     assert "Debounced · 2 bursts pending" in page
     assert first.events == 2 and second.events == 1
     assert first.due_at - first.last_at == timedelta(minutes=30)
     assert f"debounced until {when(first.due_at)}" in page
     assert "<code>&#34;c-1&#34;</code>" in page or "<code>&quot;c-1&quot;</code>" in page
     assert "c-&lt;2&gt;" in page and "c-<2>" not in page
+    # The latest event of each burst says so on the events page; the first one
+    # of c-1's burst, superseded, does not.
+    assert events.count("carts: debounced until") == 2
+    assert f"carts: debounced until {when(second.due_at)}" in events

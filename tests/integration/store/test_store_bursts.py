@@ -56,6 +56,11 @@ def test_keys_and_campaigns_have_bursts_of_their_own(store: Store) -> None:
         ("cart", ""),
     ]
     assert [b.key for b in store.pending_bursts("cart", limit=2)] == ['"c1"', '"c2"']
+    assert [b.event_id for b in store.pending_bursts(event_ids=["e9", "e3", "nope"])] == [
+        "e9",
+        "e3",
+    ]
+    assert store.pending_bursts(event_ids=[]) == []
 
 
 def test_a_due_burst_is_claimed_once_earliest_first(store: Store) -> None:
