@@ -29,6 +29,7 @@ from interpreter.daemon.scenarios.history import (
     runs_so_far,
 )
 from interpreter.daemon.scenarios.mocks import CallLog, scripted_actions
+from interpreter.daemon.suppressions import suppress, suppressed_among
 from interpreter.errors import FlowError
 from interpreter.language.cel import render
 from interpreter.language.definitions import Workflow
@@ -89,12 +90,18 @@ def run_scenario(
     a scenario that cannot be played fails with the reason as its ``error``."""
     transport = CapturingTransport()
     log = CallLog()
-    # No outbox and no FLOW_EMAIL_FROM: a scenario gives the same result anywhere.
-    real = build_actions(email_transport=transport, environ={})
-    actions = scripted_actions(real, scenario.mocks, log)
     with tempfile.TemporaryDirectory(prefix="flow-test-") as scratch:
         store = open_store(f"sqlite:///{Path(scratch) / 'scenario.db'}")
+        # No outbox and no FLOW_EMAIL_FROM: a scenario gives the same result anywhere.
+        real = build_actions(
+            email_transport=transport,
+            environ={},
+            suppressed=lambda addresses, category: suppressed_among(store, addresses, category),
+        )
+        actions = scripted_actions(real, scenario.mocks, log)
         try:
+            for address, category in scenario.suppressions:
+                suppress(store, [address], "manual", scenario.start, "scenario", category)
             clock = VirtualClock(scenario.start)
             engine = _engine(store, workflow, scenario, clock, actions, scratch)
             play = _Play(scenario, engine, clock, log, frozenset(real))

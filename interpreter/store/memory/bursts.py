@@ -8,13 +8,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from interpreter.store import records as rec
-from interpreter.store.memory._data import OnData, utc, utc_or_none
+from interpreter.store.memory._data import OnData, utc
 
 
 class Bursts(OnData):
     def debounce_events(self, events: Sequence[rec.BurstEvent]) -> None:
         for event in events:
-            at, due, limit = utc(event.at), utc(event.due_at), utc_or_none(event.timeout_at)
+            at, due = utc(event.at), utc(event.due_at)
+            limit = None if event.timeout_at is None else utc(event.timeout_at)
             known = self._d.bursts.get((event.workflow_id, event.key))
             if known is None:
                 self._d.bursts[(event.workflow_id, event.key)] = rec.Burst(

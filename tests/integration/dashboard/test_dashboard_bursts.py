@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
-from _dashboard_live import TOKEN, live_dashboard
 
 from interpreter.http.dashboard.rendering import when
 from interpreter.language.loader import load_workflow_text
+from tests.integration.dashboard._dashboard_live import TOKEN, live_dashboard
 
 CARTS = """
 id: carts

@@ -9,14 +9,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from _engine_harness import START, campaign_from_text
-
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import VirtualClock
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.ingest import EventIn
 from interpreter.language.definitions import Workflow
 from interpreter.store import Store, open_store
+from tests.integration.engine._engine_harness import START, campaign_from_text
 
 REPLACING = """\
 id: replacing

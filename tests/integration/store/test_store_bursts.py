@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import threading
 
-from _factories import at
-
 from interpreter.store import Store, open_store
 from interpreter.store.records import Burst, BurstEvent
+from tests.integration.store._factories import at
 
 
 def event(

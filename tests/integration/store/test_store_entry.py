@@ -3,10 +3,9 @@ PostgreSQL and memory)."""
 
 from __future__ import annotations
 
-from _factories import T0, at, create, enqueue, wait
-
 from interpreter.store import RunStart, Store
 from interpreter.store.records import RunCancel, released_key
+from tests.integration.store._factories import T0, at, create, enqueue, wait
 
 
 def test_the_run_holding_a_key_is_found_by_campaign_and_key(store: Store) -> None:

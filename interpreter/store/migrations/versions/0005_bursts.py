@@ -1,7 +1,7 @@
 """Debounce: the bursts of trigger events waiting for a quiet period.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from interpreter.store.types import Document, Instant
+from interpreter.store.types import Document, Instant, Serial
 
-revision = "0004"
-down_revision = "0003"
-
-Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+revision = "0005"
+down_revision = "0004"
 
 
 def upgrade() -> None:
