@@ -50,7 +50,9 @@ from interpreter.core.model import (
 from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, RealClock, VirtualClock
-from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
+from interpreter.daemon.debounce import fire_due_bursts
+from interpreter.daemon.entry import declared_secrets
+from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick
 from interpreter.daemon.ingest import ingest as ingest_events
 from interpreter.daemon.leases import (
     BatchLease,
@@ -112,6 +114,9 @@ class Engine:
     ) -> None:
         self.store = store
         self._loaded = _Loaded.of(campaigns, secrets or {})
+        # Whether bursts may be pending: a loaded campaign debounces, or the
+        # store held bursts when last looked (a campaign that stopped debouncing).
+        self._bursts: bool | None = None
         self.clock = clock
         self.data_dir = data_dir
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -137,6 +142,7 @@ class Engine:
     def load(self, campaigns: Campaigns, secrets: Mapping[str, str]) -> None:
         """Replace the campaigns and secrets at once (``flow serve`` on SIGHUP)."""
         self._loaded = _Loaded.of(campaigns, secrets)
+        self._bursts = None
 
     # ---- events in -----------------------------------------------------------
 
@@ -161,7 +167,7 @@ class Engine:
         transaction: exactly one daemon wins a tick, and a tick is never claimed
         without its run. Returns the run's id, or None when another daemon had it."""
         with self.store.transaction() as tx:
-            return cron_tick(tx, workflow, tick_at, self.secrets, self.clock.now())
+            return cron_tick(tx, self.campaigns, workflow, tick_at, self.secrets, self.clock.now())
 
     def cancel(self, run_id: str, reason: str = "cancelled by operator") -> bool:
         """Cancel a run in one transaction, executing nothing: queue the cancel,
@@ -191,6 +197,9 @@ class Engine:
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
+            if run_ids is None and self._has_bursts(tx):
+                # The runs due bursts start are due now: this same claim takes them.
+                fire_due_bursts(tx, self.campaigns, self.secrets, now, self.batch)
             claimed = tx.claim_due_runs(
                 now, self.owner, self.lease_seconds, self.batch, run_ids=run_ids
             )
@@ -209,6 +218,20 @@ class Engine:
         with self.store.transaction() as tx:
             self._save(tx, outcomes)
         return len(claimed)
+
+    def _has_bursts(self, tx: Transaction) -> bool:
+        if self._bursts is None:
+            self._bursts = self.campaigns.debounced or tx.next_burst_due_at() is not None
+        return self._bursts
+
+    def next_wake_at(self) -> datetime | None:
+        """When there is work next: a run due, or a burst due to start its run."""
+        with self.store.reading() as tx:
+            wake = tx.next_wake_at()
+            if not self._has_bursts(tx):
+                return wake
+            burst = tx.next_burst_due_at()
+        return burst if wake is None else wake if burst is None else min(wake, burst)
 
     def drive_run(self, run_id: str) -> bool:
         """Advance one run now if it is due and no other worker holds it."""
@@ -393,7 +416,7 @@ class Engine:
         while True:
             if self.drive_once():
                 continue
-            next_wake = self.store.next_wake_at()
+            next_wake = self.next_wake_at()
             if next_wake is None or (until is not None and next_wake > until):
                 if until is not None:
                     clock.advance_to(until)

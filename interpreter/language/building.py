@@ -34,6 +34,8 @@ class WorkflowBuilder:
             description=data.get("description"),
             triggers=self._triggers(data["on"]),
             idempotency=self._condition(data.get("idempotency"), ("idempotency",)),
+            entry=self._entry(data),
+            debounce=self._debounce(data.get("debounce")),
             cancel_on=tuple(
                 d.CancelOn(
                     event=item["event"],
@@ -145,6 +147,33 @@ class WorkflowBuilder:
             return None
         key = self._condition(value.get("key"), (*path, "key"))
         return d.Throttle(limit=rate.limit, period=rate.period, key=key)
+
+    def _entry(self, data: dict[str, Any]) -> d.EntryRule | None:
+        # `idempotency: X` alone is `entry: {key: X}`; both at once is the
+        # lint rule `entry-and-idempotency`'s to report (entry wins).
+        value = data.get("entry")
+        if value is None:
+            key = self._condition(data.get("idempotency"), ("idempotency",))
+            location = self.source.key(("idempotency",))
+            return None if key is None else d.EntryRule(key=key, location=location)
+        key = self._condition(value["key"], ("entry", "key"))
+        assert key is not None  # the schema requires it
+        return d.EntryRule(
+            key=key,
+            if_running=value.get("if_running", "skip"),
+            reentry_after=self._duration(value.get("reentry_after"), ("entry", "reentry_after")),
+            location=self.source.key(("entry",)),
+        )
+
+    def _debounce(self, value: Any) -> d.Debounce | None:
+        if value is None:
+            return None
+        return d.Debounce(
+            key=self._condition(value.get("key"), ("debounce", "key")),
+            period=self._duration(value["period"], ("debounce", "period")) or timedelta(seconds=1),
+            timeout=self._duration(value.get("timeout"), ("debounce", "timeout")),
+            location=self.source.key(("debounce",)),
+        )
 
     def _quiet_hours(self, value: Any) -> d.QuietHours | None:
         # A malformed time is the lint rule `bad-time`'s to report; building

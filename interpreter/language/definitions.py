@@ -254,6 +254,29 @@ class QuietHours:
     location: Location
 
 
+@dataclass(frozen=True, kw_only=True)
+class EntryRule:
+    """When a trigger event may start a run: ``key`` (bare CEL over the event)
+    names the runs it is compared with. ``idempotency: X`` is ``EntryRule(key=X)``."""
+
+    key: Expression
+    if_running: Literal["skip", "cancel"] = "skip"
+    reentry_after: timedelta | None = None
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class Debounce:
+    """Trigger events wait in a burst per ``key`` (one for the campaign without
+    it); the run starts with the latest event once ``period`` passed without
+    another, or ``timeout`` after the first."""
+
+    key: Expression | None = None
+    period: timedelta
+    timeout: timedelta | None = None
+    location: Location
+
+
 END = "end"
 
 
@@ -272,6 +295,8 @@ class Workflow:
     description: str | None = None
     triggers: tuple[Trigger, ...] = ()
     idempotency: Expression | None = None
+    entry: EntryRule | None = None  # from ``entry``, or from ``idempotency`` alone
+    debounce: Debounce | None = None
     cancel_on: tuple[CancelOn, ...] = ()
     secrets: tuple[str, ...] = ()
     vars: tuple[tuple[str, Template], ...] = ()

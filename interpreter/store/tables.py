@@ -162,7 +162,7 @@ cron_ticks = Table(
     PrimaryKeyConstraint("workflow_id", "tick_at"),
 )
 
-# Throttle and send-rate queues (migration 0004): the start time reserved for
+# Throttle and send-rate queues (migration 0005): the start time reserved for
 # each attempt (``holder``) in each queue. Rows older than their period are
 # pruned as new ones are reserved, so a queue holds about its backlog.
 throttle_turns = Table(
@@ -174,4 +174,24 @@ throttle_turns = Table(
     Column("started", Boolean, nullable=False),  # False: a turn ahead, not yet begun
     PrimaryKeyConstraint("queue", "holder"),
     Index("throttle_turns_start", "queue", "start_at"),
+)
+
+# Debounced trigger events, one burst per (campaign, key) (key "" when the
+# debounce has none): a worker deletes a due burst and starts its run in one
+# transaction, so a burst fires once (migration 0006).
+bursts = Table(
+    "bursts",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("burst_key", Text, nullable=False),
+    Column("first_at", Instant, nullable=False),
+    Column("last_at", Instant, nullable=False),
+    Column("due_at", Instant, nullable=False),
+    Column("timeout_at", Instant),
+    Column("event_id", String(200), nullable=False),
+    Column("event", Document, nullable=False),
+    Column("events", Integer, nullable=False),
+    UniqueConstraint("workflow_id", "burst_key", name="bursts_key"),
+    Index("bursts_due", "due_at"),
 )

@@ -166,7 +166,7 @@ def _play(play: _Play, horizon: timedelta) -> str | None:
             play.started.extend(result.started)
         limit = start + horizon
         play.engine.run_virtual(play.clock, until=limit)
-        if play.store.next_wake_at() is not None:
+        if play.engine.next_wake_at() is not None:
             return (
                 f"runs still had timers after {format_duration(horizon)} of virtual time; "
                 "stopped there"

@@ -78,7 +78,7 @@ def build_graph(workflow: Workflow) -> Graph:
     nodes = [Node(START_ID, "start", "start", _triggers(workflow))]
     nodes += [Node(step.id, step.kind, step.id, _detail(step)) for step in steps]
     nodes.append(Node(END_ID, "end", "end"))
-    edges = [Edge(START_ID, steps[0].id if steps else END_ID, "flow")]
+    edges = [Edge(START_ID, steps[0].id if steps else END_ID, "flow", _entry_label(workflow))]
     for index, step in enumerate(steps):
         following = steps[index + 1].id if index + 1 < len(steps) else END_ID
         after = _target(step.next) if step.next is not None else following
@@ -190,6 +190,22 @@ def _triggers(workflow: Workflow) -> str:
         for trigger in workflow.triggers
     ]
     return shorten(", ".join(names), DETAIL_WIDTH)
+
+
+def _entry_label(workflow: Workflow) -> str:
+    """How a trigger becomes a run, on the first arrow: the debounce and the
+    entry rules beyond one run per key (``idempotency`` alone draws nothing)."""
+    parts: list[str] = []
+    if workflow.debounce is not None:
+        rule = workflow.debounce
+        limit = "" if rule.timeout is None else f" \u2264{format_duration(rule.timeout)}"
+        parts.append(f"debounce {format_duration(rule.period)}{limit}")
+    entry = workflow.entry
+    if entry is not None and entry.if_running == "cancel":
+        parts.append("replace")
+    if entry is not None and entry.reentry_after is not None:
+        parts.append(f"re-entry {format_duration(entry.reentry_after)}")
+    return shorten("; ".join(parts))
 
 
 def _source(value: object) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from interpreter.language.lint.action_rules import action_inputs, missing_templates
 from interpreter.language.lint.category_rules import unknown_categories
 from interpreter.language.lint.context import LintContext
+from interpreter.language.lint.entry_rules import debounce_rules, entry_and_idempotency
 from interpreter.language.lint.expression_rules import cel_names, cel_syntax
 from interpreter.language.lint.mistake_rules import (
     cancels_taking_waits,
@@ -57,6 +58,8 @@ RULES: tuple[Rule, ...] = (
     split_weights,
     duplicate_path_names,
     throttle_on_steps,
+    entry_and_idempotency,
+    debounce_rules,
 )
 
 

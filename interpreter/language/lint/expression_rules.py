@@ -58,6 +58,10 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
             yield trigger.if_, Scope("the trigger's if", _TRIGGER_ROOTS)
     if workflow.idempotency is not None:
         yield workflow.idempotency, Scope("idempotency", _TRIGGER_ROOTS)
+    if workflow.entry is not None and workflow.entry.key != workflow.idempotency:
+        yield workflow.entry.key, Scope("entry", _TRIGGER_ROOTS)
+    if workflow.debounce is not None and workflow.debounce.key is not None:
+        yield workflow.debounce.key, Scope("debounce", _TRIGGER_ROOTS)
     for cancel in workflow.cancel_on:
         if cancel.if_ is not None:
             yield cancel.if_, Scope("cancel_on", _RUN_ROOTS | {"async"})

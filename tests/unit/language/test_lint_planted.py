@@ -218,6 +218,7 @@ def test_every_campaign_in_workflows_lints_clean() -> None:
         "tips-series",
         "crm-onboarding",
         "account-sync",
+        "cart-abandonment",
     } <= {w.id for w in workflows}
 
 
