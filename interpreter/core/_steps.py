@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._wait_any import enter_wait_any, wait_since
 from interpreter.core.local_time import local_rfc3339, quiet_deferral, window_opening
 from interpreter.core.model import (
     JSON,
@@ -34,6 +35,7 @@ from interpreter.language.definitions import (
     SleepUntilStep,
     Step,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
     WaitForWindowStep,
 )
@@ -95,7 +97,7 @@ def finish(
 def successor(turn: Turn, state: RunState, step: Step) -> int:
     """The index of the step after ``step``; the step count means the run ends."""
     if step.next is not None:
-        return _index_of(turn, step.next)
+        return index_of(turn, step.next)
     cursor = state.cursor
     return (cursor if cursor is not None else turn.workflow.step_index(step.id)) + 1
 
@@ -127,6 +129,8 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         return _enter_sleep_until(turn, state, step, entered)
     if isinstance(step, WaitForEventStep):
         return _enter_wait(turn, state, step, entered)
+    if isinstance(step, WaitForAnyStep):
+        return enter_wait_any(turn, state, step, entered), None
     if isinstance(step, WaitForWindowStep):
         return _enter_window(turn, state, step, entered)
     if isinstance(step, SwitchStep):
@@ -230,11 +234,7 @@ def _enter_wait(
     turn: Turn, state: RunState, step: WaitForEventStep, entered: dict[str, Any]
 ) -> tuple[RunState, Next]:
     now = turn.now
-    # Events that arrived while the previous step was still going (the welcome
-    # email being sent, say) must still match, so the window opens when that
-    # step began, widened by ``lookback``.
-    opened = state.step_started_at or state.started_at or now
-    since = opened - step.lookback
+    since = wait_since(turn, state, step)
     key = match_key(step.match, turn.scope(state)) if step.match is not None else None
     timeout_at = now + step.timeout if step.timeout is not None else None
     turn.commands.append(
@@ -291,7 +291,7 @@ def _enter_switch(
     )
     if target is None:
         return state, after  # no case matched: fall through like any other step
-    return state, _index_of(turn, target)
+    return state, index_of(turn, target)
 
 
 def _enter_set(
@@ -315,7 +315,7 @@ def _enter_set(
     )
 
 
-def _index_of(turn: Turn, target: str) -> int:
+def index_of(turn: Turn, target: str) -> int:
     if target == END:
         return len(turn.workflow.steps)
     return turn.workflow.step_index(target)

@@ -2,8 +2,9 @@
 
 A step goes on to its ``next``, or to the following step in the list. A
 ``switch`` may also jump to any case's target; it falls through only when it
-has no default case. A step skipped by its ``if`` goes on the way it would
-have after running.
+has no default case. A ``wait_for_event`` with ``any`` may jump to any
+entry's ``next``, and goes on as usual on a timeout or an entry without one. A
+step skipped by its ``if`` goes on the way it would have after running.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from interpreter.language.definitions import END, SwitchStep, Workflow
+from interpreter.language.definitions import END, SwitchStep, WaitForAnyStep, Workflow
 from interpreter.language.yaml_source import JsonPath
 
 
@@ -41,6 +42,11 @@ class StepGraph:
                     yield Jump(i, self.index[case.next], ("steps", i, "switch", k, "next"))
                 if case.if_ is None:
                     falls_through = False
+        if isinstance(step, WaitForAnyStep):
+            path = ("steps", i, "wait_for_event", "any")
+            for k, entry in enumerate(step.entries):
+                if entry.next is not None and entry.next in self.index:
+                    yield Jump(i, self.index[entry.next], (*path, k, "next"))
         if not falls_through and step.if_ is None:
             return
         if step.next is not None:

@@ -9,6 +9,7 @@ from interpreter.language.definitions import (
     SleepStep,
     SleepUntilStep,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
 )
 from interpreter.language.lint.context import LintContext
@@ -17,7 +18,7 @@ from interpreter.language.problems import Problem
 from interpreter.language.schema_check import suggest
 from interpreter.language.yaml_source import JsonPath
 
-_PAUSING = (SleepStep, SleepUntilStep, WaitForEventStep)
+_PAUSING = (SleepStep, SleepUntilStep, WaitForEventStep, WaitForAnyStep)
 
 
 def duplicate_step_ids(context: LintContext) -> Iterator[Problem]:
@@ -46,6 +47,12 @@ def unknown_targets(context: LintContext) -> Iterator[Problem]:
         if isinstance(step, SwitchStep):
             targets += [
                 (case.next, ("steps", i, "switch", k, "next")) for k, case in enumerate(step.cases)
+            ]
+        if isinstance(step, WaitForAnyStep):
+            targets += [
+                (entry.next, ("steps", i, "wait_for_event", "any", k, "next"))
+                for k, entry in enumerate(step.entries)
+                if entry.next is not None
             ]
         for target, path in targets:
             if target != END and target not in ids:
@@ -103,7 +110,7 @@ def busy_cycles(context: LintContext) -> Iterator[Problem]:
 def waits_without_timeout(context: LintContext) -> Iterator[Problem]:
     source = context.document.source
     for i, step in enumerate(context.workflow.steps):
-        if isinstance(step, WaitForEventStep) and step.timeout is None:
+        if isinstance(step, WaitForEventStep | WaitForAnyStep) and step.timeout is None:
             yield Problem.at(
                 source.key(("steps", i, "wait_for_event")),
                 "wait-without-timeout",
