@@ -139,7 +139,7 @@ suppressions = Table(
     Column("created_at", Instant, nullable=False),
 )
 
-# Filled by database triggers (migration 0003) for the dashboard: every string
+# Filled by database triggers (migrations 0003 and 0004) for the dashboard: every string
 # leaf of an event's data, lower-cased, and the runs a wait step resumed with an event.
 event_terms = Table(
     "event_terms",
