@@ -42,6 +42,7 @@ from _databases import describe, fresh_database  # noqa: E402
 from sqlalchemy import create_engine, insert, select  # noqa: E402
 
 from interpreter.daemon.clock import VirtualClock  # noqa: E402
+from interpreter.daemon.engine import Engine  # noqa: E402
 from interpreter.daemon.setup import load_campaigns, open_engine  # noqa: E402
 from interpreter.language.wait_keys import canonical  # noqa: E402
 from interpreter.store import tables  # noqa: E402
@@ -155,8 +156,8 @@ def main() -> None:
     )
 
 
-def template_email_id(engine: object, run_id: str) -> str:
-    state = engine.store.get_run(run_id).run.state  # type: ignore[attr-defined]
+def template_email_id(engine: Engine, run_id: str) -> str:
+    state = engine.store.get_run(run_id).run.state
     return str(state["steps"]["welcome_email"]["output"]["id"])
 
 

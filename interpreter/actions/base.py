@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from interpreter.language.policies import NO_POLICIES, Policies
 from interpreter.language.values import JSON as JSON  # re-exported: the one alias
 
 
@@ -41,6 +42,10 @@ class ActionContext:
     data_dir: Path = Path(".flow")
     emit: Callable[[str, JSON], str] | None = None
     now: datetime | None = None
+    # The campaign's ``category`` and its folder's policies: an ``email.send``
+    # finds its message category from them (``Policies.category_of``).
+    campaign_category: str | None = None
+    policies: Policies = NO_POLICIES
 
 
 class Action(Protocol):

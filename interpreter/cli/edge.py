@@ -30,7 +30,7 @@ class Exit(click.ClickException):
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
         # ClickException declares exit_code on the class; each Exit carries its own.
-        self.exit_code = exit_code  # type: ignore[misc]
+        self.exit_code = exit_code  # type: ignore[misc]  # a ClassVar in click's stubs
 
     def show(self, file: Any = None) -> None:
         # One problem a line, each marked as flow's, so a list of them reads as one.

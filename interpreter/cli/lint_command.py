@@ -13,6 +13,7 @@ from interpreter.cli.edge import at_the_edge
 from interpreter.cli.output import colour_enabled, paint
 from interpreter.errors import UsageError
 from interpreter.language.loader import campaign_files, load_paths
+from interpreter.language.policies import policies_file
 from interpreter.language.problems import Problem, as_json
 
 OutputFormat = Literal["text", "json", "github"]
@@ -39,6 +40,8 @@ def run_lint(paths: Sequence[Path], output_format: OutputFormat, stdout: IO[str]
     if output_format == "text":
         warnings = len(problems) - errors
         summary = f"{checked} campaign file{'s' * (checked != 1)} checked"
+        if policies_file(paths) is not None:
+            summary += " with policies.yaml"
         if problems:
             summary += f": {errors} error{'s' * (errors != 1)}, "
             summary += f"{warnings} warning{'s' * (warnings != 1)}"

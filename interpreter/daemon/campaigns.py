@@ -10,11 +10,20 @@ from interpreter.daemon.clock import RealClock
 from interpreter.errors import DefinitionError
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.loader import load_workflow_text
+from interpreter.language.policies import load_policies
 from interpreter.store import Definition, Store
 
 
 class Campaigns:
+    """``policies`` are those of the folder the current campaigns were loaded from
+    (``policies.yaml`` beside them; lint has checked it), so a reload that gives
+    new campaigns gives their policies with them."""
+
     def __init__(self, store: Store, current: Iterable[Workflow] = ()) -> None:
+        current = list(current)
+        self.policies, _ = load_policies(
+            Path(workflow.source_file) for workflow in current if workflow.source_file
+        )
         self._store = store
         self._by_hash: dict[str, Workflow] = {}
         self._current: dict[str, Workflow] = {}

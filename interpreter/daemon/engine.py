@@ -306,6 +306,8 @@ class Engine:
             data_dir=self.data_dir,
             emit=outcome.emit,
             now=started,
+            campaign_category=workflow.category,
+            policies=self.campaigns.policies,
         )
         result: Input
         try:

@@ -51,6 +51,7 @@ class WorkflowBuilder:
             timezone=self._data(data["timezone"], ("timezone",)) if "timezone" in data else None,
             timezone_fallback=data.get("timezone_fallback", "UTC"),
             quiet_hours=self._quiet_hours(data.get("quiet_hours")),
+            category=data.get("category"),
             steps=tuple(self._step(step, ("steps", i)) for i, step in enumerate(data["steps"])),
             source_file=self.source.file,
             source_text=self.source.text,

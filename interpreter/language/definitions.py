@@ -268,6 +268,7 @@ class Workflow:
     timezone: Template = None
     timezone_fallback: str = "UTC"
     quiet_hours: QuietHours | None = None
+    category: str | None = None  # the message category of its emails (policies.yaml)
     steps: tuple[Step, ...]
     source_file: str
     source_text: str = ""

@@ -17,6 +17,7 @@ from interpreter.language.building import build_workflow
 from interpreter.language.definitions import Workflow
 from interpreter.language.lint import LintContext, run_rules
 from interpreter.language.lint.action_rules import is_inside_folder, template_paths
+from interpreter.language.policies import Policies, is_policies_file, load_policies
 from interpreter.language.problems import Problem, has_errors, sort_problems
 from interpreter.language.schema_check import check_workflow
 from interpreter.language.yaml_source import (
@@ -30,13 +31,16 @@ from interpreter.language.yaml_source import (
 CAMPAIGN_SUFFIXES = (".yaml", ".yml")
 
 
-def load_workflow(path: Path | str) -> tuple[Workflow | None, list[Problem]]:
-    """Read, check and build the campaign in ``path``; its templates are read beside it."""
+def load_workflow(
+    path: Path | str, policies: Policies | None = None
+) -> tuple[Workflow | None, list[Problem]]:
+    """Read, check and build the campaign in ``path``; its templates are read beside it.
+    With ``policies`` (its folder's), the categories it names are checked too."""
     path = Path(path)
     text, problems = read_file(path)
     if text is None:
         return None, problems
-    return load_workflow_text(text, str(path), base_dir=path.parent)
+    return load_workflow_text(text, str(path), base_dir=path.parent, policies=policies)
 
 
 def load_workflow_bytes(
@@ -60,6 +64,7 @@ def load_workflow_text(
     file: str,
     files: Mapping[str, str] | None = None,
     base_dir: Path | None = None,
+    policies: Policies | None = None,
 ) -> tuple[Workflow | None, list[Problem]]:
     """Check and build a campaign from its YAML text.
 
@@ -77,7 +82,7 @@ def load_workflow_text(
         return None, sort_problems(schema_problems)
     workflow, problems = build_workflow(document)
     template_files = _template_files(document, workflow, files, base_dir)
-    context = LintContext(workflow, document, base_dir, template_files)
+    context = LintContext(workflow, document, base_dir, template_files, policies)
     problems = sort_problems([*schema_problems, *problems, *run_rules(context)])
     if has_errors(problems):
         return None, problems
@@ -138,14 +143,16 @@ def _read_template(base_dir: Path, name: str) -> str | None:
 
 def campaign_files(path: Path) -> list[Path]:
     """The campaign files in ``path``: itself if a file, else every YAML file below
-    it except test scenarios (``*.test.yaml``), which ``flow test`` reads."""
+    it except test scenarios (``*.test.yaml``), which ``flow test`` reads, and
+    ``policies.yaml``, which ``load_paths`` reads as the folder's policies."""
     if path.is_file():
-        return [path]
+        return [] if is_policies_file(path) else [path]
     return sorted(
         candidate
         for candidate in path.rglob("*")
         if candidate.suffix in CAMPAIGN_SUFFIXES
         and not is_scenario_file(candidate)
+        and not is_policies_file(candidate)
         and candidate.is_file()
         and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
     )
@@ -164,12 +171,15 @@ def load_directory(path: Path | str) -> tuple[list[Workflow], list[Problem]]:
 
 
 def load_paths(paths: Iterable[Path]) -> tuple[list[Workflow], list[Problem]]:
+    """The campaigns at ``paths``; the problems include those of their ``policies.yaml``."""
+    paths = list(paths)
     workflows: list[Workflow] = []
-    problems: list[Problem] = []
+    files = [file for root in paths for file in campaign_files(root)]
+    policies, problems = load_policies([*paths, *files])
     seen: dict[str, Workflow] = {}
     for root in paths:
         for file in campaign_files(root):
-            workflow, found = load_workflow(file)
+            workflow, found = load_workflow(file, None if has_errors(problems) else policies)
             problems.extend(found)
             if workflow is None:
                 continue

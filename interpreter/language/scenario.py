@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # jsonschema ships no type information and types-jsonschema is not a dev dependency yet.
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs
 
 from interpreter.language.definitions import Location, Template
 from interpreter.language.durations import DurationError, format_duration, parse_duration

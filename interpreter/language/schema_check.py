@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 # jsonschema ships no type information and types-jsonschema is not a dev dependency yet.
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # no stubs
+from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]  # no stubs
 
 from interpreter.language.problems import Problem
 from interpreter.language.templating import has_template
@@ -27,6 +27,7 @@ from interpreter.language.yaml_source import JsonPath, SourceMap
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "schemas"
 WORKFLOW_SCHEMA = SCHEMA_DIR / "workflow.schema.json"
 ACTION_SCHEMA_DIR = SCHEMA_DIR / "actions"
+POLICIES_SCHEMA = SCHEMA_DIR / "policies.schema.json"
 
 _TYPE_WORDS = {
     "object": "a mapping",
@@ -50,6 +51,11 @@ def workflow_validator() -> Draft202012Validator:
 
 
 @lru_cache(maxsize=1)
+def policies_validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(POLICIES_SCHEMA.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
 def action_validators() -> Mapping[str, Draft202012Validator]:
     """One validator per action, named by the schema file (``email.send.schema.json``)."""
     validators: dict[str, Draft202012Validator] = {}
@@ -69,6 +75,16 @@ def check_workflow(data: Any, source: SourceMap) -> list[Problem]:
     for error in workflow_validator().iter_errors(data):
         path = tuple(error.absolute_path)
         problems.extend(_explain(error, path, source, "schema"))
+    return problems
+
+
+def check_policies(data: Any, source: SourceMap) -> list[Problem]:
+    """Schema problems of a ``policies.yaml``."""
+    problems: list[Problem] = []
+    for error in policies_validator().iter_errors(data):
+        problems.extend(
+            _explain(error, tuple(error.absolute_path), source, "schema", whole="policies.yaml")
+        )
     return problems
 
 
@@ -95,20 +111,25 @@ def suggest(word: str, choices: Any) -> str:
     return f"; did you mean {matches[0]!r}?" if matches else ""
 
 
-def _where(path: JsonPath) -> str:
+def _where(path: JsonPath, whole: str) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "the campaign"
+    return text or whole
 
 
 def _explain(
-    error: ValidationError, path: JsonPath, source: SourceMap, code: str, prefix: str = ""
+    error: ValidationError,
+    path: JsonPath,
+    source: SourceMap,
+    code: str,
+    prefix: str = "",
+    whole: str = "the campaign",
 ) -> Iterator[Problem]:
     schema = error.schema if isinstance(error.schema, dict) else {}
     instance = error.instance
     validator = error.validator
-    where = _where(path)
+    where = _where(path, whole)
     at_key = source.key(path)
     at_value = source.value(path)
 

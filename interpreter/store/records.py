@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from interpreter.language.values import JSON
+from interpreter.language.wait_keys import canonical
 
 InboxKind = Literal["start", "event", "cancel", "retry"]
 # A replayed run's idempotency key is this prefix and the id of the run it
@@ -23,6 +24,12 @@ Ids = Sequence[str] | None
 # At most this many matching events are looked at by one run search (read at
 # call time, so a test can lower it).
 SEARCH_EVENTS = 10_000
+
+
+def earlier(wake_at: datetime | None, now: datetime) -> datetime:
+    """A run's wake time once it has an input to take: never later than now
+    (work is never postponed), never earlier than it was."""
+    return now if wake_at is None or wake_at > now else wake_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,11 @@ class Wait:
     match_value: JSON
     timeout_at: datetime | None
     since: datetime
+
+    @property
+    def key(self) -> str | None:
+        """The canonical text the wait is indexed by; None for an unkeyed wait."""
+        return None if self.match_path is None else canonical(self.match_value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,28 @@
 """``SqlStore``: the database flow keeps its runs in, SQLite or PostgreSQL.
 
-Writes happen in ``with store.transaction() as tx:`` so the engine can commit
-several runs' outcomes together; the read methods (``reads.Store``) each open a
-short read transaction of their own, for the CLI and for tests.
+Writes happen in ``with store.transaction() as tx:`` (``BEGIN IMMEDIATE`` on
+SQLite) so the engine can commit several runs' outcomes together (group
+commit); the read methods (``operations.Store``) each open a short read transaction
+of their own, for the CLI and for tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from interpreter.errors import StoreError
-from interpreter.store.reads import Store
-from interpreter.store.sql.suppressions import suppressed_sql
-from interpreter.store.transaction import SqlTransaction
+from interpreter.store.operations import Store
+from interpreter.store.sql.browsing import Browsing
+from interpreter.store.sql.cron import Cron
+from interpreter.store.sql.definitions import Definitions
+from interpreter.store.sql.events import Events
+from interpreter.store.sql.runs import Runs
+from interpreter.store.sql.suppressions import Suppressions, suppressed_sql
+from interpreter.store.sql.waits import Waits
 
 # Connection execution option read by the SQLite ``begin`` hook: write
 # transactions take the write lock up front (BEGIN IMMEDIATE), so two writers
@@ -24,6 +30,11 @@ from interpreter.store.transaction import SqlTransaction
 WRITE_OPTION = "flow_write"
 # The channel a transaction that makes a run due notifies on PostgreSQL.
 WAKEUP_CHANNEL = "flow_wakeup"
+
+
+class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+    """Every named operation of ``operations.Transaction``, on one connection;
+    each concern's statements live in its module under ``store/sql``."""
 
 
 class SqlStore(Store):
@@ -38,15 +49,11 @@ class SqlStore(Store):
     def close(self) -> None:
         self._engine.dispose()
 
-    @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        with self._open(write=True) as tx:
-            yield tx
+    def transaction(self) -> AbstractContextManager[SqlTransaction]:
+        return self._open(write=True)
 
-    @contextmanager
-    def reading(self) -> Iterator[SqlTransaction]:
-        with self._open(write=False) as tx:
-            yield tx
+    def reading(self) -> AbstractContextManager[SqlTransaction]:
+        return self._open(write=False)
 
     @contextmanager
     def _open(self, *, write: bool) -> Iterator[SqlTransaction]:
@@ -64,7 +71,7 @@ class SqlStore(Store):
         if tx.wakes:
             self._woken()
 
-    # ---- reads (the rest come from reads.Store) -------------------------------------
+    # ---- reads (the rest come from operations.Store) -------------------------------------
 
     def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
         """Which of ``addresses`` are suppressed, lower-cased.

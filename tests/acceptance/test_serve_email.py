@@ -19,8 +19,7 @@ from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "email"))
-from _email_servers import free_port, smtp_server
+from tests.integration.email._email_servers import free_port, smtp_server
 
 FLOW = str(Path(sys.executable).with_name("flow"))
 ROOT = Path(__file__).resolve().parents[2]

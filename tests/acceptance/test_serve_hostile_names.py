@@ -19,10 +19,8 @@ from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "email"))
-from _email_servers import free_port, smtp_server
-
 from interpreter.store.database import open_store
+from tests.integration.email._email_servers import free_port, smtp_server
 
 FLOW = str(Path(sys.executable).with_name("flow"))
 

@@ -22,10 +22,8 @@ from typing import Any, ClassVar
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "email"))
-from _email_servers import free_port
-
 from interpreter.store.database import open_store
+from tests.integration.email._email_servers import free_port
 
 FLOW = str(Path(sys.executable).with_name("flow"))
 TOKENS = {n: f"token-{n}-{'x' * n}" for n in range(1, 5)}
@@ -73,7 +71,7 @@ class _Hook(BaseHTTPRequestHandler):
 
 @contextmanager
 def hook_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
-    calls: ClassVar[list[tuple[str, str]]] = []
+    calls: list[tuple[str, str]] = []
     handler = type("Hook", (_Hook,), {"calls": calls})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -126,12 +124,16 @@ def test_three_reloads_in_a_row_replace_campaigns_and_secrets(tmp_path: Path) ->
             for version in (2, 3, 4):
                 (workflows / "hook.yaml").write_text(campaign(version, hook_port))
                 daemon.send_signal(signal.SIGHUP)
-                wait_for(
-                    lambda v=version: log.read_text().count("reloaded 1 campaign") == v - 1,
-                    f"reload {version - 1}",
-                )
+
+                def reloaded(v: int = version) -> bool:
+                    return log.read_text().count("reloaded 1 campaign") == v - 1
+
+                def called(v: int = version) -> bool:
+                    return len(calls) == v
+
+                wait_for(reloaded, f"reload {version - 1}")
                 ping(version)
-                wait_for(lambda v=version: len(calls) == v, f"version {version}'s call")
+                wait_for(called, f"version {version}'s call")
                 assert calls[-1] == (f"/v{version}", TOKENS[version]), (calls, log.read_text())
 
             (workflows / "hook.yaml").write_text(OVERFLOWING)

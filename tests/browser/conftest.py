@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration" / "dashboard"))
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

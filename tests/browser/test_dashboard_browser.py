@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from _dashboard_live import TOKEN, live_dashboard
-from conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS
+from tests.integration.dashboard._dashboard_live import TOKEN, live_dashboard
 
 
 def _shot(page: Any, name: str) -> None:

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _cel_textproto import Message, parse
 from celpy import celtypes
 
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate_cel
 from interpreter.language.definitions import Expression, Location
+from tests.conformance._cel_textproto import Message, parse
 
 DATA = Path(__file__).parent / "cel_spec"
 FILES = (
@@ -174,7 +174,9 @@ def _decide(case: Case) -> tuple[bool, str]:
 
 def run_conformance() -> tuple[list[str], list[str], list[str]]:
     """(passed, failed with why, skipped with why) labels over every vendored case."""
-    passed, failed, skipped = [], [], []
+    passed: list[str] = []
+    failed: list[str] = []
+    skipped: list[str] = []
     for case in _cases():
         reason = _skip_reason(case)
         if reason is None:

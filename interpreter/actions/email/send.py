@@ -34,9 +34,10 @@ from interpreter.actions.email.render import TemplateRenderer, is_html
 from interpreter.actions.email.tracking import TokenSigner, TrackingToken, track_html
 from interpreter.actions.email.transport import EmailTransport, OutboxTransport
 from interpreter.errors import ActionError
+from interpreter.language.policies import Category
 
 DEFAULT_FROM = "flow@localhost"
-_ARGUMENTS = frozenset({"to", "subject", "template", "from", "html", "text", "track"})
+_ARGUMENTS = frozenset({"to", "subject", "template", "from", "html", "text", "track", "category"})
 
 # Given bare addresses, returns those (lower-cased) on the suppression list.
 SuppressionCheck = Callable[[Sequence[str]], set[str]]
@@ -79,6 +80,7 @@ class EmailSendAction:
         reject_unknown(arguments, _ARGUMENTS, self.name)
         to = _recipients(arguments.get("to"))
         email_id = email_id_for(context.idempotency_key)
+        category = _category(arguments, context)
         if self._suppressed is not None:
             blocked = self._suppressed([_bare(address) for address in to])
             if blocked:
@@ -138,6 +140,8 @@ class EmailSendAction:
         }
         if provider_id:
             output["provider_id"] = provider_id
+        if category is not None:
+            output["category"] = category.name
         return output
 
 
@@ -217,6 +221,18 @@ def _bare(address: str) -> str:
 
 def _output_to(arguments: Mapping[str, JSON], to: list[str]) -> JSON:
     return to[0] if isinstance(arguments.get("to"), str) else list(to)
+
+
+def _category(arguments: Mapping[str, JSON], context: ActionContext) -> Category | None:
+    """The email's category (``with.category``, the campaign's, the default), or
+    None when the policies define no categories. A name lint could not check (a
+    ``${ }``) that names no category fails the step: guessing could cap a receipt."""
+    named = optional_str(arguments, "category", "email.send")
+    category = context.policies.category_of(named, context.campaign_category)
+    name = named or context.campaign_category or context.policies.default_category
+    if category is None and name is not None and context.policies.categories:
+        raise ActionError(f"email.send: unknown category {name!r}", retryable=False)
+    return category
 
 
 def _recipients(value: JSON) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from interpreter.language.lint.action_rules import action_inputs, missing_templates
+from interpreter.language.lint.category_rules import unknown_categories
 from interpreter.language.lint.context import LintContext
 from interpreter.language.lint.expression_rules import cel_names, cel_syntax
 from interpreter.language.lint.step_rules import (
@@ -40,6 +41,7 @@ RULES: tuple[Rule, ...] = (
     bad_windows,
     timezones,
     quiet_hours_on_steps,
+    unknown_categories,
 )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interpreter.language.definitions import Workflow
+from interpreter.language.policies import Policies
 from interpreter.language.yaml_source import Document
 
 
@@ -18,6 +19,9 @@ class LintContext:
     document: Document
     base_dir: Path | None = None
     files: Mapping[str, str] = field(default_factory=dict)
+    # The folder's policies.yaml; None where none was read (a stored definition
+    # loaded again), and the rules that need it stay quiet.
+    policies: Policies | None = None
 
     @property
     def file(self) -> str:

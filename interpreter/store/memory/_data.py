@@ -40,7 +40,3 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise StoreError(f"naive datetime {value.isoformat()}: flow stores aware UTC times")
     return value.astimezone(UTC)
-
-
-def utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)

@@ -7,13 +7,13 @@ lock) it migrates under, as ``config.attributes["connection"]``.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from interpreter.store.tables import metadata
 
 
-def _run(connection: object) -> None:
-    context.configure(connection=connection, target_metadata=metadata)  # type: ignore[arg-type]
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=metadata)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cli import APP_DB, ROOT, Ran, run_flow
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests._cli import APP_DB, ROOT, Ran, run_flow
 
 RUN = (
     "run",

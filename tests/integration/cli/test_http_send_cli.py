@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cli import Ran, run_flow
 
 from interpreter.http import HttpSettings
 from interpreter.store import open_store
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "http"))
-from _live_server import Live, live_app  # the HTTP tests' live server
+from tests._cli import Ran, run_flow
+from tests.integration.http._live_server import Live, live_app  # the HTTP tests' live server
 
 
 def flow(*arguments: str, cwd: Path, key: str | None = None) -> Ran:

@@ -7,7 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _cli import ROOT, Ran, run_flow
+
+from tests._cli import ROOT, Ran, run_flow
 
 
 def flow(*arguments: str, cwd: Path = ROOT) -> Ran:

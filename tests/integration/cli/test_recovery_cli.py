@@ -11,7 +11,8 @@ from pathlib import Path
 from threading import Thread
 
 import pytest
-from _cli import ROOT, Ran, run_flow
+
+from tests._cli import ROOT, Ran, run_flow
 
 
 def flow(*arguments: str, cwd: Path) -> Ran:

@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _cli import APP_DB, ROOT, Ran, run_flow
+
+from tests._cli import APP_DB, ROOT, Ran, run_flow
 
 
 def flow(*arguments: str, cwd: Path, stdin: str | None = None) -> Ran:

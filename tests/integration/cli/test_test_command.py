@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from _cli import ROOT, Ran, run_flow
+
+from tests._cli import ROOT, Ran, run_flow
 
 SHIPPED = sorted((ROOT / "workflows").glob("*.test.yaml"))
 

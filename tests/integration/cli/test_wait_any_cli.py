@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _cli import ROOT, Ran, run_flow
+
+from tests._cli import ROOT, Ran, run_flow
 
 CAMPAIGN = "workflows/welcome-engagement.yaml"
 SIGNUP = "@workflows/events/signup.json"  # user 42

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from _loopback import serving
-
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
@@ -24,6 +22,7 @@ from interpreter.http.dashboard import DashboardSettings, dashboard_routes
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow_text
 from interpreter.store import open_store
+from tests._loopback import serving
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "workflows" / "signup-drip.yaml"

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _dashboard_live import LiveDashboard, live_dashboard
+
+from tests.integration.dashboard._dashboard_live import LiveDashboard, live_dashboard
 
 
 @pytest.fixture

@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from _dashboard_live import TOKEN, live_dashboard
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from tests.integration.dashboard._dashboard_live import TOKEN, live_dashboard
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 

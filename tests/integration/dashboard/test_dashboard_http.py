@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 import httpx
-from _dashboard_live import TOKEN, LiveDashboard, live_dashboard
+
+from tests.integration.dashboard._dashboard_live import TOKEN, LiveDashboard, live_dashboard
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 

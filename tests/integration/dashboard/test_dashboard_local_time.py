@@ -8,10 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-from _dashboard_live import TOKEN, live_dashboard
 
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow_text
+from tests.integration.dashboard._dashboard_live import TOKEN, live_dashboard
 
 PARIS = ZoneInfo("Europe/Paris")
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -7,9 +7,9 @@ import html
 from pathlib import Path
 
 import httpx
-from _dashboard_live import ROOT, TOKEN, live_dashboard
 
 from interpreter.language.loader import load_workflow_text
+from tests.integration.dashboard._dashboard_live import ROOT, TOKEN, live_dashboard
 
 WORKFLOWS = ROOT / "workflows"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _email_servers import SECRET_KEY, free_port
 
 from interpreter.actions.base import ActionContext
 from interpreter.actions.email import EmailSendAction
 from interpreter.daemon.email_setup import email_transport
 from interpreter.errors import ActionError
+from tests.integration.email._email_servers import SECRET_KEY, free_port
 
 API_KEY = "re_test_0123456789abcdef"
 

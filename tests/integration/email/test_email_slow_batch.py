@@ -9,7 +9,6 @@ import threading
 from collections import Counter
 from pathlib import Path
 
-from _email_servers import Mailbox, free_port
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -19,6 +18,7 @@ from interpreter.daemon.email_setup import configured_actions
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.setup import load_campaigns
 from interpreter.store import open_store
+from tests.integration.email._email_servers import Mailbox, free_port
 
 RUNS = 20
 SECONDS_A_MESSAGE = 0.2

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from _email_servers import SECRET_KEY, email_engine, free_port, smtp_server
 
 from interpreter.actions.base import ActionContext
 from interpreter.actions.email import EmailSendAction
@@ -14,6 +13,7 @@ from interpreter.actions.email.smtp import SmtpTransport, parse_smtp_url
 from interpreter.daemon.clock import VirtualClock
 from interpreter.errors import ActionError
 from interpreter.store import open_store
+from tests.integration.email._email_servers import SECRET_KEY, email_engine, free_port, smtp_server
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 CAMPAIGN = """\

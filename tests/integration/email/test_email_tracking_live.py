@@ -13,8 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _email_servers import SECRET_KEY, Mailbox, email_engine, smtp_server
-from _loopback import serving
 from starlette.applications import Starlette
 
 from interpreter.daemon.clock import VirtualClock
@@ -22,6 +20,8 @@ from interpreter.daemon.engine import Engine
 from interpreter.daemon.suppressions import list_suppressions
 from interpreter.http.tracking import PIXEL, tracking_routes
 from interpreter.store import Store, open_store
+from tests._loopback import serving
+from tests.integration.email._email_servers import SECRET_KEY, Mailbox, email_engine, smtp_server
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 ADA = {"user": {"id": 7, "email": "ada@example.com", "first_name": "Ada"}}

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from _engine_harness import START, Harness, campaign_from_text, seed_campaign
 
 from interpreter.actions.base import JSON, Action, ActionContext
 from interpreter.actions.email import CapturingTransport
@@ -21,6 +20,12 @@ from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
 from interpreter.store import Store
 from interpreter.store.records import Delivery
+from tests.integration.engine._engine_harness import (
+    START,
+    Harness,
+    campaign_from_text,
+    seed_campaign,
+)
 
 SECRET = "postgresql://app:hunter2-very-secret@db.internal/app"
 

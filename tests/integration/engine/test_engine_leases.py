@@ -10,14 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from _engine_harness import Harness, campaign_from_text
 
 from interpreter.actions.base import JSON, Action, ActionContext
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
-from interpreter.store.store import Store
+from interpreter.store import Store
+from tests.integration.engine._engine_harness import Harness, campaign_from_text
 
 CAMPAIGN = """
 id: two-emails

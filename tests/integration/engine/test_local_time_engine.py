@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _engine_harness import campaign_from_text
-
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
@@ -15,6 +13,7 @@ from interpreter.daemon.clock import VirtualClock
 from interpreter.daemon.engine import Engine
 from interpreter.language.definitions import Workflow
 from interpreter.store.database import open_store
+from tests.integration.engine._engine_harness import campaign_from_text
 
 CAMPAIGN = """
 id: welcome

@@ -9,7 +9,6 @@ from pathlib import Path
 from threading import Thread
 
 import pytest
-from _engine_harness import START, Harness, campaign_from_text
 
 from interpreter.daemon.recovery import (
     NotRetryable,
@@ -20,6 +19,7 @@ from interpreter.daemon.recovery import (
 )
 from interpreter.errors import UsageError
 from interpreter.store import Store
+from tests.integration.engine._engine_harness import START, Harness, campaign_from_text
 
 
 class Provider(ThreadingHTTPServer):

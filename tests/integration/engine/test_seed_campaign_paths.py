@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from _engine_harness import Harness, seed_campaign
-
 from interpreter.daemon.ingest import EventIn
 from interpreter.store import Store
+from tests.integration.engine._engine_harness import Harness, seed_campaign
 
 DAY = timedelta(days=1)
 

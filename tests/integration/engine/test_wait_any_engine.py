@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-from _engine_harness import ROOT, START, Harness
-
 from interpreter.actions.base import JSON, Action, ActionContext
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
@@ -18,6 +16,7 @@ from interpreter.daemon.ingest import EventIn
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow
 from interpreter.store import Store
+from tests.integration.engine._engine_harness import ROOT, START, Harness
 
 CLICK = "resend/email.clicked"
 SUBSCRIBED = "app/subscription.created"

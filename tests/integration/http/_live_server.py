@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _loopback import serving
 from starlette.routing import BaseRoute
 
 from interpreter.actions.email import CapturingTransport
@@ -20,6 +19,7 @@ from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.setup import load_campaigns
 from interpreter.http import HttpSettings, create_app
 from interpreter.store import Store
+from tests._loopback import serving
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED = ROOT / "workflows" / "signup-drip.yaml"

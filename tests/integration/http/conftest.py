@@ -7,10 +7,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from _live_server import ExtraRoutes, Live, Serve, live_app
 
 from interpreter.http import HttpSettings
 from interpreter.store import open_store
+from tests.integration.http._live_server import ExtraRoutes, Live, Serve, live_app
 
 
 @pytest.fixture

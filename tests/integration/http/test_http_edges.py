@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from _live_server import Serve
 
 from interpreter.actions.email.tracking import TokenSigner, TrackingToken
 from interpreter.http import HttpSettings
 from interpreter.http.tracking import tracking_routes
+from tests.integration.http._live_server import Serve
 
 MiB = 1024 * 1024
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from _live_server import Serve
 
 from interpreter.errors import NotFound
 from interpreter.http import HttpSettings
+from tests.integration.http._live_server import Serve
 
 JSON = {"content-type": "application/json"}
 

@@ -18,8 +18,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
-from _live_server import START, seed_engine
-from _loopback import serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +28,8 @@ from interpreter.http.dashboard import DashboardSettings, dashboard_routes
 from interpreter.http.signatures import sign
 from interpreter.http.tracking import tracking_routes
 from interpreter.store import open_store
+from tests._loopback import serving
+from tests.integration.http._live_server import START, seed_engine
 
 EXAMPLES = 400
 SECRET = "whsec_" + base64.b64encode(b"a test signing secret, 32 bytes!").decode()
@@ -147,12 +147,12 @@ def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
         body = draw(bodies)
         message_id = draw(st.sampled_from(["msg_1", "msg_" + "x" * 300, "m\x7f"]))
         timestamp = str(int(START.timestamp()))
-        key = base64.b64decode(SECRET.removeprefix("whsec_"))
+        signing_key = base64.b64decode(SECRET.removeprefix("whsec_"))
         headers.update(
             {
                 "svix-id": message_id,
                 "svix-timestamp": timestamp,
-                "svix-signature": "v1," + sign(key, message_id, timestamp, body),
+                "svix-signature": "v1," + sign(signing_key, message_id, timestamp, body),
             }
         )
         return "POST", "/webhooks/resend", {"content": body, "headers": headers}

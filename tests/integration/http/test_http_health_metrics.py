@@ -8,13 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from _live_server import Serve, live_app
 from prometheus_client.parser import text_string_to_metric_families
 
 from interpreter.errors import StoreError, UsageError
 from interpreter.http import HttpSettings, check_settings
 from interpreter.store import Store
 from interpreter.store.memory import MemoryStore
+from tests.integration.http._live_server import Serve, live_app
 
 
 class BrokenStore(MemoryStore):

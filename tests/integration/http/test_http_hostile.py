@@ -8,12 +8,12 @@ import json
 
 import httpx
 import pytest
-from _live_server import START, Live, Serve
 
 from interpreter.daemon.suppressions import list_suppressions
 from interpreter.errors import NotFound
 from interpreter.http import HttpSettings
 from interpreter.http.signatures import sign
+from tests.integration.http._live_server import START, Live, Serve
 
 JSON = {"content-type": "application/json"}
 GOOD = b'{"name": "app/ok", "id": "kept-out"}'

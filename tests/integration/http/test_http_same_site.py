@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from _live_server import Serve
 
 from interpreter.errors import NotFound
 from interpreter.http import HttpSettings
+from tests.integration.http._live_server import Serve
 
 EVENT_NAME = "app/signup.completed"
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import base64
 
 import httpx
-from _legacy_tokens import legacy_seal
-from _live_server import Serve
 
 from interpreter.actions.email.tracking import TokenSigner, TrackingToken
 from interpreter.daemon.suppressions import list_suppressions
 from interpreter.http.tracking import tracking_routes
+from tests._legacy_tokens import legacy_seal
+from tests.integration.http._live_server import Serve
 
 KEY = "token secret"
 ADA = "ada@example.com"

@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
-from _live_server import START, Live, Serve
 
 from interpreter.errors import NotFound
 from interpreter.http import HttpSettings
 from interpreter.http.rejection import Rejected
 from interpreter.http.signatures import sign, verify
+from tests.integration.http._live_server import START, Live, Serve
 
 SECRET = "whsec_" + base64.b64encode(b"a test signing secret, 32 bytes!").decode()
 OTHER = "whsec_" + base64.b64encode(b"somebody else's secret, 32 bytes").decode()
@@ -147,7 +147,7 @@ def test_a_permanent_bounce_or_a_complaint_suppresses_the_address(serve: Serve) 
     from interpreter.daemon.suppressions import list_suppressions
 
     live = serve(HttpSettings(resend_webhook_secret=SECRET))
-    soft = {
+    soft: dict[str, Any] = {
         "type": "email.bounced",
         "created_at": "2026-01-05T09:30:00.000Z",
         "data": {"email_id": "re_1", "to": ["soft@example.com"], "bounce": {"type": "Transient"}},

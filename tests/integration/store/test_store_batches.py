@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from _factories import T0, at, create, make_run, wait
+from typing import Any
 
 from interpreter.store import Delivery, EventRecord, RunStart, Store
+from tests.integration.store._factories import T0, at, create, make_run, wait
 
 
 def _start(run_id: str, key: str | None, event: str = "e1") -> RunStart:
@@ -95,7 +96,7 @@ def test_candidate_waits_among_matches_each_event_as_alone(store: Store) -> None
                 wait("r5", event="resend/email.opened", value="em_1"),
             ]
         )
-    documents = [
+    documents: list[dict[str, Any]] = [
         {"data": {"email_id": "em_1"}},
         {"data": {"email_id": "em_2", "user": {"id": 42}}},
         {"data": {"user": {"id": "42"}}},

@@ -6,10 +6,10 @@ listing at all of them."""
 from __future__ import annotations
 
 import pytest
-from _factories import T0, at, step
 
 from interpreter.store import EventRecord, RunStart, Store, records
 from interpreter.store.records import RunFilter
+from tests.integration.store._factories import T0, at, step
 
 
 def _signups(store: Store, data: list[object]) -> None:

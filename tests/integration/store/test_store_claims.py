@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from _factories import T0, at, make_run
 
 from interpreter.store import RunStart, Store, open_store
+from tests.integration.store._factories import T0, at, make_run
 
 
 @pytest.mark.postgres

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from _factories import T0, at, candidates, make_run, record, wait
 
 from interpreter.errors import NotFound, StoreError
 from interpreter.store import Definition, Store
+from tests.integration.store._factories import T0, at, candidates, make_run, record, wait
 
 
 def test_definition_is_saved_once_and_loaded_whole(store: Store) -> None:

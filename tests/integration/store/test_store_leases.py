@@ -4,10 +4,9 @@ SQLite, PostgreSQL and memory)."""
 
 from __future__ import annotations
 
-from _factories import T0, at, enqueue, make_run, step
-
 from interpreter.store import Store
 from interpreter.store.records import RunSave
+from tests.integration.store._factories import T0, at, enqueue, make_run, step
 
 
 def test_renewing_extends_only_the_leases_still_held(store: Store) -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from _factories import at, create
-
 from interpreter.store import RunSave, RunStart, Store
+from tests.integration.store._factories import at, create
 
 
 def _finished(store: Store, run_id: str, status: str, created: float = 0, **kw: str) -> None:

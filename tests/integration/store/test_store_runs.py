@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from _factories import T0, at, create, enqueue, make_run, step, unfinished, wait
 
 from interpreter.errors import NotFound, StoreError
 from interpreter.store import RunSave, RunStart, Store
+from tests.integration.store._factories import (
+    T0,
+    at,
+    create,
+    enqueue,
+    make_run,
+    step,
+    unfinished,
+    wait,
+)
 
 
 def test_idempotency_key_gives_one_run_per_campaign(store: Store) -> None:

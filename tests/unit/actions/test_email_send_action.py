@@ -13,6 +13,7 @@ import pytest
 from interpreter.actions.base import ActionContext
 from interpreter.actions.email import CapturingTransport, EmailSendAction
 from interpreter.errors import ActionError
+from interpreter.language.policies import policies_from_text
 
 MakeContext = Callable[..., ActionContext]
 
@@ -236,3 +237,30 @@ def test_a_display_name_with_a_comma_stays_one_recipient(make_context: MakeConte
     [address] = transport.sent[0].message["To"].addresses
     assert (address.display_name, address.addr_spec) == ("Lovelace, Ada", "ada@example.com")
     assert output["to"] == '"Lovelace, Ada" <ada@example.com>'
+
+
+def test_the_category_comes_from_the_send_then_the_campaign_then_the_default(
+    make_context: MakeContext,
+) -> None:
+    policies, problems = policies_from_text(
+        "default_category: marketing\ncategories: {marketing: {}, tips: {}, receipts: {}}\n",
+        "policies.yaml",
+    )
+    assert problems == []
+    text = {"to": "ada@example.com", "subject": "Hi", "text": "Hi"}
+    cases = [
+        ({"category": "tips"}, "receipts", "tips"),
+        ({}, "receipts", "receipts"),
+        ({}, None, "marketing"),
+    ]
+    for extra, campaign, expected in cases:
+        context = make_context(policies=policies, campaign_category=campaign)
+        output, _ = send(context, {**text, **extra})
+        assert output["category"] == expected
+    # Without categories an email has none, as before policies.yaml existed.
+    output, _ = send(make_context(), text)
+    assert "category" not in output
+    # A templated name that names no category fails for good rather than guess.
+    with pytest.raises(ActionError, match="unknown category 'news'") as raised:
+        send(make_context(policies=policies), {**text, "category": "news"})
+    assert not raised.value.retryable

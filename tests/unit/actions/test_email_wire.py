@@ -82,7 +82,9 @@ def test_a_body_that_holds_the_boundary_gets_another_one() -> None:
 @pytest.mark.parametrize(("index", "subtype"), [(0, "plain"), (1, "html")])
 def test_an_ascii_part_is_the_part_mimetext_builds(index: int, subtype: str) -> None:
     body = "Hello,\n\n<p>there</p>\n"
-    part = build_message(_draft(text=body, html=body)).get_payload()[index]
+    parts = build_message(_draft(text=body, html=body)).get_payload()
+    assert isinstance(parts, list)
+    part = parts[index]
     assert isinstance(part, Message)
     expected = MIMEText(body, subtype, "us-ascii")
     assert part.as_bytes(policy=WIRE) == expected.as_bytes(policy=WIRE)

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _cli import Flow, in_process
+
+from tests._cli import Flow, in_process
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ campaign) or serving traffic whose runs will all fail."""
 from __future__ import annotations
 
 import pytest
-from _cli import APP_DB, Flow
+
+from tests._cli import APP_DB, Flow
 
 RUN = (
     "run",

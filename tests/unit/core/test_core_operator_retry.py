@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _core_workflows import T0, Run, campaign, data, email, loc, seed
-
 from interpreter.core.advance import retry_step_index
 from interpreter.core.model import (
     Cancel,
@@ -20,6 +18,7 @@ from interpreter.core.model import (
     WaitForEvent,
 )
 from interpreter.language.definitions import ActionStep, RetryPolicy, SetStep
+from tests.unit.core._core_workflows import T0, Run, campaign, data, email, loc, seed
 
 TWICE = RetryPolicy(attempts=2, initial_delay=timedelta(seconds=10), jitter=0.0)
 

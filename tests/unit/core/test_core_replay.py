@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _core_workflows import Run, event, replay, seed
-
 from interpreter.core.advance import advance, new_run_state
 from interpreter.core.model import (
     EventReceived,
@@ -15,6 +13,7 @@ from interpreter.core.model import (
     StepSucceeded,
     TimerFired,
 )
+from tests.unit.core._core_workflows import Run, event, replay, seed
 
 
 def _clicked_run_with_a_retry() -> Run:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _core_workflows import T0, Run, campaign, email
-
 from interpreter.core.model import (
     Complete,
     Fail,
@@ -17,6 +15,7 @@ from interpreter.core.model import (
 )
 from interpreter.core.retry import retry_delay
 from interpreter.language.definitions import RetryPolicy
+from tests.unit.core._core_workflows import T0, Run, campaign, email
 
 POLICY = RetryPolicy(
     attempts=4,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _core_workflows import SECRETS, T0, Run, campaign, data, event, loc, seed
-
 from interpreter.core.model import (
     Cancel,
     Cancelled,
@@ -19,6 +17,7 @@ from interpreter.core.model import (
     WaitForEvent,
 )
 from interpreter.language.definitions import ActionStep
+from tests.unit.core._core_workflows import SECRETS, T0, Run, campaign, data, event, loc, seed
 
 WELCOME_ID = "email-welcome-1"
 

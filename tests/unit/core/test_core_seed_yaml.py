@@ -7,11 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from _core_workflows import Run, event, seed
-
 from interpreter.core.model import EventReceived, RunAction, StepSucceeded, TimerFired
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow
+from tests.unit.core._core_workflows import Run, event, seed
 
 SEED = Path(__file__).parents[3] / "workflows" / "signup-drip.yaml"
 

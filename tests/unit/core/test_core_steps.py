@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _core_workflows import T0, Run, campaign, data, email, event, expr, loc
-
 from interpreter.core.model import (
     Complete,
     EventReceived,
@@ -27,6 +25,7 @@ from interpreter.language.definitions import (
     SwitchStep,
     WaitForEventStep,
 )
+from tests.unit.core._core_workflows import T0, Run, campaign, data, email, event, expr, loc
 
 
 def _switch(step_id: str, *cases: tuple[str | None, str], **options: object) -> SwitchStep:

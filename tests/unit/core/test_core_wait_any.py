@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _core_workflows import T0, Run, campaign, email, event, expr, loc
-
 from interpreter.core.model import (
     Complete,
     EventReceived,
@@ -16,6 +14,7 @@ from interpreter.core.model import (
     WaitForEvent,
 )
 from interpreter.language.definitions import WaitEntry, WaitForAnyStep, Workflow
+from tests.unit.core._core_workflows import T0, Run, campaign, email, event, expr, loc
 
 CLICK = "resend/email.clicked"
 SUBSCRIBED = "app/subscription.created"

@@ -5,7 +5,6 @@ expression with an ExpressionError."""
 from __future__ import annotations
 
 import pytest
-from _language_planting import found, lint, plant
 
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate
@@ -13,6 +12,7 @@ from interpreter.language.cel_checks import MAX_DEPTH
 from interpreter.language.cel_names import read_cel
 from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import Expression, Location
+from tests.unit.language._language_planting import found, lint, plant
 
 HOSTILE = {
     "nots": "!" * 2000 + "true",

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from interpreter.language.cel_wait_key import match_key
-from interpreter.language.definitions import Expression
+from interpreter.language.definitions import Expression, Location
+
+HERE = Location("w.yaml", 1, 1)
 
 SCOPE = {"event": {"data": {"user": 7}}}
 
@@ -24,8 +26,8 @@ SCOPE = {"event": {"data": {"user": 7}}}
     ],
 )
 def test_the_key_is_the_async_path_and_the_run_s_value(source: str) -> None:
-    assert match_key(Expression(source, None), SCOPE) == ("data.user", 7)
+    assert match_key(Expression(source, HERE), SCOPE) == ("data.user", 7)
 
 
 def test_a_condition_without_an_async_equality_has_no_key() -> None:
-    assert match_key(Expression("async.data.ok == true || async.data.x", None), SCOPE) is None
+    assert match_key(Expression("async.data.ok == true || async.data.x", HERE), SCOPE) is None

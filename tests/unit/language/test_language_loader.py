@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from _language_planting import FILE, SEED_TEXT, WORKFLOWS, plant
-
 from interpreter.language.cel_names import read_cel
 from interpreter.language.definitions import (
     ActionStep,
@@ -18,6 +16,7 @@ from interpreter.language.definitions import (
 )
 from interpreter.language.loader import load_workflow, load_workflow_text
 from interpreter.language.templating import split_template
+from tests.unit.language._language_planting import FILE, SEED_TEXT, WORKFLOWS, plant
 
 
 def test_seed_builds_the_workflow() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from _language_planting import FILE, SEED_TEXT, WORKFLOWS, found, lint, plant
 
 from interpreter.language.loader import load_directory
+from tests.unit.language._language_planting import FILE, SEED_TEXT, WORKFLOWS, found, lint, plant
 
 # (what to replace, replacement, expected line, column, code)
 PLANTED = [

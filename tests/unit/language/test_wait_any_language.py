@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from _language_planting import WORKFLOWS
 
 from interpreter.language.definitions import WaitForAnyStep
 from interpreter.language.graph import build_graph, to_mermaid, to_svg
 from interpreter.language.loader import load_workflow, load_workflow_text
+from tests.unit.language._language_planting import WORKFLOWS
 
 FILE = "workflows/welcome-engagement.yaml"
 TEXT = (WORKFLOWS / "welcome-engagement.yaml").read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from interpreter.language.definitions import EventTrigger
 from interpreter.language.loader import load_workflow, load_workflow_bytes, load_workflow_text
 from interpreter.language.yaml_compose import MAX_DEPTH
 from interpreter.language.yaml_source import MAX_FILE_BYTES
@@ -84,7 +85,9 @@ def test_yaml_11_words_stay_strings() -> None:
     workflow, problems = load_workflow_text(text, "c.yaml")
     assert problems == []
     assert workflow is not None
-    assert workflow.triggers[0].event == "no"  # type: ignore[union-attr]
+    trigger = workflow.triggers[0]
+    assert isinstance(trigger, EventTrigger)
+    assert trigger.event == "no"
 
 
 def test_unreadable_path(tmp_path: Path) -> None:

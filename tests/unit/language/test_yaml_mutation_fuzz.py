@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from _yaml_mutations import mutant
 
 from interpreter.cli.main import main
+from tests.unit.language._yaml_mutations import mutant
 
 ROOT = Path(__file__).resolve().parents[3]
 CASES = int(os.environ.get("FLOW_FUZZ_CASES", "300"))

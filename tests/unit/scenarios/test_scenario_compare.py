@@ -11,6 +11,7 @@ import pytest
 from interpreter.daemon.scenarios.compare import (
     MISSING,
     Difference,
+    DiffLine,
     align,
     judge,
     partial_differences,
@@ -78,6 +79,12 @@ def test_an_exact_listing_passes() -> None:
     assert [line.sign for line in verdict.lines] == [" ", " ", " "]
 
 
+def _step(line: DiffLine) -> str | None:
+    entry = line.happened or line.expected
+    assert entry is not None, "a diff line holds what happened, what was expected or both"
+    return entry.step
+
+
 def test_missing_extra_and_changed_lines() -> None:
     entries = [
         expected(1, step="welcome_email"),
@@ -85,7 +92,7 @@ def test_missing_extra_and_changed_lines() -> None:
         expected(3, step="check_plan"),
     ]
     lines = align(entries, SEED, exact=True)
-    assert [(line.sign, (line.happened or line.expected).step) for line in lines] == [  # type: ignore[union-attr]
+    assert [(line.sign, _step(line)) for line in lines] == [
         (" ", "welcome_email"),
         ("~", "send_power_user_tips"),
         ("-", "check_plan"),

@@ -6,9 +6,9 @@ import base64
 import re
 
 import pytest
-from _legacy_tokens import legacy_seal
 
 from interpreter.actions.email.tracking import TokenSigner, TrackingToken, track_html
+from tests._legacy_tokens import legacy_seal
 
 CLICK = TrackingToken("click", "em_1", "ada@example.com", "https://acme.example/a?b=1&c=2")
 
