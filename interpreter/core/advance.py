@@ -35,6 +35,7 @@ from interpreter.core._split import kept_path_key
 from interpreter.core._steps import (
     finish,
     idempotency_key,
+    index_of,
     request_action,
     run_action,
     run_from,
@@ -42,6 +43,7 @@ from interpreter.core._steps import (
     window_opened,
 )
 from interpreter.core._throttle import awaits_turn, turn_given
+from interpreter.core._wait_any import matched_entry
 from interpreter.core.local_time import quiet_deferral, resolve_timezone, window_opening
 from interpreter.core.model import (
     FINISHED,
@@ -64,16 +66,16 @@ from interpreter.core.model import (
 )
 from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression, time_out
 from interpreter.core.retry import retry_delay
-from interpreter.core.scope import Turn, with_async
+from interpreter.core.scope import Turn, condition_holds
 from interpreter.errors import ExpressionError
 from interpreter.language import cel
 from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     ActionStep,
-    Expression,
     SleepStep,
     SleepUntilStep,
     Step,
+    WaitForAnyStep,
     WaitForEventStep,
     WaitForWindowStep,
     Workflow,
@@ -219,15 +221,17 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
             continue
         candidate = candidate or event.as_cel()
         scope = scope or turn.scope(state)
-        if _matches(entry.if_, scope, candidate):
+        if condition_holds(entry.if_, scope, candidate):
             return cancel(turn, state, f"cancelled by event {event.name} ({event.id})")
     step = _current_step(turn, state)
+    if state.status == "waiting" and isinstance(step, WaitForAnyStep):
+        return _resolve_any(turn, state, step, candidate or event.as_cel(), scope)
     if state.status != "waiting" or not isinstance(step, WaitForEventStep):
         return state
     if step.event != event.name:
         return state
     candidate = candidate or event.as_cel()
-    if not _matches(step.match, scope or turn.scope(state), candidate):
+    if not condition_holds(step.match, scope or turn.scope(state), candidate):
         return state
     turn.commands.append(Record(step.id, "wait_for_event", candidate))
     # Every event before now was offered to this wait, and the one it consumed
@@ -237,18 +241,23 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     return run_from(turn, state, after)
 
 
-def _matches(condition: Expression | None, scope: dict[str, Any], candidate: Any) -> bool:
-    """Whether a wait or cancel condition holds for a candidate event.
-
-    Any error is a non-match: the candidate is someone else's data, and a field
-    it lacks (or an int where a double was expected) must not break this run.
-    """
-    if condition is None:
-        return True
-    try:
-        return cel.evaluate_condition(condition, with_async(scope, candidate))
-    except Exception:  # deliberately broad, see above
-        return False
+def _resolve_any(
+    turn: Turn,
+    state: RunState,
+    step: WaitForAnyStep,
+    candidate: dict[str, Any],
+    scope: dict[str, Any] | None,
+) -> RunState:
+    """The first entry the event matches resolves the wait, as a single wait's
+    event does; its ``next`` (if any) picks the step after."""
+    found = matched_entry(step, scope or turn.scope(state), candidate)
+    if found is None:
+        return state
+    index, output = found
+    turn.commands.append(Record(step.id, "wait_for_event", output))
+    state, after = finish(turn, changed(state, step_started_at=turn.now), step, output)
+    target = step.entries[index].next
+    return run_from(turn, state, index_of(turn, target) if target is not None else after)
 
 
 def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunState:
@@ -259,7 +268,7 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         turn.commands.append(Record(step.id, step.kind, None))
         state, after = finish(turn, state, step, None)
         return run_from(turn, state, after)
-    if state.status == "waiting" and isinstance(step, WaitForEventStep):
+    if state.status == "waiting" and isinstance(step, WaitForEventStep | WaitForAnyStep):
         turn.commands.append(Record(step.id, "wait_for_event", None))  # timed out
         state, after = finish(turn, state, step, None)
         return run_from(turn, state, after)

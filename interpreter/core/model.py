@@ -191,7 +191,9 @@ class SleepUntil:
 class WaitForEvent:
     """Park the run until a matching event (``purpose="step"``), or subscribe it to
     a ``cancel_on`` event for its whole life (``purpose="cancel"``, ``index`` the
-    position in ``cancel_on``).
+    position in ``cancel_on``). A ``wait_for_event`` with ``any`` asks for one
+    step wait per entry, ``index`` 0, 1, ... in the order of ``any``: the
+    commands after the first add to the step's waits rather than replace them.
 
     ``match_path``/``match_value`` is the indexed key extracted from the ``if``:
     an equality between a path into ``async`` (``"data.email_id"``) and a value

@@ -61,7 +61,7 @@ from interpreter.daemon.leases import (
     recorded_result,
 )
 from interpreter.daemon.metrics import Metrics
-from interpreter.daemon.outcome import Outcome, inbox_input
+from interpreter.daemon.outcome import Outcome, adds_to_waits, inbox_input
 from interpreter.daemon.saving import save_outcomes
 from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError
@@ -281,10 +281,10 @@ class Engine:
                 if isinstance(command, Deadline):
                     outcome.deadline = command.at
                     continue
-                if not (isinstance(command, WaitForEvent) and command.purpose == "cancel"):
-                    # Every other command starts, ends or parks a step: the wait
+                if not (isinstance(command, WaitForEvent) and adds_to_waits(command)):
+                    # Every other command starts, ends or parks a step: the waits
                     # and the timer of the step before are spent.
-                    outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
+                    outcome.moved_on, outcome.step_waits, outcome.timer = True, [], None
                 if isinstance(command, RunAction):
                     pending.append(self._execute(workflow, outcome, command, lease))
                 elif isinstance(command, ReserveSlot):
@@ -310,7 +310,8 @@ class Engine:
                     if command.purpose == "cancel":
                         outcome.cancel_waits.append(command)
                     else:
-                        outcome.step_wait, outcome.timer = command, command.timeout_at
+                        outcome.step_waits.append(command)
+                        outcome.timer = command.timeout_at
                 elif isinstance(command, Fail):
                     outcome.finished = True
                     if command.step_id is not None and not outcome.has_error_row(command.step_id):

@@ -216,6 +216,8 @@ class WorkflowBuilder:
             return d.SleepUntilStep(
                 **common, until=self._data(step["sleep_until"], (*path, "sleep_until"))
             )
+        if "wait_for_event" in step and "any" in step["wait_for_event"]:
+            return self._wait_for_any(step["wait_for_event"], (*path, "wait_for_event"), common)
         if "wait_for_event" in step:
             wait = step["wait_for_event"]
             wait_path = (*path, "wait_for_event")
@@ -283,6 +285,25 @@ class WorkflowBuilder:
                 )
                 for k, item in enumerate(split["paths"])
             ),
+        )
+
+    def _wait_for_any(
+        self, wait: dict[str, Any], path: JsonPath, common: dict[str, Any]
+    ) -> d.WaitForAnyStep:
+        return d.WaitForAnyStep(
+            **common,
+            entries=tuple(
+                d.WaitEntry(
+                    event=entry["event"],
+                    match=self._condition(entry.get("if"), (*path, "any", k, "if")),
+                    next=entry.get("next"),
+                    location=self.source.key((*path, "any", k)),
+                )
+                for k, entry in enumerate(wait["any"])
+            ),
+            timeout=self._duration(wait.get("timeout"), (*path, "timeout")),
+            lookback=self._duration(wait.get("lookback"), (*path, "lookback"), allow_zero=True)
+            or timedelta(0),
         )
 
 

@@ -179,6 +179,31 @@ class WaitForEventStep(StepBase):
 
 
 @dataclass(frozen=True, kw_only=True)
+class WaitEntry:
+    """One of the events a ``wait_for_event: {any: [...]}`` waits for."""
+
+    event: str
+    match: Expression | None = None  # the entry's own ``if``, over ``async``
+    next: str | None = None  # where a match on this entry jumps; None: the following step
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitForAnyStep(StepBase):
+    """Pause until the first event matching one of ``entries``, or the timeout.
+
+    A separate kind rather than a list inside ``WaitForEventStep``, so every
+    reader of a single wait's ``event`` and ``match`` keeps meaning one event.
+    Its timeline rows are ``wait_for_event`` rows all the same.
+    """
+
+    kind: Literal["wait_for_event"] = "wait_for_event"
+    entries: tuple[WaitEntry, ...]
+    timeout: timedelta | None = None
+    lookback: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, kw_only=True)
 class WaitForWindowStep(StepBase):
     """Go on at once inside a send window, else sleep until the next one opens.
 
@@ -234,6 +259,7 @@ Step = (
     | SleepStep
     | SleepUntilStep
     | WaitForEventStep
+    | WaitForAnyStep
     | WaitForWindowStep
     | SwitchStep
     | SetStep

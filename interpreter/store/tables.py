@@ -135,7 +135,7 @@ suppressions = Table(
     PrimaryKeyConstraint("address", "category", name="suppressions_topic_pkey"),
 )
 
-# Filled by database triggers (migration 0003) for the dashboard: every string
+# Filled by database triggers (migrations 0003 and 0004) for the dashboard: every string
 # leaf of an event's data, lower-cased, and the runs a wait step resumed with an event.
 event_terms = Table(
     "event_terms",

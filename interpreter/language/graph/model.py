@@ -17,6 +17,7 @@ from interpreter.language.definitions import (
     SplitStep,
     Step,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
     WaitForWindowStep,
     Workflow,
@@ -86,6 +87,8 @@ def build_graph(workflow: Workflow) -> Graph:
             edges += _switch_edges(step, following)
         elif isinstance(step, SplitStep):
             edges += _split_edges(step)
+        elif isinstance(step, WaitForAnyStep):
+            edges += _wait_any_edges(step, after)
         else:
             edges.append(
                 Edge(
@@ -131,6 +134,20 @@ def share(weight: int, total: int) -> str:
     return f"{round(100 * weight / total, 1):g}%"
 
 
+def _wait_any_edges(step: WaitForAnyStep, after: str) -> list[Edge]:
+    """One edge per entry, labelled with its event (a jump when it has a
+    ``next``), then the timeout's edge to the step after."""
+    edges = [
+        Edge(step.id, _target(entry.next), "jump", shorten(entry.event))
+        if entry.next is not None
+        else Edge(step.id, after, "flow", shorten(entry.event))
+        for entry in step.entries
+    ]
+    if step.timeout is not None:
+        edges.append(Edge(step.id, after, "flow", f"timeout {format_duration(step.timeout)}"))
+    return edges
+
+
 def _target(step_id: str) -> str:
     return END_ID if step_id == END else step_id
 
@@ -147,6 +164,9 @@ def _detail(step: Step) -> str:
     elif isinstance(step, WaitForEventStep):
         timeout = f", timeout {format_duration(step.timeout)}" if step.timeout else ""
         text = f"wait for {step.event}{timeout}"
+    elif isinstance(step, WaitForAnyStep):
+        timeout = f", timeout {format_duration(step.timeout)}" if step.timeout else ""
+        text = f"wait for any of {len(step.entries)} events{timeout}"
     elif isinstance(step, WaitForWindowStep):
         text = f"wait for window {window_text(step)}"
     elif isinstance(step, SetStep):

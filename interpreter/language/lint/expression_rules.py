@@ -20,6 +20,7 @@ from interpreter.language.definitions import (
     SleepUntilStep,
     SplitStep,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
 )
 from interpreter.language.lint.context import LintContext
@@ -90,6 +91,10 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
             found = [step.key]
         elif isinstance(step, WaitForEventStep) and step.match is not None:
             yield step.match, Scope(f"step {step.id!r}", _RUN_ROOTS | {"async"}, step=i)
+        elif isinstance(step, WaitForAnyStep):
+            for entry in step.entries:
+                if entry.match is not None:
+                    yield entry.match, Scope(f"step {step.id!r}", _RUN_ROOTS | {"async"}, step=i)
         for expression in found:
             yield expression, scope
 
@@ -144,7 +149,8 @@ def _judge(
     if root not in scope.roots:
         if root == "async":
             return (
-                "async (the candidate event) is only known in wait_for_event.if and cancel_on[].if",
+                "async (the candidate event) is only known in wait_for_event.if, "
+                "wait_for_event.any[].if and cancel_on[].if",
                 at,
             )
         return f"{root} is not known yet in {scope.place}", at

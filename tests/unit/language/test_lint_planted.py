@@ -219,6 +219,7 @@ def test_every_campaign_in_workflows_lints_clean() -> None:
         "crm-onboarding",
         "account-sync",
         "cart-abandonment",
+        "welcome-engagement",
     } <= {w.id for w in workflows}
 
 
