@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._goal import goal_reached, linger_goal, note_email, subscribe_goal
 from interpreter.core._steps import (
     finish,
     idempotency_key,
@@ -55,13 +56,12 @@ from interpreter.core.model import (
 )
 from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression
 from interpreter.core.retry import retry_delay
-from interpreter.core.scope import Turn, with_async
+from interpreter.core.scope import Turn, matches
 from interpreter.errors import ExpressionError
 from interpreter.language import cel
 from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     ActionStep,
-    Expression,
     SleepStep,
     SleepUntilStep,
     Step,
@@ -85,10 +85,14 @@ def advance(
     now: datetime,
     secrets: Mapping[str, str],
 ) -> tuple[RunState, list[Command]]:
-    # Only an operator's Retry reopens a finished run; every other input is stale.
-    if state.status in FINISHED and not isinstance(input, Retry):
-        return state, []
     turn = Turn(workflow, now, secrets)
+    # Only an operator's Retry reopens a finished run, and only a goal event
+    # inside the attribution window still concerns one; every other input is stale.
+    if state.status in FINISHED and not isinstance(input, Retry):
+        if isinstance(input, EventReceived):
+            state = goal_reached(turn, state, input.event) or state
+        return state, turn.commands
+    was = state.status
     try:
         state = _APPLY[type(input)](turn, state, input)
     except Exception as error:  # the core never raises: an internal fault fails the run
@@ -99,6 +103,8 @@ def advance(
             current_step_id(turn, state),
             f"internal error: {type(error).__name__}: {error}",
         )
+    if state.status in FINISHED and was not in FINISHED:
+        state = linger_goal(turn, state)
     return state, turn.commands
 
 
@@ -129,6 +135,7 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     if zone != scope["run"]["timezone"]:  # cancel_on keys may read run.timezone
         scope["run"] = {**scope["run"], "timezone": zone}
     _subscribe_cancel_on(turn, scope)
+    subscribe_goal(turn, scope, start.event.ts)
     return run_from(turn, state, 0)
 
 
@@ -153,7 +160,7 @@ def _apply_step_succeeded(turn: Turn, state: RunState, result: StepSucceeded) ->
     step = _awaited_action(turn, state, result.step_id, result.attempt)
     if step is None:
         return state
-    state, after = finish(turn, state, step, result.output)
+    state, after = finish(turn, note_email(state, step, result.output), step, result.output)
     return run_from(turn, state, after)
 
 
@@ -186,6 +193,11 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     if state.started_at is None:
         return state
     event = received.event
+    converted = goal_reached(turn, state, event)
+    if converted is not None:
+        state = converted
+        if state.status in FINISHED:  # exit: nothing after the conversion runs
+            return state
     candidate: dict[str, Any] | None = None
     scope: dict[str, Any] | None = None
     for entry in turn.workflow.cancel_on:
@@ -193,7 +205,7 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
             continue
         candidate = candidate or event.as_cel()
         scope = scope or turn.scope(state)
-        if _matches(entry.if_, scope, candidate):
+        if matches(entry.if_, scope, candidate):
             return cancel(turn, state, f"cancelled by event {event.name} ({event.id})")
     step = _current_step(turn, state)
     if state.status != "waiting" or not isinstance(step, WaitForEventStep):
@@ -201,7 +213,7 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     if step.event != event.name:
         return state
     candidate = candidate or event.as_cel()
-    if not _matches(step.match, scope or turn.scope(state), candidate):
+    if not matches(step.match, scope or turn.scope(state), candidate):
         return state
     turn.commands.append(Record(step.id, "wait_for_event", candidate))
     # Every event before now was offered to this wait, and the one it consumed
@@ -209,20 +221,6 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     state = changed(state, step_started_at=turn.now)
     state, after = finish(turn, state, step, candidate)
     return run_from(turn, state, after)
-
-
-def _matches(condition: Expression | None, scope: dict[str, Any], candidate: Any) -> bool:
-    """Whether a wait or cancel condition holds for a candidate event.
-
-    Any error is a non-match: the candidate is someone else's data, and a field
-    it lacks (or an int where a double was expected) must not break this run.
-    """
-    if condition is None:
-        return True
-    try:
-        return cel.evaluate_condition(condition, with_async(scope, candidate))
-    except Exception:  # deliberately broad, see above
-        return False
 
 
 def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunState:
@@ -297,9 +295,14 @@ def _apply_retry(turn: Turn, state: RunState, _retry: Retry) -> RunState:
     if index is None:
         return state
     spent = state.error.get("attempts") if isinstance(state.error, dict) else None
-    state = changed(state, status="running", error=None, cursor=index, wake_at=None)
-    # A failed run lost its cancel_on subscriptions with its other waits.
+    state = changed(
+        state, status="running", error=None, cursor=index, wake_at=None, finished_at=None
+    )
+    # A failed run lost its cancel_on subscriptions with its other waits, and
+    # its goal subscription is for a running run again (unless it converted).
     _subscribe_cancel_on(turn, turn.scope(state))
+    if state.converted_at is None:
+        subscribe_goal(turn, turn.scope(state))
     step = turn.workflow.steps[index]
     if isinstance(step, ActionStep) and isinstance(spent, int) and spent > 0:
         state = changed(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)

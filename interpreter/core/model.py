@@ -13,10 +13,12 @@ from typing import Any, Literal, get_args
 
 from interpreter.language.values import JSON as JSON  # re-exported: the one alias
 
-RunStatus = Literal["running", "sleeping", "waiting", "completed", "failed", "cancelled"]
+RunStatus = Literal[
+    "running", "sleeping", "waiting", "completed", "failed", "cancelled", "converted"
+]
 # Every status, in the order above: derived from the type, so the two cannot drift.
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
-FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled", "converted"})
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,12 @@ class RunState:
     # or which fallback and the reason ("'Mars/Base' is not a time zone").
     timezone: str = "UTC"
     timezone_why: str | None = None
+    # For the conversion goal (core/_goal.py): the last email step that sent,
+    # when the run finished (its attribution window starts there) and when
+    # it converted (at most once).
+    last_email_step: str | None = None
+    finished_at: datetime | None = None
+    converted_at: datetime | None = None
 
 
 _STATE_FIELDS = frozenset(f.name for f in fields(RunState))
@@ -165,7 +173,8 @@ class SleepUntil:
 class WaitForEvent:
     """Park the run until a matching event (``purpose="step"``), or subscribe it to
     a ``cancel_on`` event for its whole life (``purpose="cancel"``, ``index`` the
-    position in ``cancel_on``).
+    position in ``cancel_on``), or to its conversion goal (``purpose="goal"``:
+    for its life, then with ``timeout_at`` the end of the attribution window).
 
     ``match_path``/``match_value`` is the indexed key extracted from the ``if``:
     an equality between a path into ``async`` (``"data.email_id"``) and a value
@@ -182,7 +191,7 @@ class WaitForEvent:
     match_value: JSON
     timeout_at: datetime | None
     since: datetime
-    purpose: Literal["step", "cancel"] = "step"
+    purpose: Literal["step", "cancel", "goal"] = "step"
     index: int = 0
 
 
@@ -222,4 +231,19 @@ class Record:
     attempt: int = 1
 
 
-Command = RunAction | SleepUntil | WaitForEvent | Complete | Fail | Cancelled | Record
+@dataclass(frozen=True)
+class Converted:
+    """The run reached its conversion goal: record the conversion once. With
+    ``ends_run`` it was unfinished and ends here, status ``converted``; else it
+    goes on (``exit: false``) or had already finished. ``paths`` maps each split
+    step the run went through to the path it took."""
+
+    event_id: str
+    converted_at: datetime
+    last_email_step: str | None
+    paths: dict[str, str]
+    ends_run: bool
+    after_finish: bool
+
+
+Command = RunAction | SleepUntil | WaitForEvent | Complete | Fail | Cancelled | Record | Converted

@@ -32,6 +32,7 @@ from interpreter.core.model import (
     Cancel,
     Cancelled,
     Complete,
+    Converted,
     Fail,
     Input,
     Record,
@@ -45,6 +46,7 @@ from interpreter.core.model import (
 from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, VirtualClock
+from interpreter.daemon.goals import Goals
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
 from interpreter.daemon.ingest import ingest as ingest_events
 from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
@@ -162,7 +164,7 @@ class Engine:
                 return False
             # The cancel alone executes no action, so the lease is never consulted.
             lease = BatchLease(self.store, self.owner, self.lease_seconds, now, {run_id})
-            outcome = self._process(claimed[0], lease)
+            outcome = self._process(claimed[0], lease, now)
             self._save(tx, [outcome])
             return True
 
@@ -187,7 +189,7 @@ class Engine:
         outcomes: list[Outcome] = []
         for run in claimed:
             try:
-                outcomes.append(self._process(run, lease))
+                outcomes.append(self._process(run, lease, now))
             except LeaseLost:
                 log.warning("run %s: lease lost; its new worker carries it on", run.run_id)
         with self.store.transaction() as tx:
@@ -198,7 +200,7 @@ class Engine:
         """Advance one run now if it is due and no other worker holds it."""
         return self.drive_once([run_id]) > 0
 
-    def _process(self, claimed: ClaimedRun, lease: BatchLease) -> Outcome:
+    def _process(self, claimed: ClaimedRun, lease: BatchLease, claimed_at: datetime) -> Outcome:
         workflow = self.campaigns.pinned(claimed.workflow_hash)
         state = state_from_json(claimed.state)
         outcome = Outcome(
@@ -208,6 +210,7 @@ class Engine:
             was_waiting=state.status == "waiting",
             timer=state.wake_at,  # the wake-up earlier commands set, saved with the run
             recorded={(row.step_id, row.visit, row.attempt): row for row in claimed.recorded},
+            claimed_at=claimed_at,
         )
         inputs: list[Input] = [inbox_input(item.kind, item.payload) for item in claimed.inbox]
         now = self.clock.now()
@@ -237,7 +240,7 @@ class Engine:
             )
             outcome.state = state
             for command in commands:
-                if not (isinstance(command, WaitForEvent) and command.purpose == "cancel"):
+                if not _subscription_only(command):
                     # Every other command starts, ends or parks a step: the wait
                     # and the timer of the step before are spent.
                     outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
@@ -260,9 +263,14 @@ class Engine:
                             output=command.output,
                         )
                     )
+                elif isinstance(command, Converted):
+                    outcome.conversions.append(command)
+                    outcome.finished = outcome.finished or command.ends_run
                 elif isinstance(command, WaitForEvent):
                     if command.purpose == "cancel":
                         outcome.cancel_waits.append(command)
+                    elif command.purpose == "goal":
+                        outcome.goal_waits.append(command)
                     else:
                         outcome.step_wait, outcome.timer = command, command.timeout_at
                 elif isinstance(command, Fail):
@@ -338,7 +346,8 @@ class Engine:
         return result
 
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
-        save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest)
+        goals = Goals(self.campaigns, self.secrets)
+        save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest, goals)
 
     def run_virtual(self, clock: VirtualClock, until: datetime | None = None) -> None:
         """Drive on a virtual clock, jumping straight to each next timer, until no
@@ -353,3 +362,11 @@ class Engine:
                     clock.advance_to(until)
                 return
             clock.advance_to(next_wake)
+
+
+def _subscription_only(command: object) -> bool:
+    """A command that leaves the step where it is: a ``cancel_on`` or goal
+    subscription, or a conversion that lets the run go on (``exit: false``)."""
+    if isinstance(command, WaitForEvent):
+        return command.purpose in ("cancel", "goal")
+    return isinstance(command, Converted) and not command.ends_run

@@ -18,6 +18,7 @@ from interpreter.core.advance import new_run_state
 from interpreter.core.codec import state_to_json
 from interpreter.core.model import Event
 from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.goals import Goals
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate, evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
@@ -75,7 +76,7 @@ def ingest(
     fresh = [event for event, is_new in zip(events, new, strict=True) if is_new]
     starts = {event.id: _run_starts(campaigns, secrets, event, now) for event in fresh}
     started = tx.start_runs([s for each in starts.values() for s in each], now)
-    delivered = _deliver(tx, fresh, now)
+    delivered = _deliver(tx, fresh, now, Goals(campaigns, secrets))
     return [
         IngestResult(
             event.id,
@@ -157,19 +158,29 @@ def _trigger_accepts(trigger: object, event: Event, scope: Mapping[str, JSON]) -
         return False
 
 
-def _deliver(tx: Transaction, events: Sequence[Event], now: datetime) -> dict[str, int]:
+def _deliver(
+    tx: Transaction, events: Sequence[Event], now: datetime, goals: Goals
+) -> dict[str, int]:
     """Queue each event for the runs whose waits it may resolve (found by
-    index, one look-up per event name); returns how many runs per event."""
+    index, one look-up per event name); returns how many runs per event. A
+    goal subscription of a finished run (its attribution window) has no
+    inbox to queue into: the event is offered to it here."""
     by_name: dict[str, list[Event]] = {}
     for event in events:
         by_name.setdefault(event.name, []).append(event)
     runs: dict[str, list[str]] = {}
+    goal_runs: dict[str, list[str]] = {}
     for name, named in by_name.items():
         documents = [event.as_cel() for event in named]
         for event, candidates in zip(named, tx.candidate_waits_among(name, documents), strict=True):
             runs[event.id] = sorted({candidate.run_id for candidate in candidates})
+            goal_runs[event.id] = sorted({c.run_id for c in candidates if c.purpose == "goal"})
     deliveries = [
         Delivery(run_id, "event", event.as_cel()) for event in events for run_id in runs[event.id]
     ]
-    tx.enqueue_all(deliveries, now)
+    woken = tx.enqueue_all(deliveries, now)
+    for event in events:
+        finished = [run_id for run_id in goal_runs[event.id] if run_id not in woken]
+        if finished:
+            goals.convert_finished(tx, event, finished, now)
     return {event.id: len(runs[event.id]) for event in events}

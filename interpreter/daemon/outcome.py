@@ -11,6 +11,7 @@ from datetime import datetime
 
 from interpreter.core.model import (
     Cancel,
+    Converted,
     EventReceived,
     Input,
     Retry,
@@ -48,6 +49,11 @@ class Outcome:
     ahead: list[StepRecord] = field(default_factory=list)
     recorded: dict[tuple[str, int, int], StepRecord] = field(default_factory=dict)
     cancel_waits: list[WaitForEvent] = field(default_factory=list)
+    # The goal subscription to store (at start, on retry, or after finishing
+    # for the attribution window), and the conversion the core decided.
+    goal_waits: list[WaitForEvent] = field(default_factory=list)
+    conversions: list[Converted] = field(default_factory=list)
+    claimed_at: datetime | None = None
     step_wait: WaitForEvent | None = None
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
 

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Protocol
 
 from interpreter.language.values import JSON
+from interpreter.store.conversion_records import Conversion, GoalFigures, StoredConversion
 from interpreter.store.records import (
     Bound,
     ClaimedRun,
@@ -196,3 +197,29 @@ class Transaction(Protocol):
         """Received events, newest first (below ``before_seq``; with ``text`` as
         one of their data's string values, uncapped), with the runs they started
         or resumed."""
+
+    # ---- conversions (store/sql/conversions.py) ---------------------------------
+
+    def record_conversions(self, conversions: Sequence[Conversion]) -> set[str]:
+        """Record each run's conversion, at most one per run (a second is a
+        no-op), with its run's campaign and creation time; returns the ids of
+        the runs whose conversion is new (an unknown run records nothing)."""
+
+    def list_conversions(self, run_ids: Sequence[str]) -> list[StoredConversion]:
+        """The conversions of these runs, by run id."""
+
+    def count_conversions(self, workflow_id: str | None = None) -> int:
+        """How many runs converted (of one campaign, if given)."""
+
+    def runs_by_id(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """These runs, by id; unknown ids are left out."""
+
+    def drop_expired_goal_waits(self, now: datetime) -> int:
+        """Delete the goal subscriptions whose attribution window closed before
+        ``now``; how many."""
+
+    def goal_figures(self, workflow_id: str, since: Bound, until: Bound) -> GoalFigures:
+        """For runs of the campaign created in [since, until): how many
+        converted; per (split step, path) how many took it and converted; per
+        email step, the emails sent (not skipped) and how many of them had an
+        open and a click recorded (events whose data holds the email's id)."""

@@ -86,3 +86,6 @@ class Store(ABC):
     list_events = _read(Transaction.list_events)
     campaign_ids = _read(Transaction.campaign_ids)
     list_suppressions = _read(Transaction.list_suppressions)
+    list_conversions = _read(Transaction.list_conversions)
+    count_conversions = _read(Transaction.count_conversions)
+    goal_figures = _read(Transaction.goal_figures)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Index,
     Integer,
@@ -115,6 +116,13 @@ waits = Table(
     Column("since", Instant, nullable=False),
     Index("waits_match", "event_name", "match_path", "match_value"),
     Index("waits_run", "run_id"),
+    # Goal subscriptions that outlive their run, swept once their window closed.
+    Index(
+        "waits_goal_until",
+        "timeout_at",
+        sqlite_where=text("purpose = 'goal'"),
+        postgresql_where=text("purpose = 'goal'"),
+    ),
 )
 
 inbox = Table(
@@ -164,4 +172,20 @@ cron_ticks = Table(
     Column("workflow_id", String(200), nullable=False),
     Column("tick_at", Instant, nullable=False),
     PrimaryKeyConstraint("workflow_id", "tick_at"),
+)
+
+# A run's conversion (migration 0004), at most one per run; the dashboard
+# counts them by campaign and run creation time, as it counts runs.
+conversions = Table(
+    "conversions",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("run_created_at", Instant, nullable=False),
+    Column("converted_at", Instant, nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("last_email_step", String(200)),
+    Column("paths", Document, nullable=False),
+    Column("after_finish", Boolean, nullable=False),
+    Index("conversions_workflow_created", "workflow_id", "run_created_at"),
 )

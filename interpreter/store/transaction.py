@@ -11,6 +11,7 @@ outcomes commit together (group commit).
 from __future__ import annotations
 
 from interpreter.store.sql.browsing import Browsing
+from interpreter.store.sql.conversions import Conversions
 from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
 from interpreter.store.sql.events import Events
@@ -19,5 +20,5 @@ from interpreter.store.sql.suppressions import Suppressions
 from interpreter.store.sql.waits import Waits
 
 
-class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing, Conversions):
     """Every named operation, bound to one connection inside a transaction."""

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from interpreter.store.memory._data import Data
 from interpreter.store.memory.browsing import Browsing
+from interpreter.store.memory.conversions import Conversions
 from interpreter.store.memory.cron import Cron
 from interpreter.store.memory.definitions import Definitions
 from interpreter.store.memory.events import Events
@@ -24,7 +25,9 @@ from interpreter.store.memory.waits import Waits
 from interpreter.store.reads import Store
 
 
-class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class MemoryTransaction(
+    Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing, Conversions
+):
     """Every named operation of ``operations.Transaction``, on dicts."""
 
 

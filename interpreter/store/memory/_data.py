@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from interpreter.errors import StoreError
 from interpreter.store import records as rec
+from interpreter.store.conversion_records import StoredConversion
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Data:
     inbox: list[tuple[str, rec.InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
     suppressions: dict[str, rec.Suppression] = field(default_factory=dict)
+    conversions: dict[str, StoredConversion] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:
