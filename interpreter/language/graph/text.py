@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interpreter.language.graph.model import END_ID, START_ID, Graph, Node
+from interpreter.language.graph.model import END_ID, GOAL_ID, START_ID, Graph, Node
 
 # Fill colours by node kind, shared with the SVG so the three drawings agree.
 COLOURS = {
@@ -15,6 +15,7 @@ COLOURS = {
     "wait_for_window": "#dcfce7",  # a window is drawn as a wait
     "switch": "#fce7f3",
     "set": "#ede9fe",
+    "goal": "#fee2e2",
 }
 
 _MERMAID_SHAPES = {
@@ -27,6 +28,7 @@ _MERMAID_SHAPES = {
     "wait_for_window": ('{{"', '"}}'),
     "switch": ('{"', '"}'),
     "set": ('[/"', '"/]'),
+    "goal": ('(("', '"))'),
 }
 _DOT_SHAPES = {
     "start": "oval",
@@ -38,12 +40,13 @@ _DOT_SHAPES = {
     "wait_for_window": "hexagon",
     "switch": "diamond",
     "set": "parallelogram",
+    "goal": "doublecircle",
 }
 
 
 def mermaid_id(node_id: str) -> str:
     """Step ids are safe identifiers, but ``end`` is a Mermaid keyword: prefix them all."""
-    return {START_ID: "start", END_ID: "finish"}.get(node_id, f"s_{node_id}")
+    return {START_ID: "start", END_ID: "finish", GOAL_ID: "goal"}.get(node_id, f"s_{node_id}")
 
 
 def to_mermaid(graph: Graph) -> str:
@@ -52,7 +55,7 @@ def to_mermaid(graph: Graph) -> str:
         opening, closing = _MERMAID_SHAPES[node.kind]
         lines.append(f"  {mermaid_id(node.id)}{opening}{_mermaid_label(node)}{closing}")
     for edge in graph.edges:
-        arrow = "-.->" if edge.kind == "skip" else "-->"
+        arrow = "-.->" if edge.kind in ("skip", "goal") else "-->"
         label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
         lines.append(f"  {mermaid_id(edge.source)} {arrow}{label} {mermaid_id(edge.target)}")
     for kind, colour in COLOURS.items():
@@ -91,6 +94,8 @@ def to_dot(graph: Graph) -> str:
         attributes = [f"label={_dot_string(edge.label)}"] if edge.label else []
         if edge.kind == "skip":
             attributes.append("style=dashed")
+        elif edge.kind == "goal":
+            attributes += ["style=dashed", "constraint=false"]
         elif edge.kind in ("jump", "case"):
             attributes.append("constraint=false")  # keep the steps in list order
         suffix = f" [{', '.join(attributes)}]" if attributes else ""

@@ -11,6 +11,7 @@ opens and clicks are events whose data holds its id, found through
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,7 @@ from interpreter.store.types import Instant
 _r, _s, _c = t.runs.c, t.steps.c, t.conversions.c
 _e, _m, _w = t.events.c, t.event_terms.c, t.waits.c
 _IDS: Any = bindparam("b_ids", expanding=True)
-_CONVERSION_COLUMNS = tuple(_c[name] for name in StoredConversion.__slots__)
+_CONVERSION_COLUMNS = tuple(_c[f.name] for f in fields(StoredConversion))
 _RUNS_OF = select(_r.id, _r.workflow_id, _r.created_at).where(_r.id.in_(_IDS))
 _LIST = select(*_CONVERSION_COLUMNS).where(_c.run_id.in_(_IDS)).order_by(_c.run_id)
 _RUNS_BY_ID = select(t.runs).where(_r.id.in_(_IDS)).order_by(_r.id)
