@@ -17,6 +17,7 @@ from interpreter.http.dashboard import views
 from interpreter.http.dashboard.guard import Call
 from interpreter.language.definitions import Workflow
 from interpreter.language.graph import build_graph, to_svg
+from interpreter.language.graph.model import START_ID
 from interpreter.store.records import RunFilter
 
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
@@ -45,8 +46,9 @@ async def campaigns(call: Call) -> Response:
             reached = store.funnel(workflow.id, since, None)
             started = store.count_runs(workflow.id, since, None)
             rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
-            # The SVG is built by flow itself, escaping every label.
-            svg = Markup(to_svg(build_graph(workflow)))
+            # The SVG is built by flow itself, escaping every label; each node
+            # shows how many runs reached it.
+            svg = Markup(to_svg(build_graph(workflow), {START_ID: started, **reached}))
             shown.append(CampaignView(workflow, svg, started, rows))
         return shown
 
