@@ -101,7 +101,7 @@ async def campaign(call: Call) -> Response:
         started = store.count_runs(workflow.id, since, None)
         funnel = store.funnel(workflow.id, since, None)
         figures = store.goal_figures(workflow.id, since, None)
-        reached = {START_ID: started, **funnel}
+        reached = {START_ID: started, **{s.id: funnel.get(s.id, 0) for s in workflow.steps}}
         if workflow.goal is not None:
             reached[GOAL_ID] = figures.converted
         # The SVG is built by flow itself, escaping every label.
