@@ -116,6 +116,7 @@ async def run(call: Call) -> Response:
             event=event,
             error=detail.run.state.get("error"),
             finished=detail.run.status in FINISHED,
+            conversion=next(iter(store.list_conversions([run_id])), None),
         )
 
     return await run_in_threadpool(load)

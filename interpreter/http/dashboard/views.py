@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from interpreter.core.model import FINISHED
 from interpreter.language.definitions import WaitForEventStep, WaitForWindowStep, Workflow
 from interpreter.language.graph.model import window_text
 from interpreter.language.local_time import describe_local, zone_named
@@ -64,6 +65,9 @@ def pending_waits(waits: list[Wait], workflow: Workflow | None) -> list[PendingW
         elif wait.purpose == "cancel" and wait.idx < len(cancels) and cancels[wait.idx].if_:
             cancel_if = cancels[wait.idx].if_
             source = cancel_if.source if cancel_if is not None else None
+        elif wait.purpose == "goal" and workflow is not None and workflow.goal is not None:
+            goal_if = workflow.goal.if_
+            source = goal_if.source if goal_if is not None else None
         key = None
         if wait.match_path is not None:
             value = json.dumps(wait.match_value, ensure_ascii=False)
@@ -87,7 +91,7 @@ def timers(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
     retry's due time."""
     state: dict[str, Any] = detail.run.state
     wake = state.get("wake_at")
-    if not isinstance(wake, str) or detail.run.status in ("completed", "failed", "cancelled"):
+    if not isinstance(wake, str) or detail.run.status in FINISHED:
         return []
     due = datetime.fromisoformat(wake)
     cursor = state.get("cursor")
