@@ -58,8 +58,11 @@ class EmailFigures:
 @dataclass(frozen=True, slots=True)
 class GoalFigures:
     """For the runs of a campaign created in a period: how many converted,
-    and the same per split path; each email step's sends, opens and clicks."""
+    and the same per split path; each email step's sends, opens and clicks;
+    how many reached each step."""
 
     converted: int
     paths: tuple[PathFigures, ...]
     emails: tuple[EmailFigures, ...]
+    # How many runs reached each step (a row not skipped), as the funnel counts.
+    reached: tuple[tuple[str, int], ...] = ()

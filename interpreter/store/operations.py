@@ -222,4 +222,6 @@ class Transaction(Protocol):
         """For runs of the campaign created in [since, until): how many
         converted; per (split step, path) how many took it and converted; per
         email step, the emails sent (not skipped) and how many of them had an
-        open and a click recorded (events whose data holds the email's id)."""
+        open and a click recorded (events with the email's id, any case, as
+        one of their data's strings); how many runs reached each step, as
+        ``funnel`` counts them."""

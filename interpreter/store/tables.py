@@ -189,3 +189,31 @@ conversions = Table(
     Column("after_finish", Boolean, nullable=False),
     Index("conversions_workflow_created", "workflow_id", "run_created_at"),
 )
+
+# Per campaign and hour of run creation, the dashboard's figures, kept by
+# triggers (migration 0004; the rules are there): metric is reached, path,
+# won, converted, sent, opened or clicked; step_id and path are '' when the
+# metric has none.
+campaign_hours = Table(
+    "campaign_hours",
+    metadata,
+    Column("workflow_id", String(200), nullable=False),
+    Column("hour", Instant, nullable=False),
+    Column("metric", String(16), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workflow_id", "hour", "metric", "step_id", "path"),
+)
+
+# The emails sent (an ``email.send`` row that is ok, has an id and was not
+# skipped), by their id lower-cased: how an open or a click finds its step.
+email_sends = Table(
+    "email_sends",
+    metadata,
+    Column("email_id", String(200), nullable=False),
+    Column("step_seq", Serial, nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    PrimaryKeyConstraint("email_id", "step_seq"),
+)

@@ -99,8 +99,8 @@ async def campaign(call: Call) -> Response:
     def load() -> CampaignFigures:
         store = call.engine.store
         started = store.count_runs(workflow.id, since, None)
-        funnel = store.funnel(workflow.id, since, None)
         figures = store.goal_figures(workflow.id, since, None)
+        funnel = dict(figures.reached)
         reached = {START_ID: started, **{s.id: funnel.get(s.id, 0) for s in workflow.steps}}
         if workflow.goal is not None:
             reached[GOAL_ID] = figures.converted

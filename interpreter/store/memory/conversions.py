@@ -69,8 +69,7 @@ class Conversions(OnData):
             if s.kind == "split" and isinstance(s.output.get("path"), str):
                 taken.setdefault((s.step_id, s.output["path"]), set()).add(s.run_id)
             elif _sent(s):
-                ids = {str(s.output.get(k)).lower() for k in ("id", "provider_id")}
-                sends.setdefault(s.step_id, []).append(ids)
+                sends.setdefault(s.step_id, []).append({str(s.output["id"]).lower()})
         seen = {name: self._email_ids(names) for name, names in (("o", OPENED), ("c", CLICKED))}
         return GoalFigures(
             len(converted),
@@ -87,6 +86,7 @@ class Conversions(OnData):
                 )
                 for step, emails in sorted(sends.items())
             ),
+            tuple(sorted(Browsing(self._d).funnel(workflow_id, since, until).items())),
         )
 
     def _email_ids(self, names: tuple[str, ...]) -> set[str]:

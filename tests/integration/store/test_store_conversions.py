@@ -4,6 +4,8 @@ window closed; and the dashboard's figures per campaign and period."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from _factories import T0, at, create, record, step
 
 from interpreter.store import Store, Wait
@@ -13,6 +15,7 @@ from interpreter.store.conversion_records import (
     GoalFigures,
     PathFigures,
 )
+from interpreter.store.memory import MemoryStore
 
 
 def _conversion(run_id: str, seconds: float = 60, after: bool = False) -> Conversion:
@@ -91,9 +94,66 @@ def test_figures_count_runs_conversions_paths_and_email_engagement(store: Store)
         converted=2,
         paths=(PathFigures("offer", "a", 2, 1), PathFigures("offer", "b", 2, 1)),
         emails=(EmailFigures("welcome", sent=4, opened=2, clicked=1),),
+        reached=(("nudge", 1), ("offer", 4), ("welcome", 4)),
     )
     everything = store.goal_figures("drip", None, None)
     assert everything.converted == 3
     assert everything.emails == (EmailFigures("welcome", sent=5, opened=3, clicked=1),)
     assert store.goal_figures("drip", T0, at(2)).converted == 1  # r0 and r1 only
-    assert store.goal_figures("none", None, None) == GoalFigures(0, (), ())
+    assert store.goal_figures("none", None, None) == GoalFigures(0, (), (), ())
+
+
+def _hours_of_runs(store: Store) -> None:
+    """Twelve runs 25 minutes apart (about five hours): splits, sends, skipped
+    steps, opens and clicks, and conversions recorded before and after the
+    split rows of their runs."""
+    for n in range(12):
+        run = f"h{n}"
+        with store.transaction() as tx:
+            assert create(tx, run, "drip", now=at(n * 1500))
+            if n % 4 == 0:
+                tx.record_conversions([_conversion(run, n * 1500 + 60)])
+            rows = [step(run, "offer", kind="split", output={"path": "ab"[n % 2], "bucket": n})]
+            rows.append(step(run, "welcome", kind="email.send", output={"id": f"Em_{n}"}))
+            rows.append(step(run, "later", status="skipped" if n % 3 else "ok"))
+            if n == 5:  # a retried split gives a second row: still one run on its path
+                rows.append(step(run, "offer", 2, kind="split", output={"path": "b"}))
+            tx.record_steps(rows)
+            if n % 4 == 1:
+                tx.record_conversions([_conversion(run, n * 1500 + 60)])
+            if n % 3 == 0:
+                for k in range(2):  # a second open of the same email counts once
+                    data = {"email_id": f"em_{n}"}
+                    assert record(tx, f"o{n}-{k}", "email.opened", data, T0, at(n * 1500 + k))
+            if n % 5 == 0:
+                data = {"email_id": f"EM_{n}", "link": "https://x"}
+                assert record(tx, f"c{n}", "resend/email.clicked", data, T0, at(n * 1500))
+
+
+def test_figures_over_whole_hours_are_the_rows_own(store: Store) -> None:
+    """Over whole hours the SQL stores read sums their triggers kept; the
+    memory store counts the rows. Both must give the same figures, for
+    periods that start and end inside an hour, on an hour, or stay open."""
+    _hours_of_runs(store)
+    twin = MemoryStore()
+    _hours_of_runs(twin)
+    hour = T0.replace(minute=0, second=0, microsecond=0)
+    periods = [
+        (None, None),
+        (at(600), None),
+        (None, at(12000)),
+        (at(600), at(12000)),
+        (hour + timedelta(hours=1), hour + timedelta(hours=4)),
+        (at(100), at(200)),
+    ]
+    decided = 0
+    for since, until in periods:
+        expected = twin.goal_figures("drip", since, until)
+        assert store.goal_figures("drip", since, until) == expected, (since, until)
+        decided += expected.converted + len(expected.paths) + len(expected.emails)
+    everything = twin.goal_figures("drip", None, None)
+    assert everything.converted == 6
+    assert everything.paths == (PathFigures("offer", "a", 6, 3), PathFigures("offer", "b", 6, 3))
+    assert everything.emails == (EmailFigures("welcome", sent=12, opened=4, clicked=3),)
+    assert dict(everything.reached) == {"offer": 12, "welcome": 12, "later": 4}
+    assert decided >= 30
