@@ -221,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             ],
             "run detail": [f"/runs/run_{i:012d}" for i in ids],
         }
+        pages["campaigns: 7d"] = ["/?period=7d"]
         for period in args.campaign_periods.split(","):
             pages[f"campaign page: {period}"] = [
                 f"/campaigns/bench-{i % 2}?period={period}" for i in ids

@@ -43,7 +43,8 @@ async def campaigns(call: Call) -> Response:
         shown = []
         store = call.engine.store
         for workflow in sorted(call.engine.campaigns.current(), key=lambda w: w.id):
-            reached = store.funnel(workflow.id, since, None)
+            # The funnel's counts, from the hourly figures (campaign_hours).
+            reached = dict(store.goal_figures(workflow.id, since, None).reached)
             started = store.count_runs(workflow.id, since, None)
             rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
             # The SVG is built by flow itself, escaping every label; each node
