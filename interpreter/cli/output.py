@@ -16,6 +16,7 @@ from interpreter.language.values import rfc3339 as rfc3339  # re-exported for th
 
 _STATUS_COLOURS = {
     "completed": "green",
+    "converted": "green",
     "ok": "green",
     "failed": "red",
     "error": "red",

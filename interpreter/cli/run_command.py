@@ -146,7 +146,8 @@ def run(
     _report(detail, output_format, simulate)
     if simulate and not deliver:
         _outbox_note(detail, output_format)
-    if detail.run.status != "completed":
+    # A run its goal ended (``converted``) worked as well as one that completed.
+    if detail.run.status not in ("completed", "converted"):
         raise click.exceptions.Exit(1)
 
 

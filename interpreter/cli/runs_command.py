@@ -119,7 +119,7 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
     for wait in waits:
         key = f" where {wait.match_path} == {to_json(wait.match_value)}" if wait.match_path else ""
         until = f", times out {rfc3339(wait.timeout_at)}" if wait.timeout_at else ""
-        what = "waits for" if wait.purpose == "step" else "cancelled by"
+        what = {"step": "waits for", "goal": "converts on"}.get(wait.purpose, "cancelled by")
         click.echo(f"{what:<14}{wait.event_name}{key}{until}")
     click.echo("")
     click.echo(timeline_table(detail))

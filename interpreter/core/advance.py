@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._goal import goal_reached, linger_goal, note_email, subscribe_goal
 from interpreter.core._on_error import go_on_after_errors
 from interpreter.core._split import kept_path_key
 from interpreter.core._steps import (
@@ -99,10 +100,14 @@ def advance(
     policies: Policies = NO_POLICIES,
 ) -> tuple[RunState, list[Command]]:
     """``policies`` are those of the folder the campaigns came from (a send rate)."""
-    # Only an operator's Retry reopens a finished run; every other input is stale.
-    if state.status in FINISHED and not isinstance(input, Retry):
-        return state, []
     turn = Turn(workflow, now, secrets, send_rate=policies.send_rate)
+    # Only an operator's Retry reopens a finished run, and only a goal event
+    # inside the attribution window still concerns one; every other input is stale.
+    if state.status in FINISHED and not isinstance(input, Retry):
+        if isinstance(input, EventReceived):
+            state = goal_reached(turn, state, input.event) or state
+        return state, turn.commands
+    was = state.status
     try:
         if _past_deadline(workflow, state, now):
             return time_out(turn, state), turn.commands
@@ -115,6 +120,8 @@ def advance(
             current_step_id(turn, state),
             f"internal error: {type(error).__name__}: {error}",
         )
+    if state.status in FINISHED and was not in FINISHED:
+        state = linger_goal(turn, state)
     return state, turn.commands
 
 
@@ -157,6 +164,7 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
         deadline = now + turn.workflow.timeout
         turn.commands.append(Deadline(deadline))
         state = changed(state, deadline=deadline)
+    subscribe_goal(turn, scope, start.event.ts)
     return run_from(turn, state, 0)
 
 
@@ -181,7 +189,7 @@ def _apply_step_succeeded(turn: Turn, state: RunState, result: StepSucceeded) ->
     step = _awaited_action(turn, state, result.step_id, result.attempt)
     if step is None:
         return state
-    state, after = finish(turn, state, step, result.output)
+    state, after = finish(turn, note_email(state, step, result.output), step, result.output)
     return run_from(turn, state, after)
 
 
@@ -214,6 +222,11 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     if state.started_at is None:
         return state
     event = received.event
+    converted = goal_reached(turn, state, event)
+    if converted is not None:
+        state = converted
+        if state.status in FINISHED:  # exit: nothing after the conversion runs
+            return state
     candidate: dict[str, Any] | None = None
     scope: dict[str, Any] | None = None
     for entry in turn.workflow.cancel_on:
@@ -345,9 +358,14 @@ def _apply_retry(turn: Turn, state: RunState, _retry: Retry) -> RunState:
     if index is None:
         return state
     spent = state.error.get("attempts") if isinstance(state.error, dict) else None
-    state = changed(state, status="running", error=None, cursor=index, wake_at=None)
-    # A failed run lost its cancel_on subscriptions with its other waits.
+    state = changed(
+        state, status="running", error=None, cursor=index, wake_at=None, finished_at=None
+    )
+    # A failed run lost its cancel_on subscriptions with its other waits, and
+    # its goal subscription is for a running run again (unless it converted).
     _subscribe_cancel_on(turn, turn.scope(state))
+    if state.converted_at is None:
+        subscribe_goal(turn, turn.scope(state))
     step = turn.workflow.steps[index]
     if isinstance(step, ActionStep) and isinstance(spent, int) and spent > 0:
         state = changed(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)

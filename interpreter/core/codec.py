@@ -8,7 +8,15 @@ from typing import Any
 
 from interpreter.core.model import RunState
 
-_TIMES = ("started_at", "wake_at", "step_started_at", "deadline", "throttled_until")
+_TIMES = (
+    "started_at",
+    "wake_at",
+    "step_started_at",
+    "deadline",
+    "throttled_until",
+    "finished_at",
+    "converted_at",
+)
 
 
 def state_to_json(state: RunState) -> dict[str, Any]:

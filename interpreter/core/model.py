@@ -14,11 +14,11 @@ from typing import Any, Literal, get_args
 from interpreter.language.values import JSON as JSON  # re-exported: the one alias
 
 RunStatus = Literal[
-    "running", "sleeping", "waiting", "completed", "failed", "cancelled", "timed_out"
+    "running", "sleeping", "waiting", "completed", "failed", "cancelled", "timed_out", "converted"
 ]
 # Every status, in the order above: derived from the type, so the two cannot drift.
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
-FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled", "timed_out"})
+FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled", "timed_out", "converted"})
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,12 @@ class RunState:
     # The turn a throttled action attempt was given in its queues, while the
     # run sleeps until it: on waking the action runs without asking again.
     throttled_until: datetime | None = None
+    # For the conversion goal (core/_goal.py): the last email step that sent,
+    # when the run finished (its attribution window starts there) and when
+    # it converted (at most once).
+    last_email_step: str | None = None
+    finished_at: datetime | None = None
+    converted_at: datetime | None = None
 
 
 _STATE_FIELDS = frozenset(f.name for f in fields(RunState))
@@ -194,6 +200,8 @@ class WaitForEvent:
     position in ``cancel_on``). A ``wait_for_event`` with ``any`` asks for one
     step wait per entry, ``index`` 0, 1, ... in the order of ``any``: the
     commands after the first add to the step's waits rather than replace them.
+    A run's conversion goal is ``purpose="goal"``: for its life, then with
+    ``timeout_at`` the end of the attribution window.
 
     ``match_path``/``match_value`` is the indexed key extracted from the ``if``:
     an equality between a path into ``async`` (``"data.email_id"``) and a value
@@ -210,7 +218,7 @@ class WaitForEvent:
     match_value: JSON
     timeout_at: datetime | None
     since: datetime
-    purpose: Literal["step", "cancel"] = "step"
+    purpose: Literal["step", "cancel", "goal"] = "step"
     index: int = 0
 
 
@@ -292,6 +300,21 @@ class Deadline:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Converted:
+    """The run reached its conversion goal: record the conversion once. With
+    ``ends_run`` it was unfinished and ends here, status ``converted``; else it
+    goes on (``exit: false``) or had already finished. ``paths`` maps each split
+    step the run went through to the path it took."""
+
+    event_id: str
+    converted_at: datetime
+    last_email_step: str | None
+    paths: dict[str, str]
+    ends_run: bool
+    after_finish: bool
+
+
 Command = (
     RunAction
     | SleepUntil
@@ -303,4 +326,5 @@ Command = (
     | Deadline
     | Record
     | ReserveSlot
+    | Converted
 )

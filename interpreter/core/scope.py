@@ -64,7 +64,7 @@ def with_async(scope: dict[str, Any], candidate: JSON) -> dict[str, Any]:
 
 
 def condition_holds(condition: Expression | None, scope: dict[str, Any], candidate: Any) -> bool:
-    """Whether a wait or cancel condition holds for a candidate event.
+    """Whether a wait, cancel or goal condition holds for a candidate event.
 
     Any error is a non-match: the candidate is someone else's data, and a field
     it lacks (or an int where a double was expected) must not break this run.

@@ -33,6 +33,7 @@ from interpreter.core.model import (
     Cancel,
     Cancelled,
     Complete,
+    Converted,
     Deadline,
     Fail,
     Input,
@@ -52,6 +53,7 @@ from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, RealClock, VirtualClock
 from interpreter.daemon.debounce import fire_due_bursts
 from interpreter.daemon.entry import declared_secrets
+from interpreter.daemon.goals import Goals
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick
 from interpreter.daemon.ingest import ingest as ingest_events
 from interpreter.daemon.leases import (
@@ -184,7 +186,7 @@ class Engine:
                 return False
             # The cancel alone executes no action, so the lease is never consulted.
             lease = BatchLease(self.store, self.owner, self.lease_seconds, now, {run_id})
-            outcome = self._process(claimed[0], lease)
+            outcome = self._process(claimed[0], lease, now)
             self._save(tx, [outcome])
             return True
 
@@ -212,7 +214,7 @@ class Engine:
         outcomes: list[Outcome] = []
         for run in claimed:
             try:
-                outcomes.append(self._process(run, lease))
+                outcomes.append(self._process(run, lease, now))
             except LeaseLost:
                 log.warning("run %s: lease lost; its new worker carries it on", run.run_id)
         with self.store.transaction() as tx:
@@ -237,7 +239,7 @@ class Engine:
         """Advance one run now if it is due and no other worker holds it."""
         return self.drive_once([run_id]) > 0
 
-    def _process(self, claimed: ClaimedRun, lease: BatchLease) -> Outcome:
+    def _process(self, claimed: ClaimedRun, lease: BatchLease, claimed_at: datetime) -> Outcome:
         workflow = self.campaigns.pinned(claimed.workflow_hash)
         state = kept_split_paths(state_from_json(claimed.state), claimed.recorded)
         outcome = Outcome(
@@ -248,6 +250,7 @@ class Engine:
             timer=state.wake_at,  # the wake-up earlier commands set, saved with the run
             deadline=state.deadline,  # and the run's own deadline, from its Deadline
             recorded={(row.step_id, row.visit, row.attempt): row for row in claimed.recorded},
+            claimed_at=claimed_at,
         )
         inputs: list[Input] = [inbox_input(item.kind, item.payload) for item in claimed.inbox]
         now = self.clock.now()
@@ -281,7 +284,7 @@ class Engine:
                 if isinstance(command, Deadline):
                     outcome.deadline = command.at
                     continue
-                if not (isinstance(command, WaitForEvent) and adds_to_waits(command)):
+                if not _subscription_only(command):
                     # Every other command starts, ends or parks a step: the waits
                     # and the timer of the step before are spent.
                     outcome.moved_on, outcome.step_waits, outcome.timer = True, [], None
@@ -306,9 +309,14 @@ class Engine:
                             output=command.output,
                         )
                     )
+                elif isinstance(command, Converted):
+                    outcome.conversions.append(command)
+                    outcome.finished = outcome.finished or command.ends_run
                 elif isinstance(command, WaitForEvent):
                     if command.purpose == "cancel":
                         outcome.cancel_waits.append(command)
+                    elif command.purpose == "goal":
+                        outcome.goal_waits.append(command)
                     else:
                         outcome.step_waits.append(command)
                         outcome.timer = command.timeout_at
@@ -408,7 +416,8 @@ class Engine:
             time.sleep(max(0.0, ahead))
 
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
-        save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest)
+        goals = Goals(self.campaigns, self.secrets)
+        save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest, goals)
 
     def run_virtual(self, clock: VirtualClock, until: datetime | None = None) -> None:
         """Drive on a virtual clock, jumping straight to each next timer, until no
@@ -423,3 +432,12 @@ class Engine:
                     clock.advance_to(until)
                 return
             clock.advance_to(next_wake)
+
+
+def _subscription_only(command: object) -> bool:
+    """A command that leaves the step where it is: a ``cancel_on`` or goal
+    subscription, a second or later entry of an ``any`` wait, or a conversion
+    that lets the run go on (``exit: false``)."""
+    if isinstance(command, WaitForEvent):
+        return adds_to_waits(command) or command.purpose == "goal"
+    return isinstance(command, Converted) and not command.ends_run

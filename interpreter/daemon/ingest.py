@@ -17,6 +17,7 @@ from interpreter.core.model import Event
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.debounce import burst_event, debounce
 from interpreter.daemon.entry import Candidate, declared_secrets, new_id, run_start, start_runs
+from interpreter.daemon.goals import Goals
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
@@ -71,7 +72,7 @@ def ingest(
     debounce(tx, campaigns, secrets, every_burst, now)
     candidates = [candidate for each in starts.values() for candidate in each]
     started = start_runs(tx, campaigns, secrets, candidates, now)
-    delivered = _deliver(tx, fresh, now)
+    delivered = _deliver(tx, fresh, now, Goals(campaigns, secrets))
     return [
         IngestResult(
             event.id,
@@ -148,19 +149,29 @@ def _trigger_accepts(trigger: object, event: Event, scope: Mapping[str, JSON]) -
         return False
 
 
-def _deliver(tx: Transaction, events: Sequence[Event], now: datetime) -> dict[str, int]:
+def _deliver(
+    tx: Transaction, events: Sequence[Event], now: datetime, goals: Goals
+) -> dict[str, int]:
     """Queue each event for the runs whose waits it may resolve (found by
-    index, one look-up per event name); returns how many runs per event."""
+    index, one look-up per event name); returns how many runs per event. A
+    goal subscription of a finished run (its attribution window) has no
+    inbox to queue into: the event is offered to it here."""
     by_name: dict[str, list[Event]] = {}
     for event in events:
         by_name.setdefault(event.name, []).append(event)
     runs: dict[str, list[str]] = {}
+    goal_runs: dict[str, list[str]] = {}
     for name, named in by_name.items():
         documents = [event.as_cel() for event in named]
         for event, candidates in zip(named, tx.candidate_waits_among(name, documents), strict=True):
             runs[event.id] = sorted({candidate.run_id for candidate in candidates})
+            goal_runs[event.id] = sorted({c.run_id for c in candidates if c.purpose == "goal"})
     deliveries = [
         Delivery(run_id, "event", event.as_cel()) for event in events for run_id in runs[event.id]
     ]
-    tx.enqueue_all(deliveries, now)
+    woken = tx.enqueue_all(deliveries, now)
+    for event in events:
+        finished = [run_id for run_id in goal_runs[event.id] if run_id not in woken]
+        if finished:
+            goals.convert_finished(tx, event, finished, now)
     return {event.id: len(runs[event.id]) for event in events}

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from interpreter.core.model import (
     Cancel,
+    Converted,
     EventReceived,
     Input,
     Retry,
@@ -51,6 +52,11 @@ class Outcome:
     cancel_waits: list[WaitForEvent] = field(default_factory=list)
     # The waits the run's current step parks on: one, or one per entry of `any`.
     step_waits: list[WaitForEvent] = field(default_factory=list)
+    # The goal subscription to store (at start, on retry, or after finishing
+    # for the attribution window), and the conversion the core decided.
+    goal_waits: list[WaitForEvent] = field(default_factory=list)
+    conversions: list[Converted] = field(default_factory=list)
+    claimed_at: datetime | None = None
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
 
     def step_row(

@@ -10,6 +10,7 @@ from datetime import datetime
 from interpreter.core.codec import state_to_json
 from interpreter.core.model import WaitForEvent
 from interpreter.daemon.events import event_from_document, wait_matches_document
+from interpreter.daemon.goals import Goals
 from interpreter.daemon.ingest import EventIn
 from interpreter.daemon.outcome import Outcome, wait_row
 from interpreter.language.values import JSON
@@ -23,7 +24,12 @@ Ingest = Callable[[Transaction, Sequence[EventIn]], object]
 
 
 def save_outcomes(
-    tx: Transaction, outcomes: list[Outcome], owner: str, now: datetime, ingest: Ingest
+    tx: Transaction,
+    outcomes: list[Outcome],
+    owner: str,
+    now: datetime,
+    ingest: Ingest,
+    goals: Goals,
 ) -> None:
     """Per run this does what saving it alone would: its state and lease,
     its step rows not yet recorded (an action with outside effects was
@@ -65,6 +71,7 @@ def save_outcomes(
         looking += [(outcome.run_id, wait) for wait in outcome.step_waits]
     tx.add_waits(waits)
     _look_back(tx, looking, now)
+    goals.save(tx, saved, now)
 
 
 def _look_back(tx: Transaction, looking: list[tuple[str, WaitForEvent]], now: datetime) -> None:

@@ -44,6 +44,7 @@ class WorkflowBuilder:
                 )
                 for i, item in enumerate(data.get("cancel_on", []))
             ),
+            goal=self._goal(data.get("goal")),
             secrets=tuple(data.get("secrets", [])),
             vars=tuple(
                 (name, self._data(value, ("vars", name)))
@@ -95,6 +96,18 @@ class WorkflowBuilder:
             self.source.character_positions(path, source) if isinstance(value, str) else None
         )
         return expression_at(source, start, positions)
+
+    def _goal(self, value: Any) -> d.Goal | None:
+        if value is None:
+            return None
+        within = self._duration(value.get("within"), ("goal", "within"), allow_zero=True)
+        return d.Goal(
+            event=value["event"],
+            if_=self._condition(value.get("if"), ("goal", "if")),
+            within=within or timedelta(0),
+            exit=value.get("exit", True) is not False,
+            location=self.source.key(("goal",)),
+        )
 
     def _data(self, value: Any, path: JsonPath) -> d.Template:
         if isinstance(value, str):

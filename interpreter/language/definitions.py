@@ -120,6 +120,19 @@ class OnError:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Goal:
+    """A campaign's conversion goal: a run converts when ``event`` matching
+    ``if_`` arrives while it is unfinished, or up to ``within`` after it finished.
+    With ``exit`` an unfinished run ends there, with status ``converted``."""
+
+    event: str
+    if_: Expression | None = None
+    within: timedelta = timedelta(0)
+    exit: bool = True
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
 class StepBase:
     id: str
     location: Location
@@ -324,6 +337,7 @@ class Workflow:
     entry: EntryRule | None = None  # from ``entry``, or from ``idempotency`` alone
     debounce: Debounce | None = None
     cancel_on: tuple[CancelOn, ...] = ()
+    goal: Goal | None = None
     secrets: tuple[str, ...] = ()
     vars: tuple[tuple[str, Template], ...] = ()
     retry: RetryPolicy = field(default_factory=RetryPolicy)

@@ -85,6 +85,7 @@ class Expectations:
     exact: bool = True
     runs: tuple[tuple[str, int], ...] = ()
     runs_location: Location | None = None
+    conversions: int | None = None  # None: conversions are not checked
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,7 @@ class _ScenarioBuilder:
             exact=value.get("exact", True),
             runs=tuple(runs.items()),
             runs_location=self.source.key(("expect", "runs")) if runs else None,
+            conversions=value.get("conversions"),
         )
 
     def _expected(self, item: dict[str, Any], path: JsonPath) -> ExpectedAction:

@@ -21,6 +21,7 @@ from typing import Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from interpreter.language.values import JSON
 from interpreter.store import records as rec
+from interpreter.store.conversion_records import Conversion, GoalFigures, StoredConversion
 
 
 class Transaction(Protocol):
@@ -253,6 +254,34 @@ class Transaction(Protocol):
         one of their data's string values, uncapped), with the runs they started
         or resumed."""
 
+    # ---- conversions (store/sql/conversions.py) ---------------------------------
+
+    def record_conversions(self, conversions: Sequence[Conversion]) -> set[str]:
+        """Record each run's conversion, at most one per run (a second is a
+        no-op), with its run's campaign and creation time; returns the ids of
+        the runs whose conversion is new (an unknown run records nothing)."""
+
+    def list_conversions(self, run_ids: Sequence[str]) -> list[StoredConversion]:
+        """The conversions of these runs, by run id."""
+
+    def count_conversions(self, workflow_id: str | None = None) -> int:
+        """How many runs converted (of one campaign, if given)."""
+
+    def runs_by_id(self, run_ids: Sequence[str]) -> list[rec.RunRecord]:
+        """These runs, by id; unknown ids are left out."""
+
+    def drop_expired_goal_waits(self, now: datetime) -> int:
+        """Delete the goal subscriptions whose attribution window closed before
+        ``now``; how many."""
+
+    def goal_figures(self, workflow_id: str, since: rec.Bound, until: rec.Bound) -> GoalFigures:
+        """For runs of the campaign created in [since, until): how many
+        converted; per (split step, path) how many took it and converted; per
+        email step, the emails sent (not skipped) and how many of them had an
+        open and a click recorded (events with the email's id, any case, as
+        one of their data's strings); how many runs reached each step, as
+        ``funnel`` counts them."""
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -329,3 +358,6 @@ class Store(ABC):
     list_events = _read(Transaction.list_events)
     campaign_ids = _read(Transaction.campaign_ids)
     list_suppressions = _read(Transaction.list_suppressions)
+    list_conversions = _read(Transaction.list_conversions)
+    count_conversions = _read(Transaction.count_conversions)
+    goal_figures = _read(Transaction.goal_figures)

@@ -15,7 +15,7 @@ InboxKind = Literal["start", "event", "cancel", "retry"]
 # A replayed run's idempotency key is this prefix and the id of the run it
 # replays: the link kept without a column, and one replay per run at most.
 REPLAY_KEY_PREFIX = "replay:"
-WaitPurpose = Literal["step", "cancel"]
+WaitPurpose = Literal["step", "cancel", "goal"]
 StepStatus = Literal["ok", "error", "skipped"]
 # An optional end of a time range: None leaves that side open.
 Bound = datetime | None

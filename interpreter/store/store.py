@@ -19,6 +19,7 @@ from interpreter.store.operations import Store
 from interpreter.store.records import blocking
 from interpreter.store.sql.browsing import Browsing
 from interpreter.store.sql.bursts import Bursts
+from interpreter.store.sql.conversions import Conversions
 from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
 from interpreter.store.sql.entry import Entry
@@ -37,7 +38,17 @@ WAKEUP_CHANNEL = "flow_wakeup"
 
 
 class SqlTransaction(
-    Definitions, Events, Runs, Entry, Waits, Cron, Suppressions, Throttles, Browsing, Bursts
+    Definitions,
+    Events,
+    Runs,
+    Entry,
+    Waits,
+    Cron,
+    Suppressions,
+    Throttles,
+    Browsing,
+    Bursts,
+    Conversions,
 ):
     """Every named operation of ``operations.Transaction``, on one connection;
     each concern's statements live in its module under ``store/sql``."""

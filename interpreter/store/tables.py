@@ -7,6 +7,7 @@ the two so they cannot drift apart.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Index,
@@ -108,6 +109,13 @@ waits = Table(
     Column("since", Instant, nullable=False),
     Index("waits_match", "event_name", "match_path", "match_value"),
     Index("waits_run", "run_id"),
+    # Goal subscriptions that outlive their run, swept once their window closed.
+    Index(
+        "waits_goal_until",
+        "timeout_at",
+        sqlite_where=text("purpose = 'goal'"),
+        postgresql_where=text("purpose = 'goal'"),
+    ),
 )
 
 inbox = Table(
@@ -194,4 +202,48 @@ bursts = Table(
     Column("events", Integer, nullable=False),
     UniqueConstraint("workflow_id", "burst_key", name="bursts_key"),
     Index("bursts_due", "due_at"),
+)
+
+# A run's conversion (migration 0008), at most one per run; the dashboard
+# counts them by campaign and run creation time, as it counts runs.
+conversions = Table(
+    "conversions",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("run_created_at", Instant, nullable=False),
+    Column("converted_at", Instant, nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("last_email_step", String(200)),
+    Column("paths", Document, nullable=False),
+    Column("after_finish", Boolean, nullable=False),
+    Index("conversions_workflow_created", "workflow_id", "run_created_at"),
+)
+
+# Per campaign and hour of run creation, the dashboard's figures, kept by
+# triggers (migration 0008; the rules are there): metric is reached, path,
+# won, converted, sent, opened or clicked; step_id and path are '' when the
+# metric has none.
+campaign_hours = Table(
+    "campaign_hours",
+    metadata,
+    Column("workflow_id", String(200), nullable=False),
+    Column("hour", Instant, nullable=False),
+    Column("metric", String(16), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workflow_id", "hour", "metric", "step_id", "path"),
+)
+
+# The emails sent (an ``email.send`` row that is ok, has an id and was not
+# skipped), by their id lower-cased: how an open or a click finds its step.
+email_sends = Table(
+    "email_sends",
+    metadata,
+    Column("email_id", String(200), nullable=False),
+    Column("step_seq", Serial, nullable=False),
+    Column("run_id", String(64), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    PrimaryKeyConstraint("email_id", "step_seq"),
 )

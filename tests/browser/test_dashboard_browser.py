@@ -1,5 +1,7 @@
 """In a real browser: log in, open the failed run, press Retry and see it
-complete; the campaigns page draws its graphs. Screenshots go to test-artifacts/."""
+complete; the campaigns page draws its graphs; a campaign's page shows its
+conversions, paths, emails and the runs at each node of its graph.
+Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 
 from tests.browser.conftest import ARTIFACTS
 from tests.integration.dashboard._dashboard_live import TOKEN, live_dashboard
+from tests.integration.dashboard._goal_campaign import play_trial, trial_campaign
 
 
 def _shot(page: Any, name: str) -> None:
@@ -66,3 +69,30 @@ def test_log_in_retry_a_failed_run_and_see_the_graphs(browser_page: Any, tmp_pat
 
         page.goto(f"{board.url}/suppressions")
         _shot(page, "suppressions")
+
+
+def test_the_campaign_page_says_whether_the_campaign_works(
+    browser_page: Any, tmp_path: Path
+) -> None:
+    page = browser_page
+    with live_dashboard(tmp_path, extra=[trial_campaign(tmp_path)]) as board:
+        play_trial(board)
+        page.goto(f"{board.url}/login")
+        page.fill("input[name=token]", TOKEN)
+        page.click("button[type=submit]")
+        page.goto(f"{board.url}/")
+        page.click("a[href='/campaigns/trial?period=7d'] >> nth=0")
+        page.wait_for_url(f"{board.url}/campaigns/trial?period=7d")
+        assert page.locator("td.started").inner_text() == "4"
+        assert page.locator("td.converted").inner_text() == "2"
+        assert page.locator("td.conversion-rate").inner_text() == "50.0%"
+        paths = page.locator("section.paths tbody tr")
+        assert paths.count() == 2
+        assert "-100.0 pp" in paths.nth(1).inner_text()
+        assert page.locator("tr.email td.opened").inner_text() == "2"
+        # Each node of the graph shows how many runs reached it.
+        graph = page.locator("div.graph svg")
+        assert graph.locator("g[data-step='welcome'] text.reached").text_content() == "4"
+        assert graph.locator("g[data-step='__goal__'] text.reached").text_content() == "2"
+        assert graph.bounding_box()["height"] > 100
+        _shot(page, "campaign")

@@ -56,12 +56,18 @@ class Verdict:
     lines: tuple[DiffLine, ...]
     run_counts: tuple[RunCountMismatch, ...]
     counts: Mapping[str, int]
+    # (expected, happened) when ``expect.conversions`` does not hold.
+    conversions: tuple[int, int] | None = None
 
 
 def judge(
-    expect: Expectations, happened: Sequence[HappenedAction], runs: Sequence[RunSummary]
+    expect: Expectations,
+    happened: Sequence[HappenedAction],
+    runs: Sequence[RunSummary],
+    conversions: int = 0,
 ) -> Verdict:
-    """Compare everything the scenario expects with what happened."""
+    """Compare everything the scenario expects with what happened
+    (``conversions``: how many runs converted)."""
     if expect.actions is None:
         lines = [DiffLine(".", None, action) for action in happened]
     else:
@@ -72,8 +78,10 @@ def judge(
         for status, wanted in expect.runs
         if counts.get(status, 0) != wanted
     )
-    passed = not mismatches and all(line.sign in (" ", ".") for line in lines)
-    return Verdict(passed, tuple(lines), mismatches, counts)
+    wrong = expect.conversions is not None and expect.conversions != conversions
+    missed = (expect.conversions, conversions) if wrong and expect.conversions is not None else None
+    passed = not mismatches and not missed and all(line.sign in (" ", ".") for line in lines)
+    return Verdict(passed, tuple(lines), mismatches, counts, missed)
 
 
 def differences(expected: ExpectedAction, happened: HappenedAction) -> list[Difference]:

@@ -68,6 +68,11 @@ def failure_report(result: ScenarioResult) -> list[ReportLine]:
                 f"happened {mismatch.happened} (runs: {others})",
             )
         )
+    if verdict.conversions is not None:
+        expected, happened = verdict.conversions
+        lines.append(
+            ReportLine("changed", f"conversions: expected {expected}, happened {happened}")
+        )
     for run in result.runs:
         if run.error is not None:
             lines.append(ReportLine("note", f"run {run.id} failed in {run.error}"))

@@ -112,13 +112,14 @@ def run_scenario(
             error = _play(play, horizon)
             runs = play.runs()
             happened = play.actions(runs)
+            conversions = store.count_conversions()
         finally:
             store.close()
             _close_actions(real)
     expect = scenario.expect
     return ScenarioResult(
         scenario,
-        judge(expect, happened, runs),
+        judge(expect, happened, runs, conversions),
         tuple(happened),
         tuple(runs),
         tuple(transport.sent),

@@ -17,6 +17,7 @@ from interpreter.http.dashboard import views
 from interpreter.http.dashboard.guard import Call
 from interpreter.language.definitions import Workflow
 from interpreter.language.graph import build_graph, to_svg
+from interpreter.language.graph.model import START_ID
 from interpreter.store.records import Burst, RunFilter
 
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
@@ -44,11 +45,13 @@ async def campaigns(call: Call) -> Response:
         shown = []
         store = call.engine.store
         for workflow in sorted(call.engine.campaigns.current(), key=lambda w: w.id):
-            reached = store.funnel(workflow.id, since, None)
+            # The funnel's counts, from the hourly figures (campaign_hours).
+            reached = dict(store.goal_figures(workflow.id, since, None).reached)
             started = store.count_runs(workflow.id, since, None)
             rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
-            # The SVG is built by flow itself, escaping every label.
-            svg = Markup(to_svg(build_graph(workflow)))
+            # The SVG is built by flow itself, escaping every label; each node
+            # shows how many runs reached it.
+            svg = Markup(to_svg(build_graph(workflow), {START_ID: started, **reached}))
             bursts = store.pending_bursts(workflow.id, BURSTS_SHOWN) if workflow.debounce else []
             shown.append(CampaignView(workflow, svg, started, rows, bursts))
         return shown
@@ -117,6 +120,7 @@ async def run(call: Call) -> Response:
             event=event,
             error=detail.run.state.get("error"),
             finished=detail.run.status in FINISHED,
+            conversion=next(iter(store.list_conversions([run_id])), None),
         )
 
     return await run_in_threadpool(load)

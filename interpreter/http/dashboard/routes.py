@@ -8,7 +8,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from interpreter.daemon.engine import Engine
-from interpreter.http.dashboard import actions, pages
+from interpreter.http.dashboard import actions, campaign_page, pages
 from interpreter.http.dashboard.guard import Dashboard, Handler, guarded
 from interpreter.http.dashboard.login import login_endpoints, logout
 from interpreter.http.dashboard.rendering import TEMPLATES
@@ -39,6 +39,7 @@ def dashboard_routes(engine: Engine, settings: DashboardSettings) -> list[BaseRo
         Route("/login", submit_login, methods=["POST"]),
         post("/logout", logout),
         get("/", pages.campaigns),
+        get("/campaigns/{campaign_id}", campaign_page.campaign),
         get("/runs", pages.runs),
         get("/runs/{run_id}", pages.run),
         post("/runs/{run_id}/cancel", actions.cancel),

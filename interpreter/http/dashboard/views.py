@@ -76,6 +76,9 @@ def pending_waits(waits: list[Wait], workflow: Workflow | None) -> list[PendingW
         elif wait.purpose == "cancel" and wait.idx < len(cancels) and cancels[wait.idx].if_:
             cancel_if = cancels[wait.idx].if_
             source = cancel_if.source if cancel_if is not None else None
+        elif wait.purpose == "goal" and workflow is not None and workflow.goal is not None:
+            goal_if = workflow.goal.if_
+            source = goal_if.source if goal_if is not None else None
         key = None
         if wait.match_path is not None:
             value = json.dumps(wait.match_value, ensure_ascii=False)
@@ -123,7 +126,7 @@ def timers(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
 def _step_timer(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
     state: dict[str, Any] = detail.run.state
     wake = state.get("wake_at")
-    if not isinstance(wake, str):
+    if not isinstance(wake, str) or detail.run.status in FINISHED:
         return []
     due = datetime.fromisoformat(wake)
     cursor = state.get("cursor")

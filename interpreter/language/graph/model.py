@@ -11,6 +11,7 @@ from interpreter.language.definitions import (
     ActionStep,
     CronTrigger,
     Expression,
+    Goal,
     SetStep,
     SleepStep,
     SleepUntilStep,
@@ -36,14 +37,17 @@ NodeKind = Literal[
     "switch",
     "set",
     "split",
+    "goal",
 ]
 # flow: to the next step in the list; jump: a `next`; case: a switch case;
 # skip: where a step goes when its `if` is false; path: a split's path, labelled
-# with its name and share; error: where `on_error` sends a step that failed.
-EdgeKind = Literal["flow", "jump", "case", "skip", "path", "error"]
+# with its name and share; error: where `on_error` sends a step that failed;
+# goal: a conversion that ends the run (``goal.exit``).
+EdgeKind = Literal["flow", "jump", "case", "skip", "path", "error", "goal"]
 
 START_ID = "__start__"
 END_ID = "__end__"
+GOAL_ID = "__goal__"
 LABEL_WIDTH = 40
 DETAIL_WIDTH = 42  # what fits a node of the SVG at its detail font size
 
@@ -103,7 +107,23 @@ def build_graph(workflow: Workflow) -> Graph:
         if step.on_error is not None:
             target = after if step.on_error.next is None else _target(step.on_error.next)
             edges.append(Edge(step.id, target, "error", "on error"))
+    goal = workflow.goal
+    if goal is not None:
+        # Beside the steps rather than between them: a conversion can come at
+        # any step, or after the run finished.
+        nodes.append(Node(GOAL_ID, "goal", "goal", goal_text(goal)))
+        if goal.exit:
+            edges.append(Edge(GOAL_ID, END_ID, "goal", "converted"))
     return Graph(workflow.id, tuple(nodes), tuple(edges))
+
+
+def goal_text(goal: Goal) -> str:
+    """``"app/subscription.created, within 1w"``: what converts, and for how long
+    after the run finished (its ``if`` would not fit; the YAML has it)."""
+    text = goal.event
+    if goal.within:
+        text += f", within {format_duration(goal.within)}"
+    return shorten(text, DETAIL_WIDTH)
 
 
 def _switch_edges(step: SwitchStep, following: str) -> list[Edge]:

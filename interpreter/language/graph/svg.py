@@ -10,6 +10,7 @@ Every node is a ``<g data-step="ID">`` the dashboard can style or link.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 from interpreter.language.graph.model import Edge, Graph, Node
@@ -23,7 +24,9 @@ LANE = 24  # horizontal distance between neighbouring curves
 CHAR_W = 6.2  # an estimate of the label font's average advance, for the canvas width
 
 
-def to_svg(graph: Graph) -> str:
+def to_svg(graph: Graph, reached: Mapping[str, int] | None = None) -> str:
+    """The drawing; with ``reached`` (node id -> runs, the dashboard's figures)
+    each node so counted shows how many runs reached it."""
     position = {node.id: index for index, node in enumerate(graph.nodes)}
     straight: list[Edge] = []
     curved: list[Edge] = []
@@ -46,7 +49,7 @@ def to_svg(graph: Graph) -> str:
         svg, reach = _curve(edge, position, left, side, lanes[side])
         parts.append(svg)
         extent = max(extent, reach)
-    parts += [_node(node, index, left) for index, node in enumerate(graph.nodes)]
+    parts += [_node(node, index, left, reached) for index, node in enumerate(graph.nodes)]
     width = int(extent + MARGIN)
     height = MARGIN * 2 + len(graph.nodes) * NODE_H + (len(graph.nodes) - 1) * GAP
     return (
@@ -117,7 +120,7 @@ def _curve(
         x = left
         control = x - bulge * 4 / 3
         end = x - 2
-    dash = ' stroke-dasharray="5 4"' if edge.kind in ("skip", "error") else ""
+    dash = ' stroke-dasharray="5 4"' if edge.kind in ("skip", "error", "goal") else ""
     stroke = "#b91c1c" if edge.kind == "error" else "#4b5563"  # a failure's way out: red
     path = (
         f'<path class="edge edge-{edge.kind}" d="M{x},{y1} C{control:.1f},{y1} '
@@ -146,12 +149,12 @@ def _label(text: str, x: float, y: float, anchor: str = "start") -> str:
     )
 
 
-def _node(node: Node, index: int, left: int) -> str:
+def _node(node: Node, index: int, left: int, reached: Mapping[str, int] | None) -> str:
     x, y = left, _top(index)
     fill = COLOURS[node.kind]
     common = f'fill="{fill}" stroke="#374151" stroke-width="1.2"'
     cx, cy = x + NODE_W / 2, y + NODE_H / 2
-    if node.kind in ("start", "end", "sleep", "sleep_until"):
+    if node.kind in ("start", "end", "sleep", "sleep_until", "goal"):
         shape = f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="25" {common}/>'
     elif node.kind == "action":
         shape = f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" {common}/>'
@@ -168,6 +171,13 @@ def _node(node: Node, index: int, left: int) -> str:
             f'fill="#374151">{escape(node.detail)}</text>'
         )
     tooltip = node.title + (f": {node.detail}" if node.detail else "")
+    count = reached.get(node.id) if reached is not None else None
+    if count is not None:
+        texts.append(
+            f'<text class="reached" x="{x + NODE_W - 8}" y="{y + 12}" text-anchor="end" '
+            f'font-size="10" font-weight="bold" fill="#1d4ed8">{count:,}</text>'
+        )
+        tooltip += f" ({count:,} runs)"
     return (
         f'<g class="node node-{node.kind}" data-step={quoteattr(node.id)}>'
         f"<title>{escape(tooltip)}</title>{shape}{''.join(texts)}</g>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interpreter.language.graph.model import END_ID, START_ID, Graph, Node
+from interpreter.language.graph.model import END_ID, GOAL_ID, START_ID, Graph, Node
 
 # Fill colours by node kind, shared with the SVG so the three drawings agree.
 COLOURS = {
@@ -16,6 +16,7 @@ COLOURS = {
     "switch": "#fce7f3",
     "set": "#ede9fe",
     "split": "#ffedd5",
+    "goal": "#fee2e2",
 }
 
 _MERMAID_SHAPES = {
@@ -29,6 +30,7 @@ _MERMAID_SHAPES = {
     "switch": ('{"', '"}'),
     "set": ('[/"', '"/]'),
     "split": ('{"', '"}'),
+    "goal": ('(("', '"))'),
 }
 _DOT_SHAPES = {
     "start": "oval",
@@ -41,12 +43,13 @@ _DOT_SHAPES = {
     "switch": "diamond",
     "set": "parallelogram",
     "split": "diamond",
+    "goal": "doublecircle",
 }
 
 
 def mermaid_id(node_id: str) -> str:
     """Step ids are safe identifiers, but ``end`` is a Mermaid keyword: prefix them all."""
-    return {START_ID: "start", END_ID: "finish"}.get(node_id, f"s_{node_id}")
+    return {START_ID: "start", END_ID: "finish", GOAL_ID: "goal"}.get(node_id, f"s_{node_id}")
 
 
 def to_mermaid(graph: Graph) -> str:
@@ -55,7 +58,7 @@ def to_mermaid(graph: Graph) -> str:
         opening, closing = _MERMAID_SHAPES[node.kind]
         lines.append(f"  {mermaid_id(node.id)}{opening}{_mermaid_label(node)}{closing}")
     for edge in graph.edges:
-        arrow = {"skip": "-.->", "error": "-.->"}.get(edge.kind, "-->")
+        arrow = {"skip": "-.->", "error": "-.->", "goal": "-.->"}.get(edge.kind, "-->")
         label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
         lines.append(f"  {mermaid_id(edge.source)} {arrow}{label} {mermaid_id(edge.target)}")
     for kind, colour in COLOURS.items():
@@ -96,6 +99,8 @@ def to_dot(graph: Graph) -> str:
             attributes.append("style=dashed")
         elif edge.kind == "error":
             attributes += ["style=dashed", 'color="#b91c1c"', "constraint=false"]
+        elif edge.kind == "goal":
+            attributes += ["style=dashed", "constraint=false"]
         elif edge.kind in ("jump", "case", "path"):
             attributes.append("constraint=false")  # keep the steps in list order
         suffix = f" [{', '.join(attributes)}]" if attributes else ""

@@ -66,6 +66,9 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
     for cancel in workflow.cancel_on:
         if cancel.if_ is not None:
             yield cancel.if_, Scope("cancel_on", _RUN_ROOTS | {"async"})
+    if workflow.goal is not None and workflow.goal.if_ is not None:
+        # Matched like a cancel_on: any time in the run's life, or after it.
+        yield workflow.goal.if_, Scope("goal", _RUN_ROOTS | {"async"})
     for n, (_, value) in enumerate(workflow.vars):
         for expression in expressions_in(value):
             yield expression, Scope("vars", _START_ROOTS, vars_before=n)
@@ -150,7 +153,7 @@ def _judge(
         if root == "async":
             return (
                 "async (the candidate event) is only known in wait_for_event.if, "
-                "wait_for_event.any[].if and cancel_on[].if",
+                "wait_for_event.any[].if, cancel_on[].if and goal.if",
                 at,
             )
         return f"{root} is not known yet in {scope.place}", at

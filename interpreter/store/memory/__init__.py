@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from interpreter.store.memory._data import Data
 from interpreter.store.memory.browsing import Browsing
 from interpreter.store.memory.bursts import Bursts
+from interpreter.store.memory.conversions import Conversions
 from interpreter.store.memory.cron import Cron
 from interpreter.store.memory.definitions import Definitions
 from interpreter.store.memory.entry import Entry
@@ -28,7 +29,17 @@ from interpreter.store.operations import Store
 
 
 class MemoryTransaction(
-    Definitions, Events, Runs, Entry, Waits, Cron, Suppressions, Throttles, Browsing, Bursts
+    Definitions,
+    Events,
+    Runs,
+    Entry,
+    Waits,
+    Cron,
+    Suppressions,
+    Throttles,
+    Browsing,
+    Bursts,
+    Conversions,
 ):
     """Every named operation of ``operations.Transaction``, on dicts."""
 

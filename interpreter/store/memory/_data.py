@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from interpreter.errors import StoreError
 from interpreter.store import records as rec
+from interpreter.store.conversion_records import StoredConversion
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Data:
     suppressions: dict[tuple[str, str], rec.Suppression] = field(default_factory=dict)
     throttle_turns: dict[str, dict[str, tuple[datetime, bool]]] = field(default_factory=dict)
     bursts: dict[tuple[str, str], rec.Burst] = field(default_factory=dict)
+    conversions: dict[str, StoredConversion] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:

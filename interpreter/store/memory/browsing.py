@@ -17,7 +17,7 @@ class Browsing(OnData):
         """The ids of the events with ``text`` as a term, oldest first."""
         term = text.strip().lower()
         found = sorted(self._d.events.values(), key=lambda e: e.seq)
-        return [e.id for e in found if term in _terms(e.data)]
+        return [e.id for e in found if term in terms(e.data)]
 
     def search_runs(self, where: RunFilter) -> list[RunSummary]:
         events = set(self._term_events(where.text)[: records.SEARCH_EVENTS]) if where.text else None
@@ -104,7 +104,7 @@ def _resumed_by(output: JSON) -> JSON:
     return event.get("id") if isinstance(event, dict) else None
 
 
-def _terms(value: JSON) -> set[str]:
+def terms(value: JSON) -> set[str]:
     """The lower-cased strings (up to 200 characters) among a JSON value's
     string values, at any depth; not its object keys."""
     if isinstance(value, str):
@@ -112,5 +112,5 @@ def _terms(value: JSON) -> set[str]:
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, list):
-        return set().union(*(_terms(item) for item in value))
+        return set().union(*(terms(item) for item in value))
     return set()

@@ -220,6 +220,8 @@ def test_every_campaign_in_workflows_lints_clean() -> None:
         "account-sync",
         "cart-abandonment",
         "welcome-engagement",
+        "onboarding-tour",
+        "trial-conversion",
     } <= {w.id for w in workflows}
 
 

@@ -1,0 +1,124 @@
+"""A campaign's page: does it work? Of the runs started in the chosen period,
+how many reached each step (drawn into the graph), how many converted (the
+campaign's ``goal``), the same per split path with the difference between
+paths, and each email step's sends, opens and clicks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from interpreter.errors import NotFound
+from interpreter.http.dashboard.guard import Call
+from interpreter.http.dashboard.pages import PERIODS
+from interpreter.language.definitions import Workflow
+from interpreter.language.durations import format_duration
+from interpreter.language.graph import build_graph, to_svg
+from interpreter.language.graph.model import GOAL_ID, START_ID
+from interpreter.store.conversion_records import EmailFigures, GoalFigures
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent, or None when there is no whole."""
+    return 100 * part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class PathRow:
+    step_id: str
+    path: str
+    started: int
+    converted: int
+    rate: float | None
+    # Percentage points against the first path of the same split step.
+    versus_first: float | None
+
+
+@dataclass(frozen=True)
+class EmailRow:
+    step_id: str
+    sent: int
+    opened: int
+    clicked: int
+    open_rate: float | None
+    click_rate: float | None
+
+
+@dataclass(frozen=True)
+class CampaignFigures:
+    workflow: Workflow
+    svg: Markup
+    started: int
+    reached: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
+    converted: int
+    rate: float | None
+    paths: Sequence[PathRow]
+    emails: Sequence[EmailRow]
+    within: str | None  # the goal's attribution window, as written
+
+
+def path_rows(figures: GoalFigures) -> list[PathRow]:
+    rows: list[PathRow] = []
+    first: dict[str, float | None] = {}
+    for p in figures.paths:
+        share = rate(p.converted, p.started)
+        versus: float | None = None
+        if p.step_id not in first:
+            first[p.step_id] = share
+        elif share is not None and (base := first[p.step_id]) is not None:
+            versus = share - base
+        rows.append(PathRow(p.step_id, p.path, p.started, p.converted, share, versus))
+    return rows
+
+
+def email_rows(emails: Sequence[EmailFigures]) -> list[EmailRow]:
+    return [
+        EmailRow(
+            e.step_id, e.sent, e.opened, e.clicked, rate(e.opened, e.sent), rate(e.clicked, e.sent)
+        )
+        for e in emails
+    ]
+
+
+async def campaign(call: Call) -> Response:
+    campaign_id = call.request.path_params["campaign_id"]
+    period = call.request.query_params.get("period", "7d")
+    if period not in PERIODS:
+        period = "7d"
+    length = PERIODS[period]
+    since = call.engine.clock.now() - length if length is not None else None
+    found = [w for w in call.engine.campaigns.current() if w.id == campaign_id]
+    if not found:
+        raise NotFound(f"no campaign {campaign_id}")
+    workflow = found[0]
+
+    def load() -> CampaignFigures:
+        store = call.engine.store
+        started = store.count_runs(workflow.id, since, None)
+        figures = store.goal_figures(workflow.id, since, None)
+        funnel = dict(figures.reached)
+        reached = {START_ID: started, **{s.id: funnel.get(s.id, 0) for s in workflow.steps}}
+        if workflow.goal is not None:
+            reached[GOAL_ID] = figures.converted
+        # The SVG is built by flow itself, escaping every label.
+        svg = Markup(to_svg(build_graph(workflow), reached))
+        return CampaignFigures(
+            workflow,
+            svg,
+            started,
+            [(s.id, s.kind, funnel.get(s.id, 0)) for s in workflow.steps],
+            figures.converted,
+            rate(figures.converted, started),
+            path_rows(figures),
+            email_rows(figures.emails),
+            format_duration(workflow.goal.within)
+            if workflow.goal is not None and workflow.goal.within
+            else None,
+        )
+
+    shown = await run_in_threadpool(load)
+    return call.page("campaign.html", c=shown, period=period, periods=list(PERIODS))

@@ -1,0 +1,158 @@
+"""Conversions, the same on SQLite, PostgreSQL and memory: one per run, with
+its run's campaign and creation time; goal subscriptions swept when their
+window closed; and the dashboard's figures per campaign and period."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from interpreter.store import Store, Wait
+from interpreter.store.conversion_records import (
+    Conversion,
+    EmailFigures,
+    GoalFigures,
+    PathFigures,
+)
+from interpreter.store.memory import MemoryStore
+from tests.integration.store._factories import T0, at, create, record, step
+
+
+def _conversion(run_id: str, seconds: float = 60, after: bool = False) -> Conversion:
+    return Conversion(run_id, f"evt-{run_id}", at(seconds), "welcome", {"offer": "a"}, after)
+
+
+def test_a_run_converts_once_and_an_unknown_run_not_at_all(store: Store) -> None:
+    with store.transaction() as tx:
+        assert create(tx, "r1", "drip", now=at(5))
+    with store.transaction() as tx:
+        recorded = tx.record_conversions([_conversion("r1"), _conversion("ghost")])
+    assert recorded == {"r1"}
+    with store.transaction() as tx:
+        assert tx.record_conversions([_conversion("r1", 120, after=True)]) == set()
+    (stored,) = store.list_conversions(["r1", "ghost"])
+    assert stored.workflow_id == "drip"
+    assert stored.run_created_at == at(5)
+    assert stored.converted_at == at(60)  # the first conversion stays
+    assert stored.paths == {"offer": "a"}
+    assert stored.last_email_step == "welcome"
+    assert stored.after_finish is False
+    assert store.count_conversions() == 1
+    assert store.count_conversions("drip") == 1
+    assert store.count_conversions("other") == 0
+
+
+def test_goal_subscriptions_are_swept_when_their_window_closed(store: Store) -> None:
+    def goal(run_id: str, until: float | None) -> Wait:
+        timeout = at(until) if until is not None else None
+        return Wait(run_id, "goal", None, 0, "paid", "data.user", 7, timeout, T0)
+
+    with store.transaction() as tx:
+        tx.add_waits(
+            [
+                goal("open", None),
+                goal("closing", 100),
+                goal("closed", 50),
+                Wait("step", "step", "w", 0, "paid", None, None, at(10), T0),
+            ]
+        )
+    with store.transaction() as tx:
+        assert tx.drop_expired_goal_waits(at(100)) == 1
+    left = sorted(
+        w.run_id for r in ("open", "closing", "closed", "step") for w in store.list_waits(r)
+    )
+    assert left == ["closing", "open", "step"]  # a step wait's timeout is its timer's business
+
+
+def test_figures_count_runs_conversions_paths_and_email_engagement(store: Store) -> None:
+    with store.transaction() as tx:
+        for n in range(4):
+            assert create(tx, f"r{n}", "drip", now=at(n))
+        assert create(tx, "old", "drip", now=at(-1000))
+        assert create(tx, "x", "other", now=at(1))
+        rows = [
+            step(f"r{n}", "offer", kind="split", output={"path": p, "bucket": n})
+            for n, p in enumerate(["a", "a", "b", "b"])
+        ]
+        rows += [
+            step(f"r{n}", "welcome", kind="email.send", output={"id": f"EM_{n}"}) for n in range(4)
+        ]
+        rows.append(
+            step("r3", "nudge", kind="email.send", output={"skipped": "suppressed", "id": "em_s"})
+        )
+        rows.append(step("old", "welcome", kind="email.send", output={"id": "em_old"}))
+        tx.record_steps(rows)
+        assert record(tx, "o1", "email.opened", {"email_id": "em_0"}, T0, at(10))
+        assert record(tx, "o2", "resend/email.opened", {"email_id": "em_0"}, T0, at(10))
+        assert record(tx, "o3", "email.opened", {"email_id": "em_1"}, T0, at(11))
+        assert record(tx, "c1", "email.clicked", {"email_id": "em_1", "link": "x"}, T0, at(12))
+        assert record(tx, "s1", "app/seen", {"email_id": "em_2"}, T0, at(12))
+        assert record(tx, "o4", "email.opened", {"email_id": "em_old"}, T0, at(13))
+        tx.record_conversions([_conversion("r0"), _conversion("r2"), _conversion("old")])
+    figures = store.goal_figures("drip", T0, None)
+    assert figures == GoalFigures(
+        converted=2,
+        paths=(PathFigures("offer", "a", 2, 1), PathFigures("offer", "b", 2, 1)),
+        emails=(EmailFigures("welcome", sent=4, opened=2, clicked=1),),
+        reached=(("nudge", 1), ("offer", 4), ("welcome", 4)),
+    )
+    everything = store.goal_figures("drip", None, None)
+    assert everything.converted == 3
+    assert everything.emails == (EmailFigures("welcome", sent=5, opened=3, clicked=1),)
+    assert store.goal_figures("drip", T0, at(2)).converted == 1  # r0 and r1 only
+    assert store.goal_figures("none", None, None) == GoalFigures(0, (), (), ())
+
+
+def _hours_of_runs(store: Store) -> None:
+    """Twelve runs 25 minutes apart (about five hours): splits, sends, skipped
+    steps, opens and clicks, and conversions recorded before and after the
+    split rows of their runs."""
+    for n in range(12):
+        run = f"h{n}"
+        with store.transaction() as tx:
+            assert create(tx, run, "drip", now=at(n * 1500))
+            if n % 4 == 0:
+                tx.record_conversions([_conversion(run, n * 1500 + 60)])
+            rows = [step(run, "offer", kind="split", output={"path": "ab"[n % 2], "bucket": n})]
+            rows.append(step(run, "welcome", kind="email.send", output={"id": f"Em_{n}"}))
+            rows.append(step(run, "later", status="skipped" if n % 3 else "ok"))
+            if n == 5:  # a retried split gives a second row: still one run on its path
+                rows.append(step(run, "offer", 2, kind="split", output={"path": "b"}))
+            tx.record_steps(rows)
+            if n % 4 == 1:
+                tx.record_conversions([_conversion(run, n * 1500 + 60)])
+            if n % 3 == 0:
+                for k in range(2):  # a second open of the same email counts once
+                    data = {"email_id": f"em_{n}"}
+                    assert record(tx, f"o{n}-{k}", "email.opened", data, T0, at(n * 1500 + k))
+            if n % 5 == 0:
+                data = {"email_id": f"EM_{n}", "link": "https://x"}
+                assert record(tx, f"c{n}", "resend/email.clicked", data, T0, at(n * 1500))
+
+
+def test_figures_over_whole_hours_are_the_rows_own(store: Store) -> None:
+    """Over whole hours the SQL stores read sums their triggers kept; the
+    memory store counts the rows. Both must give the same figures, for
+    periods that start and end inside an hour, on an hour, or stay open."""
+    _hours_of_runs(store)
+    twin = MemoryStore()
+    _hours_of_runs(twin)
+    hour = T0.replace(minute=0, second=0, microsecond=0)
+    periods = [
+        (None, None),
+        (at(600), None),
+        (None, at(12000)),
+        (at(600), at(12000)),
+        (hour + timedelta(hours=1), hour + timedelta(hours=4)),
+        (at(100), at(200)),
+    ]
+    decided = 0
+    for since, until in periods:
+        expected = twin.goal_figures("drip", since, until)
+        assert store.goal_figures("drip", since, until) == expected, (since, until)
+        decided += expected.converted + len(expected.paths) + len(expected.emails)
+    everything = twin.goal_figures("drip", None, None)
+    assert everything.converted == 6
+    assert everything.paths == (PathFigures("offer", "a", 6, 3), PathFigures("offer", "b", 6, 3))
+    assert everything.emails == (EmailFigures("welcome", sent=12, opened=4, clicked=3),)
+    assert dict(everything.reached) == {"offer": 12, "welcome": 12, "later": 4}
+    assert decided >= 30
