@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from interpreter.language.policies import Cap
 from interpreter.language.values import JSON
 from interpreter.store.records import (
     Bound,
@@ -174,6 +175,31 @@ class Transaction(Protocol):
 
     def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
         """The newest suppressions first (then by address)."""
+
+    # ---- frequency caps (store/sql/sends.py) -----------------------------------------
+
+    def reserve_send(
+        self,
+        holder: str,
+        addresses: Sequence[str],
+        category: str,
+        caps: Sequence[Cap],
+        now: datetime,
+    ) -> datetime | None:
+        """Check ``caps`` for a send to ``addresses`` (any case) in ``category`` and,
+        when every cap admits it for every address, record it at ``now`` for each
+        of them: None. A cap counts the sends within ``(now - per, now]``, of any
+        holder. When one would break, nothing is recorded and the answer is the
+        earliest instant at which every cap admits the send. ``holder`` (the
+        send's idempotency key) already recorded: None, nothing added. The check
+        and the record hold a lock on each address until the transaction ends."""
+
+    def release_sends(self, holders: Sequence[str]) -> int:
+        """Forget the sends of these holders (they failed for good); how many rows."""
+
+    def sends_to(self, address: str, category: str) -> list[datetime]:
+        """When the recorded sends to ``address`` (any case) in ``category`` were
+        made, oldest first."""
 
     # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
 

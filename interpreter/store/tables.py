@@ -165,3 +165,18 @@ cron_ticks = Table(
     Column("tick_at", Instant, nullable=False),
     PrimaryKeyConstraint("workflow_id", "tick_at"),
 )
+
+# Frequency caps (migration 0005): the emails sent to each address in each
+# capped category, one row per recipient of a send. ``holder`` is the send's
+# idempotency key, so a retry or a takeover finds its own row and is not
+# counted twice; a send that fails for good has its rows deleted.
+sends = Table(
+    "sends",
+    metadata,
+    Column("holder", String(400), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("sent_at", Instant, nullable=False),
+    PrimaryKeyConstraint("holder", "address"),
+    Index("sends_address_category", "address", "category", "sent_at"),
+)

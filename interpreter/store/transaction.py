@@ -15,9 +15,10 @@ from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
 from interpreter.store.sql.events import Events
 from interpreter.store.sql.runs import Runs
+from interpreter.store.sql.sends import Sends
 from interpreter.store.sql.suppressions import Suppressions
 from interpreter.store.sql.waits import Waits
 
 
-class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Sends, Browsing):
     """Every named operation, bound to one connection inside a transaction."""

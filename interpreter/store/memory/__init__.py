@@ -19,12 +19,13 @@ from interpreter.store.memory.cron import Cron
 from interpreter.store.memory.definitions import Definitions
 from interpreter.store.memory.events import Events
 from interpreter.store.memory.runs import Runs
+from interpreter.store.memory.sends import Sends
 from interpreter.store.memory.suppressions import Suppressions
 from interpreter.store.memory.waits import Waits
 from interpreter.store.reads import Store
 
 
-class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Sends, Browsing):
     """Every named operation of ``operations.Transaction``, on dicts."""
 
 

@@ -20,6 +20,8 @@ class Data:
     inbox: list[tuple[str, rec.InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
     suppressions: dict[str, rec.Suppression] = field(default_factory=dict)
+    # (holder, address) -> (category, sent_at): the sends frequency caps count
+    sends: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:
