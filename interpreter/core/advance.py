@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._deferral import defer_step, deferral_ended
 from interpreter.core._steps import (
     finish,
     idempotency_key,
@@ -47,6 +48,7 @@ from interpreter.core.model import (
     RunState,
     SleepUntil,
     Start,
+    StepDeferred,
     StepFailed,
     StepSucceeded,
     TimerFired,
@@ -182,6 +184,11 @@ def _apply_step_failed(turn: Turn, state: RunState, failure: StepFailed) -> RunS
     return changed(state, attempt=attempt + 1, wake_at=wake_at)
 
 
+def _apply_step_deferred(turn: Turn, state: RunState, deferred: StepDeferred) -> RunState:
+    step = _awaited_action(turn, state, deferred.step_id, deferred.attempt)
+    return state if step is None else defer_step(turn, state, step, deferred)
+
+
 def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) -> RunState:
     if state.started_at is None:
         return state
@@ -239,6 +246,8 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         return run_from(turn, state, after)
     if state.status == "running" and isinstance(step, ActionStep):
         return run_action(turn, changed(state, wake_at=None), step)
+    if state.status == "sleeping" and isinstance(step, ActionStep) and state.attempt > 0:
+        return deferral_ended(turn, state, step)  # an attempt was deferred (_deferral.py)
     if state.status == "sleeping" and isinstance(step, ActionStep | WaitForWindowStep):
         return _apply_local_timer(turn, state, step)
     return state
@@ -342,4 +351,5 @@ _APPLY: dict[type, Callable[[Turn, RunState, Any], RunState]] = {
     TimerFired: _apply_timer_fired,
     Cancel: _apply_cancel,
     Retry: _apply_retry,
+    StepDeferred: _apply_step_deferred,
 }

@@ -131,7 +131,19 @@ class Retry:
     """An operator resumes a failed run at the step that failed (``flow runs retry``)."""
 
 
-Input = Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel | Retry
+@dataclass(frozen=True)
+class StepDeferred:
+    """The action of attempt ``attempt`` may not run before ``until`` (a full
+    frequency cap): the step tries it again then (``core/_deferral.py``)."""
+
+    step_id: str
+    attempt: int
+    until: datetime
+
+
+Input = (
+    Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel | Retry | StepDeferred
+)
 
 
 # ---- commands -------------------------------------------------------------

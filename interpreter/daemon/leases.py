@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from interpreter.core.model import Input, StepFailed, StepSucceeded
+from interpreter.core.model import Input, StepDeferred, StepFailed, StepSucceeded
 from interpreter.store import Store
 from interpreter.store.records import StepRecord
 
@@ -70,6 +70,14 @@ def recorded_result(row: StepRecord) -> Input:
     """The input a recorded action outcome gives the core, as when it completed."""
     if row.status == "ok":
         return StepSucceeded(row.step_id, row.output, row.attempt)
+    if row.status == "deferred":
+        return deferred_result(row)
     error = row.error if isinstance(row.error, dict) else {}
     message = str(error.get("message", "failed"))
     return StepFailed(row.step_id, message, bool(error.get("retryable", False)), row.attempt)
+
+
+def deferred_result(row: StepRecord) -> Input:
+    """A deferred attempt's row (``{until}`` in its output) as the input it gave."""
+    output = row.output if isinstance(row.output, dict) else {}
+    return StepDeferred(row.step_id, row.attempt, datetime.fromisoformat(str(output.get("until"))))

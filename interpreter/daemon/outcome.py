@@ -50,6 +50,8 @@ class Outcome:
     cancel_waits: list[WaitForEvent] = field(default_factory=list)
     step_wait: WaitForEvent | None = None
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
+    # Frequency-cap reservations of a send that failed for good (daemon/caps.py).
+    released_sends: list[str] = field(default_factory=list)
 
     def step_row(
         self,

@@ -166,6 +166,7 @@ class WorkflowBuilder:
                 with_=with_,
                 retry=self._retry(step.get("retry"), (*path, "retry")),
                 quiet_hours=step.get("quiet_hours"),
+                when_capped=step.get("when_capped", "skip"),
             )
         if "sleep" in step:
             duration = self._duration(step["sleep"], (*path, "sleep"))
