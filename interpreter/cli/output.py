@@ -21,6 +21,7 @@ _STATUS_COLOURS = {
     "error": "red",
     "cancelled": "yellow",
     "skipped": "bright_black",
+    "deferred": "cyan",
     "waiting": "cyan",
     "sleeping": "cyan",
     "running": "blue",

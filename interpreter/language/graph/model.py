@@ -114,7 +114,8 @@ def _target(step_id: str) -> str:
 
 def _detail(step: Step) -> str:
     if isinstance(step, ActionStep):
-        text = step.action
+        # Only the non-default is drawn: a capped send that waits changes the timeline.
+        text = step.action + (" · defer when capped" if step.when_capped == "defer" else "")
     elif isinstance(step, SleepStep):
         text = f"sleep {format_duration(step.duration)}"
     elif isinstance(step, SleepUntilStep):

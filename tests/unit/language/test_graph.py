@@ -152,3 +152,13 @@ def test_a_send_window_is_drawn_as_a_wait_with_its_days_and_hours() -> None:
         )
         assert campaign is not None
         assert build_graph(campaign).nodes[1].detail == f"wait for window {text}"
+
+
+def test_an_email_that_waits_out_its_caps_says_so() -> None:
+    example = Path(__file__).parents[3] / "workflows" / "order-follow-up.yaml"
+    workflow, problems = load_workflow(example)
+    assert workflow is not None, problems
+    graph = build_graph(workflow)
+    details = {node.id: node.detail for node in graph.nodes}
+    assert details["offer"] == "email.send · defer when capped"
+    assert details["receipt"] == "email.send"  # skip, the default, is not drawn
