@@ -1,5 +1,6 @@
-"""When a category's caps admit one more send to an address: the one rule both
-faces of the store (``sql/sends.py``, ``memory/sends.py``) apply."""
+"""When a category's caps admit one more send to an address, and which skipped
+sends the dashboard counts: what both faces of the store (``sql/sends.py``,
+``memory/sends.py``) share."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from interpreter.language.policies import Cap
+
+# Why an email.send went without its email: the ``skipped`` of its output that
+# the dashboard counts per campaign (``held_back_sends``).
+HELD_BACK = ("capped", "unsubscribed", "suppressed")
 
 
 def admitted_at(recent: Sequence[datetime], caps: Sequence[Cap], now: datetime) -> datetime | None:

@@ -197,6 +197,13 @@ class Transaction(Protocol):
     def release_sends(self, holders: Sequence[str]) -> int:
         """Forget the sends of these holders (they failed for good); how many rows."""
 
+    def held_back_sends(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+        """For the campaign's runs created in [since, until): how many
+        ``email.send`` steps went without their email, by why (``capped``,
+        ``unsubscribed``, ``suppressed``: the ``skipped`` of their output), and
+        how many sends a full cap ``deferred`` (each once, however often);
+        reasons with none are left out."""
+
     def sends_to(self, address: str, category: str) -> list[datetime]:
         """When the recorded sends to ``address`` (any case) in ``category`` were
         made, oldest first."""

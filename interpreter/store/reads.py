@@ -83,6 +83,7 @@ class Store(ABC):
     search_runs = _read(Transaction.search_runs)
     funnel = _read(Transaction.funnel)
     count_runs = _read(Transaction.count_runs)
+    held_back_sends = _read(Transaction.held_back_sends)
     list_events = _read(Transaction.list_events)
     campaign_ids = _read(Transaction.campaign_ids)
     list_suppressions = _read(Transaction.list_suppressions)

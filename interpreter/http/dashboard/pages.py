@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup
@@ -29,6 +29,9 @@ class CampaignView:
     svg: Markup
     started: int
     funnel: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
+    # email.send steps that went without their email, by why (capped,
+    # unsubscribed, suppressed), and the sends a full cap deferred.
+    held_back: Mapping[str, int] = field(default_factory=dict)
 
 
 async def campaigns(call: Call) -> Response:
@@ -45,9 +48,10 @@ async def campaigns(call: Call) -> Response:
             reached = store.funnel(workflow.id, since, None)
             started = store.count_runs(workflow.id, since, None)
             rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
+            held_back = store.held_back_sends(workflow.id, since, None)
             # The SVG is built by flow itself, escaping every label.
             svg = Markup(to_svg(build_graph(workflow)))
-            shown.append(CampaignView(workflow, svg, started, rows))
+            shown.append(CampaignView(workflow, svg, started, rows, held_back))
         return shown
 
     shown = await run_in_threadpool(load)

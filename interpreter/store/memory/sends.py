@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from interpreter.language.policies import Cap
-from interpreter.store.cap_window import admitted_at
+from interpreter.store.cap_window import HELD_BACK, admitted_at
 from interpreter.store.memory._data import OnData, utc
+from interpreter.store.records import Bound
 
 
 class Sends(OnData):
@@ -51,6 +52,28 @@ class Sends(OnData):
         for key in gone:
             del self._d.sends[key]
         return len(gone)
+
+    def held_back_sends(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+        cohort = {
+            r.id
+            for r in self._d.runs.values()
+            if r.workflow_id == workflow_id
+            and (since is None or r.created_at >= since)
+            and (until is None or r.created_at < until)
+        }
+        counts: dict[str, int] = {}
+        deferred: set[tuple[str, str, int]] = set()
+        for s in self._d.steps:
+            if s.run_id not in cohort:
+                continue
+            if s.status == "deferred":
+                deferred.add((s.run_id, s.step_id, s.visit))
+            why = s.output.get("skipped") if isinstance(s.output, dict) else None
+            if s.kind == "email.send" and s.status == "ok" and why in HELD_BACK:
+                counts[str(why)] = counts.get(str(why), 0) + 1
+        if deferred:
+            counts["deferred"] = len(deferred)
+        return counts
 
     def sends_to(self, address: str, category: str) -> list[datetime]:
         address = address.lower()

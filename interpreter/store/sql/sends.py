@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 
 from interpreter.language.policies import Cap
 from interpreter.store import tables as t
-from interpreter.store.cap_window import admitted_at
+from interpreter.store.cap_window import HELD_BACK, admitted_at
+from interpreter.store.records import Bound
 from interpreter.store.sql._connection import OnConnection, insert_or_skip
 
 _s = t.sends.c
@@ -37,6 +39,7 @@ _RECENT = (
 )
 _RELEASE = delete(t.sends).where(_s.holder.in_(bindparam("b_holders", expanding=True)))
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_r, _st = t.runs.c, t.steps.c
 
 
 def address_lock_key(address: str) -> int:
@@ -91,6 +94,35 @@ class Sends(OnConnection):
             return 0
         return self._c.execute(_RELEASE, {"b_holders": sorted(set(holders))}).rowcount
 
+    def held_back_sends(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+        # The funnel's plan: the campaign's runs by runs_workflow_created, their
+        # steps by the steps_attempt key; the output is read only for those.
+        reason = _st.output["skipped"].as_string()
+        skipped = (
+            select(reason, func.count())
+            .join_from(t.runs, t.steps, _st.run_id == _r.id)
+            .where(
+                _r.workflow_id == workflow_id,
+                _st.kind == "email.send",
+                _st.status == "ok",
+                reason.in_(HELD_BACK),
+            )
+            .group_by(reason)
+        )
+        counts = {str(why): int(n) for why, n in self._c.execute(_created(skipped, since, until))}
+        # A send deferred again and again has a row per deferral: count it once.
+        deferred = (
+            select(_st.run_id, _st.step_id, _st.visit)
+            .join_from(t.runs, t.steps, _st.run_id == _r.id)
+            .where(_r.workflow_id == workflow_id, _st.status == "deferred")
+            .distinct()
+        )
+        sends = _created(deferred, since, until).subquery()
+        count = self._c.execute(select(func.count()).select_from(sends)).scalar_one()
+        if count:
+            counts["deferred"] = int(count)
+        return counts
+
     def sends_to(self, address: str, category: str) -> list[datetime]:
         recent = _RECENT.with_only_columns(_s.sent_at).limit(None)
         parameters = {"b_address": address.lower(), "b_category": category, "b_since": _EPOCH}
@@ -98,3 +130,12 @@ class Sends(OnConnection):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _created(query: Any, since: Bound, until: Bound) -> Any:
+    """``query`` narrowed to runs created in [since, until)."""
+    if since is not None:
+        query = query.where(_r.created_at >= since)
+    if until is not None:
+        query = query.where(_r.created_at < until)
+    return query

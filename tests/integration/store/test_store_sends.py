@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 
 from interpreter.language.policies import Cap
-from interpreter.store import Store, open_store
-from tests.integration.store._factories import at
+from interpreter.store import StepRecord, Store, open_store
+from interpreter.store.records import StepStatus
+from tests.integration.store._factories import at, create
 
 DAY = timedelta(days=1)
 MARKETING = (Cap(1, DAY), Cap(2, 7 * DAY))
@@ -118,3 +119,40 @@ def test_two_workers_sending_to_one_address_at_once_cannot_both_pass_a_cap_of_on
     finally:
         for store in stores:
             store.close()
+
+
+def _row(run_id: str, step: str, attempt: int, status: StepStatus, output: object) -> StepRecord:
+    return StepRecord(
+        run_id, step, 1, attempt, "email.send", status, None, output, None, at(0), at(0)
+    )
+
+
+def test_held_back_sends_counts_skips_by_why_and_each_deferred_send_once(store: Store) -> None:
+    with store.transaction() as tx:
+        for run_id, created in (("r1", 0), ("r2", 10), ("r3", 20), ("old", -100)):
+            assert create(tx, run_id, "promo", now=at(created))
+        assert create(tx, "other", "receipts", now=at(0))
+        tx.record_steps(
+            [
+                _row("r1", "mail", 1, "ok", {"skipped": "capped", "category": "promotions"}),
+                _row("r2", "mail", 1, "ok", {"skipped": "unsubscribed", "category": "promotions"}),
+                _row("r2", "more", 1, "ok", {"id": "em_1", "category": "promotions"}),
+                # One send deferred twice, then sent: one deferred send.
+                _row("r3", "mail", 1, "deferred", {"deferred": "capped", "until": "x"}),
+                _row("r3", "mail", 2, "deferred", {"deferred": "capped", "until": "y"}),
+                _row("r3", "mail", 3, "ok", {"id": "em_2"}),
+                _row("r3", "more", 1, "ok", {"skipped": "suppressed"}),
+                _row("old", "mail", 1, "ok", {"skipped": "capped"}),
+                _row("other", "mail", 1, "ok", {"skipped": "capped"}),
+            ]
+        )
+    with store.reading() as tx:
+        assert tx.held_back_sends("promo", at(0), None) == {
+            "capped": 1,
+            "unsubscribed": 1,
+            "suppressed": 1,
+            "deferred": 1,
+        }
+        assert tx.held_back_sends("promo", None, None)["capped"] == 2
+        assert tx.held_back_sends("promo", at(15), at(30)) == {"suppressed": 1, "deferred": 1}
+        assert tx.held_back_sends("nothing", None, None) == {}
