@@ -210,7 +210,12 @@ def test_bad_timezone_and_cron() -> None:
 def test_every_campaign_in_workflows_lints_clean() -> None:
     workflows, problems = load_directory(WORKFLOWS)
     assert problems == []
-    assert [w.id for w in workflows] == ["signup-drip-campaign", "trial-expiry-reminder"]
+    assert [w.id for w in workflows] == [
+        "flash-sale",
+        "order-follow-up",
+        "signup-drip-campaign",
+        "trial-expiry-reminder",
+    ]
 
 
 def test_a_misspelt_action_does_not_hide_the_other_mistakes() -> None:
