@@ -17,14 +17,16 @@ import pytest
 from interpreter.actions.base import Action
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
+from interpreter.core.model import StepDeferred
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.caps import reserve_send
 from interpreter.daemon.clock import VirtualClock
 from interpreter.daemon.engine import Engine
+from interpreter.daemon.leases import recorded_result
 from interpreter.errors import ActionError
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow
-from interpreter.store import Store
+from interpreter.store import StepRecord, Store
 from interpreter.store.database import open_store
 from tests.integration.engine._engine_harness import START
 
@@ -208,3 +210,22 @@ def test_two_workers_sending_to_one_address_at_once_send_one_email(
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_recorded_deferral_replays_as_the_same_deferral() -> None:
+    """A worker that takes a run over finds the deferred attempt's row and feeds
+    the core the deferral it recorded, instead of checking the caps again."""
+    row = StepRecord(
+        "r1",
+        "offer",
+        1,
+        1,
+        "email.send",
+        "deferred",
+        None,
+        {"deferred": "capped", "category": "promotions", "until": "2026-01-06T09:00:00Z"},
+        None,
+        START,
+        START,
+    )
+    assert recorded_result(row) == StepDeferred("offer", 1, START + DAY)
