@@ -10,7 +10,7 @@ from interpreter.daemon.clock import RealClock
 from interpreter.errors import DefinitionError
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.loader import load_workflow_text
-from interpreter.language.policies import load_policies
+from interpreter.language.policies import Policies, load_policies
 from interpreter.store import Definition, Store
 
 
@@ -19,11 +19,15 @@ class Campaigns:
     (``policies.yaml`` beside them; lint has checked it), so a reload that gives
     new campaigns gives their policies with them."""
 
-    def __init__(self, store: Store, current: Iterable[Workflow] = ()) -> None:
+    def __init__(
+        self, store: Store, current: Iterable[Workflow] = (), policies: Policies | None = None
+    ) -> None:
         current = list(current)
-        self.policies, _ = load_policies(
-            Path(workflow.source_file) for workflow in current if workflow.source_file
-        )
+        if policies is None:
+            policies, _ = load_policies(
+                Path(workflow.source_file) for workflow in current if workflow.source_file
+            )
+        self.policies = policies
         self._store = store
         self._by_hash: dict[str, Workflow] = {}
         self._current: dict[str, Workflow] = {}

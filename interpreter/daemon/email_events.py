@@ -30,6 +30,9 @@ from interpreter.daemon.suppressions import suppress
 CLICKED = "email.clicked"
 OPENED = "email.opened"
 UNSUBSCRIBED = "email.unsubscribed"
+# Per address and topic (message category): what a campaign's cancel_on reads.
+TOPIC_LEFT = "flow/email.unsubscribed"
+TOPIC_JOINED = "flow/email.resubscribed"
 # The webhook names a provider would use for the same facts (see the docstring).
 MIRRORED = {CLICKED: "resend/email.clicked", OPENED: "resend/email.opened"}
 
@@ -51,16 +54,45 @@ def record_open(engine: Engine, token: TrackingToken) -> list[IngestResult]:
 
 
 def record_unsubscribe(engine: Engine, token: TrackingToken) -> list[str]:
-    """Suppress the token's recipients and record ``email.unsubscribed`` once per
-    email and recipients, however often the link is posted. Returns the addresses
-    newly suppressed."""
+    """Suppress the token's recipients (from the token's category only, when it
+    has one) and record ``email.unsubscribed`` once per email and recipients,
+    however often the link is posted. Returns the addresses newly suppressed."""
     added = suppress(
-        engine.store, token.addresses, "unsubscribed", engine.clock.now(), token.email_id
+        engine.store,
+        token.addresses,
+        "unsubscribed",
+        engine.clock.now(),
+        token.email_id,
+        token.category,
     )
     seed = "\0".join([token.email_id, *sorted(a.lower() for a in token.addresses)])
     event_id = "evt_unsub_" + hashlib.sha256(seed.encode()).hexdigest()[:20]
     engine.ingest(UNSUBSCRIBED, {"email_id": token.email_id, "to": token.to}, event_id=event_id)
+    record_topic_changes(engine, [(a, token.category, False) for a in token.addresses])
     return added
+
+
+def record_topic_changes(
+    engine: Engine, changes: Sequence[tuple[str, str | None, bool]]
+) -> list[IngestResult]:
+    """Record ``flow/email.unsubscribed`` (or ``flow/email.resubscribed``) with
+    ``{address, category}`` for each (address, category, subscribed) change, so a
+    campaign can ``cancel_on`` a topic left; category null is the whole list. The
+    ids are unique per change and moment: leaving, rejoining and leaving again
+    are three events."""
+    now = engine.clock.now().isoformat()
+    events = [
+        EventIn(
+            TOPIC_JOINED if subscribed else TOPIC_LEFT,
+            {"address": address.lower(), "category": category},
+            "evt_topic_"
+            + hashlib.sha256(
+                json.dumps([address.lower(), category, subscribed, now]).encode()
+            ).hexdigest()[:20],
+        )
+        for address, category, subscribed in changes
+    ]
+    return engine.ingest_many(events) if events else []
 
 
 def _record(

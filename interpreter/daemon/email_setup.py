@@ -85,7 +85,7 @@ def configured_actions(
     return build_actions(
         email_transport=email_transport(environ) if deliver else None,
         environ=environ,
-        suppressed=lambda addresses: suppressed_among(store, addresses),
+        suppressed=lambda addresses, category: suppressed_among(store, addresses, category),
         reserve_send=lambda holder, to, category, now: reserve_send(
             store, holder, to, category, now
         ),

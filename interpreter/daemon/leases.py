@@ -18,10 +18,12 @@ from sending anything twice:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from interpreter.core.model import Input, StepDeferred, StepFailed, StepSucceeded
+from interpreter.core.advance import kept_path_key
+from interpreter.core.model import Input, RunState, StepDeferred, StepFailed, StepSucceeded, changed
 from interpreter.store import Store
 from interpreter.store.records import StepRecord
 
@@ -81,3 +83,17 @@ def deferred_result(row: StepRecord) -> Input:
     """A deferred attempt's row (``{until}`` in its output) as the input it gave."""
     output = row.output if isinstance(row.output, dict) else {}
     return StepDeferred(row.step_id, row.attempt, datetime.fromisoformat(str(output.get("until"))))
+
+
+def kept_split_paths(state: RunState, recorded: Sequence[StepRecord]) -> RunState:
+    """A run taken over keeps the split paths its previous worker recorded (with
+    the action after them) before it could save the run: the core takes a kept
+    path over its formula, so a key that reads ``now`` cannot change cohorts."""
+    kept = {
+        kept_path_key(row.step_id, row.visit): row.output
+        for row in recorded
+        if row.kind == "split" and row.status == "ok" and isinstance(row.output, dict)
+    }
+    if not kept:
+        return state
+    return changed(state, kept_paths={**state.kept_paths, **kept})

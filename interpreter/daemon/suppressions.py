@@ -24,9 +24,15 @@ log = logging.getLogger("flow.suppressions")
 
 
 def suppress(
-    store: Store, addresses: Sequence[str], reason: str, now: datetime, detail: str | None = None
+    store: Store,
+    addresses: Sequence[str],
+    reason: str,
+    now: datetime,
+    detail: str | None = None,
+    category: str | None = None,
 ) -> list[str]:
-    """Add ``addresses``; returns those that were not suppressed yet (lower-cased).
+    """Add ``addresses`` to the whole list, or to one ``category`` (a topic they
+    left); returns those that were not there yet (lower-cased).
 
     An address longer than ``MAX_ADDRESS_CHARS`` cannot be a real one and does
     not fit the column: it is dropped with a warning and the others are still
@@ -45,20 +51,24 @@ def suppress(
                     MAX_ADDRESS_CHARS,
                 )
                 continue
-            if address and tx.add_suppression(address, reason, detail, now):
+            if address and tx.add_suppression(address, reason, detail, now, category):
                 added.append(address.lower())
     return added
 
 
-def unsuppress(store: Store, address: str) -> bool:
-    """Remove ``address``; False if it was not on the list."""
+def unsuppress(store: Store, address: str, category: str | None = None) -> bool:
+    """Remove ``address`` from the whole list, or from one ``category``; False
+    if it was not there."""
     with store.transaction() as tx:
-        return tx.remove_suppression(address.strip())
+        return tx.remove_suppression(address.strip(), category)
 
 
-def suppressed_among(store: Store, addresses: Sequence[str]) -> set[str]:
-    """Which of ``addresses`` are suppressed, lower-cased: what ``email.send`` asks."""
-    return store.suppressed_among(addresses)
+def suppressed_among(
+    store: Store, addresses: Sequence[str], category: str | None = None
+) -> dict[str, str | None]:
+    """What ``email.send`` asks: which of ``addresses`` may not get an email of
+    ``category``, each with None (the whole list) or the category they left."""
+    return store.suppressed_among(addresses, category)
 
 
 def list_suppressions(store: Store, limit: int = 1000) -> list[Suppression]:

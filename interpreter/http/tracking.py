@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 from interpreter.actions.email.tracking import TokenKind, TokenSigner, TrackingToken
 from interpreter.daemon.email_events import record_click, record_open, record_unsubscribe
 from interpreter.daemon.engine import Engine
+from interpreter.http.preferences import preferences_routes
 
 log = logging.getLogger("flow.http.tracking")
 
@@ -78,15 +79,20 @@ def tracking_routes(
         if token is None:
             return _not_found()
         who = html.escape(", ".join(token.addresses))
+        topic = f" {html.escape(token.category)}" if token.category else ""
         if request.method == "POST":
             await run_in_threadpool(record_unsubscribe, current(), token)
-            body = f"<p>{who} will receive no more emails from us.</p>"
+            body = f"<p>{who} will receive no more{topic} emails from us.</p>"
+            if token.category and signer is not None:
+                # A topic left, not the whole list: say where the others are.
+                page = signer.seal(TrackingToken("preferences", token.email_id, token.to))
+                body += f'<p><a href="/u/{page}">Choose which emails you receive</a></p>'
             return HTMLResponse(
                 _PAGE.format(title="You are unsubscribed", body=body), headers=_NO_STORE
             )
         # A GET changes nothing: link scanners and previews fetch URLs unasked.
         body = (
-            f"<p>Stop sending emails to {who}?</p>"
+            f"<p>Stop sending{topic} emails to {who}?</p>"
             '<form method="post"><button type="submit">Unsubscribe</button></form>'
         )
         return HTMLResponse(_PAGE.format(title="Unsubscribe", body=body), headers=_NO_STORE)
@@ -95,6 +101,7 @@ def tracking_routes(
         Route("/t/c/{token}", click, methods=["GET"]),
         Route("/t/o/{token}", opened, methods=["GET"]),
         Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
+        *preferences_routes(current, signer),
     ]
 
 

@@ -96,6 +96,8 @@ class Scenario:
     secrets: tuple[tuple[str, str], ...] = ()
     secret_locations: tuple[Location, ...] = ()  # one per secret, in the same order
     mocks: tuple[Mock, ...] = ()
+    # On the suppression list at the start: (address, category or None for all).
+    suppressions: tuple[tuple[str, str | None], ...] = ()
     events: tuple[ScenarioEvent, ...] = ()
     expect: Expectations = field(default_factory=Expectations)
     description: str | None = None
@@ -192,6 +194,9 @@ class _ScenarioBuilder:
                 self.source.key(("secrets", name)) for name in data.get("secrets", {})
             ),
             mocks=tuple(self._mock(step, value) for step, value in data.get("mocks", {}).items()),
+            suppressions=tuple(
+                (item["address"], item.get("category")) for item in data.get("suppressions", [])
+            ),
             # Stable: events given at the same offset keep the order they are written in.
             events=tuple(sorted(events, key=lambda event: event.at)),
             expect=self._expect(data.get("expect", {})),

@@ -9,7 +9,7 @@ non-ASCII string, a list index) and a wait would silently never match.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 _MISSING = object()
@@ -38,3 +38,19 @@ def value_at(document: Mapping[str, Any], path: str) -> tuple[bool, Any]:
         if current is _MISSING:
             return False, None
     return True, current
+
+
+def keys_at(document: Mapping[str, Any], paths: Iterable[str]) -> dict[str, str]:
+    """For each of ``paths`` found in ``document``, the canonical text of the
+    value there: the key a wait on that path must hold to match the event."""
+    keys: dict[str, str] = {}
+    for path in paths:
+        found, value = value_at(document, path)
+        if found:
+            keys[path] = canonical(value)
+    return keys
+
+
+def loads(key: Any) -> Any:
+    """The value a key is the canonical text of (None for no key)."""
+    return None if key is None else json.loads(key)

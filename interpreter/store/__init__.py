@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from interpreter.store.database import DEFAULT_URL, open_store, upgrade
-from interpreter.store.operations import Transaction
-from interpreter.store.reads import Store
+from interpreter.store.operations import Store, Transaction
 from interpreter.store.records import (
     Definition,
     Delivery,

@@ -56,10 +56,6 @@ def head_revision() -> str:
     return head
 
 
-def display_url(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
-
-
 def normalize_url(url: str | None) -> URL:
     """Parse ``url``, sending plain ``postgresql://`` to psycopg 3."""
     text = url or DEFAULT_URL
@@ -78,7 +74,7 @@ def normalize_url(url: str | None) -> URL:
 
 def _engine(url: str | None) -> tuple[Engine, str]:
     parsed = normalize_url(url)
-    display = display_url(parsed)
+    display = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
     try:
         if backend == "sqlite":
@@ -91,9 +87,8 @@ def _engine(url: str | None) -> tuple[Engine, str]:
 
 
 def _sqlite_engine(url: URL) -> Engine:
-    memory = url.database in (None, "", ":memory:")
     options: dict[str, Any] = {"connect_args": {"timeout": _BUSY_TIMEOUT_MS / 1000}}
-    if memory:
+    if url.database in (None, "", ":memory:"):
         # One shared connection, or every checkout would see an empty database.
         options.update(poolclass=StaticPool)
         options["connect_args"]["check_same_thread"] = False

@@ -1,11 +1,11 @@
-"""The store's contract: every named operation, once, as a ``Protocol``.
+"""The store's contract: every named operation, once, as a ``Protocol``, and
+``Store``, what the daemon, the CLI and the dashboard hold.
 
-The SQL transaction (``interpreter.store.transaction``) and the in-memory one
-(``interpreter.store.memory``) both satisfy it, and mypy checks that they do:
-``Store.transaction()`` and ``Store.reading()`` are typed with this Protocol, so
-a twin that drifts from it no longer type-checks. The contract suite
-(``tests/integration/store``) runs the same tests on SQLite, PostgreSQL and
-memory, for the behaviour the types cannot state.
+The SQL transaction (``store.py``) and the in-memory one (``memory/``) both
+satisfy ``Transaction``, and mypy checks that they do: ``Store.transaction()``
+and ``Store.reading()`` are typed with it, so a twin that drifts from it no
+longer type-checks. The contract suite (``tests/integration/store``) runs the
+same tests on SQLite, PostgreSQL and memory, for what the types cannot state.
 
 An operation is written once here (its signature and what it promises), once
 in SQL (``store/sql/<concern>.py``) and once in memory (``store/memory/``).
@@ -13,33 +13,15 @@ in SQL (``store/sql/<concern>.py``) and once in memory (``store/memory/``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Concatenate, ParamSpec, Protocol, Self, TypeVar
 
 from interpreter.language.policies import Cap
 from interpreter.language.values import JSON
-from interpreter.store.records import (
-    Bound,
-    ClaimedRun,
-    Definition,
-    Delivery,
-    EventRecord,
-    EventRuns,
-    Ids,
-    RunDetail,
-    RunFilter,
-    RunRecord,
-    RunSave,
-    RunStart,
-    RunSummary,
-    StepRecord,
-    StoredEvent,
-    Suppression,
-    Wait,
-    WaitCandidate,
-    WaitPurpose,
-)
+from interpreter.store import records as rec
 
 
 class Transaction(Protocol):
@@ -48,10 +30,10 @@ class Transaction(Protocol):
 
     # ---- definitions (store/sql/definitions.py) ----------------------------
 
-    def save_definition(self, definition: Definition, now: datetime) -> None:
+    def save_definition(self, definition: rec.Definition, now: datetime) -> None:
         """Keep the campaign snapshot a run will be pinned to; a known hash is a no-op."""
 
-    def load_definition(self, hash: str) -> Definition:
+    def load_definition(self, hash: str) -> rec.Definition:
         """The snapshot with that hash; NotFound if there is none."""
 
     def campaign_ids(self) -> list[str]:
@@ -59,24 +41,24 @@ class Transaction(Protocol):
 
     # ---- events (store/sql/events.py) -----------------------------------------
 
-    def record_events(self, events: Sequence[EventRecord]) -> list[bool]:
+    def record_events(self, events: Sequence[rec.EventRecord]) -> list[bool]:
         """Store each event once per id; for each, whether it is new (a repeated
         id, earlier in the batch included, is new only its first time)."""
 
-    def get_event(self, id: str) -> StoredEvent:
+    def get_event(self, id: str) -> rec.StoredEvent:
         """The event with that id; NotFound if there is none."""
 
-    def events_since(self, event_name: str, since: datetime) -> list[StoredEvent]:
+    def events_since(self, event_name: str, since: datetime) -> list[rec.StoredEvent]:
         """Events of that name received at or after ``since``, oldest first."""
 
     # ---- runs (store/sql/runs.py) ------------------------------------------------
 
-    def start_runs(self, starts: Sequence[RunStart], now: datetime) -> set[str]:
+    def start_runs(self, starts: Sequence[rec.RunStart], now: datetime) -> set[str]:
         """Create runs due now, each with its ``start`` input queued, in order;
         returns the ids of those created (not those whose idempotency key, in
         the store or earlier in the batch, already had a run)."""
 
-    def enqueue_all(self, deliveries: Sequence[Delivery], now: datetime) -> set[str]:
+    def enqueue_all(self, deliveries: Sequence[rec.Delivery], now: datetime) -> set[str]:
         """Queue the inputs, in order, and make their runs due now (never later
         than they were); returns the ids of the runs that took them, leaving
         out the finished and the unknown ones, which queue nothing."""
@@ -86,8 +68,8 @@ class Transaction(Protocol):
         False, changing nothing, unless the run exists and is failed."""
 
     def claim_due_runs(
-        self, now: datetime, owner: str, lease: float, limit: int, run_ids: Ids = None
-    ) -> list[ClaimedRun]:
+        self, now: datetime, owner: str, lease: float, limit: int, run_ids: rec.Ids = None
+    ) -> list[rec.ClaimedRun]:
         """Lease up to ``limit`` due runs (only among ``run_ids`` if given) to
         ``owner`` for ``lease`` seconds, earliest due first, with their inputs.
         A claimed run is due again when its lease expires, so it comes back by
@@ -100,18 +82,18 @@ class Transaction(Protocol):
         still held (a run another worker took over is not touched). A run whose
         wake time is its lease expiry keeps the two together."""
 
-    def record_steps_held(self, owner: str, run_id: str, steps: Sequence[StepRecord]) -> bool:
+    def record_steps_held(self, owner: str, run_id: str, steps: Sequence[rec.StepRecord]) -> bool:
         """Record a run's completed step attempts if ``owner`` still holds its
         lease; False, recording nothing, when another worker took it over."""
 
-    def save_runs(self, owner: str, now: datetime, saves: Sequence[RunSave]) -> set[str]:
+    def save_runs(self, owner: str, now: datetime, saves: Sequence[rec.RunSave]) -> set[str]:
         """Store claimed runs' new states and give up their leases; returns the
         ids saved, those whose lease ``owner`` still held (the others changed
         nothing: another worker took them over). Inputs up to each save's
         ``consumed_inbox_upto`` are deleted, and a run with inputs still queued
         stays due now. A finished run loses its wake time, waits and inputs."""
 
-    def record_steps(self, steps: Sequence[StepRecord]) -> None:
+    def record_steps(self, steps: Sequence[rec.StepRecord]) -> None:
         """Record completed step attempts. A second record of one (run, step,
         visit, attempt) raises StoreError: an attempt ran twice under one lease."""
 
@@ -123,33 +105,35 @@ class Transaction(Protocol):
 
     def list_runs(
         self, status: str | None = None, workflow_id: str | None = None, limit: int = 100
-    ) -> list[RunRecord]:
+    ) -> list[rec.RunRecord]:
         """The newest runs first (then by id), optionally of one status and campaign."""
 
     def replay_candidates(
-        self, workflow_id: str, status: str, since: Bound, until: Bound, limit: int | None
-    ) -> list[RunRecord]:
+        self, workflow_id: str, status: str, since: rec.Bound, until: rec.Bound, limit: int | None
+    ) -> list[rec.RunRecord]:
         """Runs of a campaign in ``status`` created in [since, until), oldest
         first, leaving out those already replayed (a run whose idempotency key
         is ``replay:<their id>`` exists)."""
 
-    def get_run(self, run_id: str) -> RunDetail:
+    def get_run(self, run_id: str) -> rec.RunDetail:
         """The run with its step attempts in the order they were recorded; NotFound."""
 
     # ---- waits (store/sql/waits.py) ----------------------------------------------
 
-    def add_waits(self, waits: Sequence[Wait]) -> None:
+    def add_waits(self, waits: Sequence[rec.Wait]) -> None:
         """Store waits; a keyed one is indexed by the canonical text of its value."""
 
-    def delete_waits_of(self, run_ids: Sequence[str], purpose: WaitPurpose | None = None) -> int:
+    def delete_waits_of(
+        self, run_ids: Sequence[str], purpose: rec.WaitPurpose | None = None
+    ) -> int:
         """Delete the waits of these runs (only those of ``purpose`` if given); how many."""
 
-    def list_waits(self, run_id: str) -> list[Wait]:
+    def list_waits(self, run_id: str) -> list[rec.Wait]:
         """A run's waits in the order they were stored."""
 
     def candidate_waits_among(
         self, event_name: str, documents: Sequence[Mapping[str, JSON]]
-    ) -> list[list[WaitCandidate]]:
+    ) -> list[list[rec.WaitCandidate]]:
         """For each event document (``{"id", "name", "data", "ts"}``) of that
         name, the waits it may resolve, found by key only: the waits with no
         key, and those whose key is the document's value at their path."""
@@ -164,16 +148,31 @@ class Transaction(Protocol):
 
     # ---- suppressions (store/sql/suppressions.py) --------------------------------
 
-    def add_suppression(self, address: str, reason: str, detail: str | None, now: datetime) -> bool:
-        """Suppress ``address`` (kept lower-cased); False if it already was."""
+    def add_suppression(
+        self,
+        address: str,
+        reason: str,
+        detail: str | None,
+        now: datetime,
+        category: str | None = None,
+    ) -> bool:
+        """Suppress ``address`` (kept lower-cased) for every email, or for one
+        ``category`` (a topic it left); False if it already was."""
 
-    def remove_suppression(self, address: str) -> bool:
-        """Lift a suppression (any case); False if there was none."""
+    def remove_suppression(self, address: str, category: str | None = None) -> bool:
+        """Lift that one suppression (any case); False if there was none."""
 
-    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
-        """Which of ``addresses`` are suppressed, lower-cased."""
+    def suppressed_among(
+        self, addresses: Sequence[str], category: str | None = None
+    ) -> dict[str, str | None]:
+        """Which of ``addresses`` may not get an email of ``category``, lower-cased,
+        each with what blocks it: None for the whole list (which wins), or the
+        category left. Without ``category`` only the whole list counts."""
 
-    def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
+    def topics_left(self, address: str) -> set[str]:
+        """The categories ``address`` unsubscribed from one by one."""
+
+    def list_suppressions(self, limit: int = 1000) -> list[rec.Suppression]:
         """The newest suppressions first (then by address)."""
 
     # ---- frequency caps (store/sql/sends.py) -----------------------------------------
@@ -197,7 +196,9 @@ class Transaction(Protocol):
     def release_sends(self, holders: Sequence[str]) -> int:
         """Forget the sends of these holders (they failed for good); how many rows."""
 
-    def held_back_sends(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+    def held_back_sends(
+        self, workflow_id: str, since: rec.Bound, until: rec.Bound
+    ) -> dict[str, int]:
         """For the campaign's runs created in [since, until): how many
         ``email.send`` steps went without their email, by why (``capped``,
         ``unsubscribed``, ``suppressed``: the ``skipped`` of their output), and
@@ -210,22 +211,98 @@ class Transaction(Protocol):
 
     # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
 
-    def search_runs(self, where: RunFilter) -> list[RunSummary]:
+    def search_runs(self, where: rec.RunFilter) -> list[rec.RunSummary]:
         """One page of runs, newest first by (created_at, id). With ``text``:
         only runs whose trigger event has it as one of its data's string values
         (any case; object keys are not terms), among the first SEARCH_EVENTS
         such events."""
 
-    def funnel(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
+    def funnel(self, workflow_id: str, since: rec.Bound, until: rec.Bound) -> dict[str, int]:
         """For runs of the campaign created in [since, until): how many reached
         each step (recorded an attempt that was not skipped), by step id."""
 
-    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
+    def count_runs(self, workflow_id: str, since: rec.Bound, until: rec.Bound) -> int:
         """How many runs of the campaign were created in [since, until)."""
 
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50
-    ) -> list[EventRuns]:
+    ) -> list[rec.EventRuns]:
         """Received events, newest first (below ``before_seq``; with ``text`` as
         one of their data's string values, uncapped), with the runs they started
         or resumed."""
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _read(
+    operation: Callable[Concatenate[Transaction, P], R],
+) -> Callable[Concatenate[Store, P], R]:
+    """A store method running the transaction operation of that name in a read
+    transaction of its own: written once here rather than once per operation,
+    and typed from the contract."""
+    name = operation.__name__
+
+    def read(store: Store, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with store.reading() as tx:
+            result: R = getattr(tx, name)(*args, **kwargs)
+            return result
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = operation.__doc__
+    return read
+
+
+class Store(ABC):
+    """One store, opened with ``open_store`` (or ``MemoryStore()`` in tests)."""
+
+    url: str  # safe to print: a password is hidden
+    dialect: str  # "sqlite", "postgresql" or "memory"
+
+    def __init__(self) -> None:
+        # Called after a commit that made a run due: wakes this process's workers.
+        self.on_wakeup: list[Callable[[], None]] = []
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A write transaction; it commits when the block ends without error."""
+
+    @abstractmethod
+    def reading(self) -> AbstractContextManager[Transaction]:
+        """A read transaction: one consistent snapshot, taking no write lock."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of the database (its connections); the store is done."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _woken(self) -> None:
+        for wake in self.on_wakeup:
+            wake()
+
+    # ---- reads, each in a short read transaction of its own ----------------------
+
+    load_definition = _read(Transaction.load_definition)
+    suppressed_among = _read(Transaction.suppressed_among)
+    topics_left = _read(Transaction.topics_left)
+    get_event = _read(Transaction.get_event)
+    events_since = _read(Transaction.events_since)
+    list_waits = _read(Transaction.list_waits)
+    next_wake_at = _read(Transaction.next_wake_at)
+    count_runs_by_status = _read(Transaction.count_runs_by_status)
+    list_runs = _read(Transaction.list_runs)
+    replay_candidates = _read(Transaction.replay_candidates)
+    get_run = _read(Transaction.get_run)
+    search_runs = _read(Transaction.search_runs)
+    funnel = _read(Transaction.funnel)
+    count_runs = _read(Transaction.count_runs)
+    held_back_sends = _read(Transaction.held_back_sends)
+    list_events = _read(Transaction.list_events)
+    campaign_ids = _read(Transaction.campaign_ids)
+    list_suppressions = _read(Transaction.list_suppressions)

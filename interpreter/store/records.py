@@ -3,12 +3,13 @@ no SQLAlchemy Row ever leaves the store."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from interpreter.language.values import JSON
+from interpreter.language.wait_keys import canonical
 
 InboxKind = Literal["start", "event", "cancel", "retry"]
 # A replayed run's idempotency key is this prefix and the id of the run it
@@ -24,6 +25,12 @@ Ids = Sequence[str] | None
 # At most this many matching events are looked at by one run search (read at
 # call time, so a test can lower it).
 SEARCH_EVENTS = 10_000
+
+
+def earlier(wake_at: datetime | None, now: datetime) -> datetime:
+    """A run's wake time once it has an input to take: never later than now
+    (work is never postponed), never earlier than it was."""
+    return now if wake_at is None or wake_at > now else wake_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,11 @@ class Wait:
     match_value: JSON
     timeout_at: datetime | None
     since: datetime
+
+    @property
+    def key(self) -> str | None:
+        """The canonical text the wait is indexed by; None for an unkeyed wait."""
+        return None if self.match_path is None else canonical(self.match_value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,12 +200,23 @@ class RunDetail:
 @dataclass(frozen=True, slots=True)
 class Suppression:
     """An address campaign email is not sent to, and why (``unsubscribed``,
-    ``bounced``, ``complained``, ``manual``)."""
+    ``bounced``, ``complained``, ``manual``). ``category`` None: no email at all;
+    a name: the recipient left that topic (message category) only."""
 
     address: str
     reason: str
     detail: str | None
     created_at: datetime
+    category: str | None = None
+
+
+def blocking(rows: Iterable[tuple[str, str]]) -> dict[str, str | None]:
+    """address -> None (the whole list) or the topic left; the whole list wins."""
+    found: dict[str, str | None] = {}
+    for address, category in rows:
+        if category == "" or address not in found:
+            found[address] = category or None
+    return found
 
 
 @dataclass(frozen=True, slots=True)

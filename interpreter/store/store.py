@@ -1,22 +1,30 @@
 """``SqlStore``: the database flow keeps its runs in, SQLite or PostgreSQL.
 
-Writes happen in ``with store.transaction() as tx:`` so the engine can commit
-several runs' outcomes together; the read methods (``reads.Store``) each open a
-short read transaction of their own, for the CLI and for tests.
+Writes happen in ``with store.transaction() as tx:`` (``BEGIN IMMEDIATE`` on
+SQLite) so the engine can commit several runs' outcomes together (group
+commit); the read methods (``operations.Store``) each open a short read transaction
+of their own, for the CLI and for tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from interpreter.errors import StoreError
-from interpreter.store.reads import Store
-from interpreter.store.sql.suppressions import suppressed_sql
-from interpreter.store.transaction import SqlTransaction
+from interpreter.store.operations import Store
+from interpreter.store.records import blocking
+from interpreter.store.sql.browsing import Browsing
+from interpreter.store.sql.cron import Cron
+from interpreter.store.sql.definitions import Definitions
+from interpreter.store.sql.events import Events
+from interpreter.store.sql.runs import Runs
+from interpreter.store.sql.sends import Sends
+from interpreter.store.sql.suppressions import Suppressions, suppressed_sql
+from interpreter.store.sql.waits import Waits
 
 # Connection execution option read by the SQLite ``begin`` hook: write
 # transactions take the write lock up front (BEGIN IMMEDIATE), so two writers
@@ -24,6 +32,11 @@ from interpreter.store.transaction import SqlTransaction
 WRITE_OPTION = "flow_write"
 # The channel a transaction that makes a run due notifies on PostgreSQL.
 WAKEUP_CHANNEL = "flow_wakeup"
+
+
+class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Sends, Browsing):
+    """Every named operation of ``operations.Transaction``, on one connection;
+    each concern's statements live in its module under ``store/sql``."""
 
 
 class SqlStore(Store):
@@ -38,15 +51,11 @@ class SqlStore(Store):
     def close(self) -> None:
         self._engine.dispose()
 
-    @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        with self._open(write=True) as tx:
-            yield tx
+    def transaction(self) -> AbstractContextManager[SqlTransaction]:
+        return self._open(write=True)
 
-    @contextmanager
-    def reading(self) -> Iterator[SqlTransaction]:
-        with self._open(write=False) as tx:
-            yield tx
+    def reading(self) -> AbstractContextManager[SqlTransaction]:
+        return self._open(write=False)
 
     @contextmanager
     def _open(self, *, write: bool) -> Iterator[SqlTransaction]:
@@ -64,10 +73,12 @@ class SqlStore(Store):
         if tx.wakes:
             self._woken()
 
-    # ---- reads (the rest come from reads.Store) -------------------------------------
+    # ---- reads (the rest come from operations.Store) -------------------------------------
 
-    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
-        """Which of ``addresses`` are suppressed, lower-cased.
+    def suppressed_among(
+        self, addresses: Sequence[str], category: str | None = None
+    ) -> dict[str, str | None]:
+        """Which of ``addresses`` may not get an email of ``category`` (see the contract).
 
         ``email.send`` asks before every email, and a read transaction through
         SQLAlchemy costs more than the look-up. For one address (the common
@@ -78,16 +89,16 @@ class SqlStore(Store):
         wanted = {address.lower() for address in addresses}
         if len(wanted) != 1:
             with self.reading() as tx:
-                return tx.suppressed_among(addresses)
+                return tx.suppressed_among(addresses, category)
         sql, names = suppressed_sql(self._engine.dialect)
-        values = {"b_address": wanted.pop()}
+        values = {"b_address": wanted.pop(), "b_category": category or ""}
         parameters = tuple(values[name] for name in names) if names is not None else values
         try:
             connection = self._engine.raw_connection()
             try:
                 cursor = connection.cursor()
                 cursor.execute(sql, parameters)
-                found = {str(row[0]) for row in cursor.fetchall()}
+                found = blocking([(str(row[0]), str(row[1])) for row in cursor.fetchall()])
                 cursor.close()
             finally:
                 connection.close()  # back to the pool, rolled back

@@ -7,7 +7,6 @@ the two so they cannot drift apart.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Index,
     Integer,
@@ -20,10 +19,7 @@ from sqlalchemy import (
     text,
 )
 
-from interpreter.store.types import Document, Instant
-
-# Sequence keys: BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid alias.
-Serial = BigInteger().with_variant(Integer(), "sqlite")
+from interpreter.store.types import Document, Instant, Serial
 
 metadata = MetaData()
 
@@ -52,6 +48,7 @@ events = Table(
 
 # wake_at is NULL for a run with nothing to do until an input arrives, and for
 # every finished run, so the partial index holds only runs that will need work.
+_WAKING = text("wake_at IS NOT NULL")
 runs = Table(
     "runs",
     metadata,
@@ -68,12 +65,7 @@ runs = Table(
     Column("lease_owner", String(200)),
     Column("lease_until", Instant),
     UniqueConstraint("workflow_id", "idempotency_key", name="runs_idempotency"),
-    Index(
-        "runs_due",
-        "wake_at",
-        sqlite_where=text("wake_at IS NOT NULL"),
-        postgresql_where=text("wake_at IS NOT NULL"),
-    ),
+    Index("runs_due", "wake_at", sqlite_where=_WAKING, postgresql_where=_WAKING),
     Index("runs_workflow_status", "workflow_id", "status", "created_at"),
     # The dashboard's run lists, newest first, paged by (created_at, id).
     Index("runs_created", "created_at", "id"),
@@ -129,14 +121,17 @@ inbox = Table(
 )
 
 # Addresses (lower-cased) that campaign email is never sent to: unsubscribed,
-# bounced for good, complained, or added by an operator.
+# bounced for good, complained, or added by an operator. ``category`` is empty
+# for the whole list, or the topic (message category) the recipient left.
 suppressions = Table(
     "suppressions",
     metadata,
-    Column("address", String(320), primary_key=True),
+    Column("address", String(320), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("detail", Text),
     Column("created_at", Instant, nullable=False),
+    Column("category", String(64), nullable=False, server_default=""),
+    PrimaryKeyConstraint("address", "category", name="suppressions_topic_pkey"),
 )
 
 # Filled by database triggers (migration 0003) for the dashboard: every string

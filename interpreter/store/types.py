@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+# Sequence keys: BIGINT on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is the rowid alias.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
 # JSON documents; none_as_null so that a missing output is SQL NULL, not 'null'.
 Document: TypeEngine[Any] = JSON(none_as_null=True).with_variant(
     JSONB(none_as_null=True), "postgresql"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from html import escape
 from pathlib import PurePosixPath
 
 from interpreter.actions._arguments import (
@@ -40,8 +41,10 @@ from interpreter.language.policies import Category
 DEFAULT_FROM = "flow@localhost"
 _ARGUMENTS = frozenset({"to", "subject", "template", "from", "html", "text", "track", "category"})
 
-# Given bare addresses, returns those (lower-cased) on the suppression list.
-SuppressionCheck = Callable[[Sequence[str]], set[str]]
+# Given bare addresses and the email's category (None for a transactional one
+# or none at all), returns those (lower-cased) it may not go to, each with what
+# blocks it: None for the whole suppression list, or the category they left.
+SuppressionCheck = Callable[[Sequence[str], str | None], Mapping[str, str | None]]
 
 
 class EmailSendAction:
@@ -86,19 +89,26 @@ class EmailSendAction:
         email_id = email_id_for(context.idempotency_key)
         category = _category(arguments, context)
         if self._suppressed is not None:
-            blocked = self._suppressed([_bare(address) for address in to])
+            topic = None if category is None or category.transactional else category.name
+            blocked = self._suppressed([_bare(address) for address in to], topic)
             if blocked:
                 to = [address for address in to if _bare(address).lower() not in blocked]
                 if not to:
-                    return {
-                        "skipped": "suppressed",
+                    everywhere = any(left is None for left in blocked.values())
+                    skipped: dict[str, JSON] = {
+                        "skipped": "suppressed" if everywhere else "unsubscribed",
                         "id": email_id,
                         "to": _output_to(
                             arguments, [_bare(a) for a in _recipients(arguments.get("to"))]
                         ),
                         "subject": require_str(arguments, "subject", self.name),
                     }
-        links = _Links.from_environ(self._environ, email_id, [_bare(address) for address in to])
+                    if category is not None:
+                        skipped["category"] = category.name
+                    return skipped
+        links = _Links.from_environ(
+            self._environ, email_id, [_bare(address) for address in to], category
+        )
         sender = check_address(
             optional_str(arguments, "from", self.name)
             or self._environ.get("FLOW_EMAIL_FROM")
@@ -106,14 +116,19 @@ class EmailSendAction:
             "from",
         )
         renderer = TemplateRenderer(
-            context.files, {**context.render_scope, "unsubscribe_url": links.unsubscribe_url}
+            context.files,
+            {
+                **context.render_scope,
+                "unsubscribe_url": links.unsubscribe_url,
+                "preferences_url": links.preferences_url,
+            },
         )
         subject = check_subject(
             renderer.string(
                 require_str(arguments, "subject", self.name), html=False, what="subject"
             )
         )
-        html, text = _bodies(arguments, renderer)
+        html, text = links.with_preferences(*_bodies(arguments, renderer))
         if text is None and html is not None:
             text = html_to_text(html)  # from the untracked HTML: readable links
         if html is not None and optional_bool(arguments, "track", self.name, True):
@@ -165,6 +180,7 @@ class _Links:
         mailto: str | None,
         email_id: str,
         to: list[str],
+        category: Category | None = None,
     ) -> None:
         self._signer = signer
         self._public_url = public_url
@@ -172,13 +188,44 @@ class _Links:
         self._email_id = email_id
         self._to: str | list[str] = to[0] if len(to) == 1 else to
         self.unsubscribe_url: str | None = None
-        if signer is not None and public_url:
+        self.preferences_url: str | None = None
+        self._transactional = bool(category and category.transactional)
+        # A transactional email (a receipt) has neither: no topic to leave, and
+        # the suppression list does not stop it being needed.
+        if signer is not None and public_url and not (category and category.transactional):
+            topic = category.name if category else None
             self.unsubscribe_url = signer.url(
-                public_url, TrackingToken("unsubscribe", email_id, self._to)
+                public_url, TrackingToken("unsubscribe", email_id, self._to, category=topic)
             )
+            if category is not None:
+                self.preferences_url = signer.url(
+                    public_url, TrackingToken("preferences", email_id, self._to)
+                )
+
+    def with_preferences(self, html: str | None, text: str | None) -> tuple[str | None, str | None]:
+        """The bodies with a link to the preferences page at the end, unless the
+        template placed ``preferences_url`` itself: every email with a category
+        links to it."""
+        url = self.preferences_url
+        if url is None:
+            return html, text
+        if html is not None and escape(url) not in html and url not in html:
+            footer = f'<p style="font-size:12px;color:#666"><a href="{escape(url)}">'
+            footer += "Email preferences</a></p>"
+            end = html.lower().rfind("</body")
+            html = html[:end] + footer + html[end:] if end >= 0 else html + footer
+        if text is not None and url not in text:
+            text = f"{text.rstrip()}\n\nEmail preferences: {url}\n"
+        return html, text
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], email_id: str, to: list[str]) -> _Links:
+    def from_environ(
+        cls,
+        environ: Mapping[str, str],
+        email_id: str,
+        to: list[str],
+        category: Category | None = None,
+    ) -> _Links:
         public_url = (environ.get("FLOW_PUBLIC_URL") or "").strip().rstrip("/") or None
         mailto = (environ.get("FLOW_UNSUBSCRIBE_MAILTO") or "").strip() or None
         signer: TokenSigner | None = None
@@ -191,12 +238,12 @@ class _Links:
                     retryable=False,
                 )
             signer = TokenSigner(secret_key)
-        return cls(signer, public_url, mailto, email_id, to)
+        return cls(signer, public_url, mailto, email_id, to, category)
 
     def track(self, html: str) -> str:
         if self._signer is None or self._public_url is None:
             return html
-        skip = frozenset({self.unsubscribe_url}) if self.unsubscribe_url else frozenset()
+        skip = frozenset(url for url in (self.unsubscribe_url, self.preferences_url) if url)
         return track_html(
             html,
             signer=self._signer,
@@ -207,6 +254,8 @@ class _Links:
         )
 
     def headers(self) -> tuple[tuple[str, str], ...]:
+        if self._transactional:
+            return ()  # a receipt is not a list to leave (RFC 8058 is for bulk mail)
         targets: list[str] = []
         if self.unsubscribe_url:
             targets.append(f"<{self.unsubscribe_url}>")

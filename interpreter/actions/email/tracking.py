@@ -3,10 +3,12 @@
 A token is one URL-safe base64 string (no padding) of a version byte (2), a
 12-byte nonce and an AES-256-GCM ciphertext with its 16-byte tag. The sealed
 plaintext is compact JSON: ``k`` the kind (``c`` click, ``o`` open, ``u``
-unsubscribe), ``e`` the email id, ``t`` the recipient (or list of them) and,
-for a click, ``u`` the link. So a link carries no personal data: proxy logs
-and referrers see random-looking bytes, and only a server with the key can
-read or make one. The keys come from ``FLOW_SECRET_KEY`` through HKDF-SHA256.
+unsubscribe, ``p`` the preferences page), ``e`` the email id, ``t`` the
+recipient (or list of them), for a click ``u`` the link and, for an
+unsubscribe, ``g`` the email's category (the topic the one-click leaves). So
+a link carries no personal data: proxy logs and referrers see random-looking
+bytes, and only a server with the key can read or make one. The keys come from
+``FLOW_SECRET_KEY`` through HKDF-SHA256.
 
 Tokens are derived, not random: a retried send builds the same bytes. The
 nonce is an HMAC of the plaintext under a key of its own (a synthetic IV, as
@@ -39,10 +41,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-TokenKind = Literal["click", "open", "unsubscribe"]
-_CODES: dict[TokenKind, str] = {"click": "c", "open": "o", "unsubscribe": "u"}
+TokenKind = Literal["click", "open", "unsubscribe", "preferences"]
+_CODES: dict[TokenKind, str] = {"click": "c", "open": "o", "unsubscribe": "u", "preferences": "p"}
 _KINDS: dict[str, TokenKind] = {code: kind for kind, code in _CODES.items()}
-_PATHS: dict[TokenKind, str] = {"click": "/t/c/", "open": "/t/o/", "unsubscribe": "/unsubscribe/"}
+_PATHS: dict[TokenKind, str] = {
+    "click": "/t/c/",
+    "open": "/t/o/",
+    "unsubscribe": "/unsubscribe/",
+    "preferences": "/u/",
+}
 _VERSION = b"\x02"
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
@@ -63,6 +70,9 @@ class TrackingToken:
     email_id: str
     to: str | list[str]
     link: str | None = None
+    # An unsubscribe token's topic: its one-click POST leaves that category
+    # only. None (tokens of emails without a category): the whole list.
+    category: str | None = None
 
     @property
     def addresses(self) -> list[str]:
@@ -80,6 +90,8 @@ class TokenSigner:
         ).derive(secret_key.encode())
         self._cipher = AESGCM(keys[:32])
         self._nonce_key = keys[32:]
+        # For the preferences page's CSRF field: a key of its own, never a token key.
+        self.csrf_key = hmac.new(secret_key.encode(), b"flow preferences csrf", "sha256").digest()
         # The first format's HMAC key, to open the tokens in emails already sent.
         self._legacy_key = hmac.new(
             secret_key.encode(), b"flow tracking tokens v1", "sha256"
@@ -89,6 +101,8 @@ class TokenSigner:
         payload: dict[str, object] = {"k": _CODES[token.kind], "e": token.email_id, "t": token.to}
         if token.link is not None:
             payload["u"] = token.link
+        if token.category is not None:
+            payload["g"] = token.category
         plain = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         nonce = hmac.new(self._nonce_key, plain, hashlib.sha256).digest()[:_NONCE_BYTES]
         return _b64(_VERSION + nonce + self._cipher.encrypt(nonce, plain, _ASSOCIATED))
@@ -142,7 +156,10 @@ def _token_from(payload: object) -> TrackingToken | None:
         return None
     kind = _KINDS.get(str(payload.get("k")))
     email_id, to, link = payload.get("e"), payload.get("t"), payload.get("u")
+    category = payload.get("g")
     if kind is None or not isinstance(email_id, str):
+        return None
+    if category is not None and not isinstance(category, str):
         return None
     if not (isinstance(to, str) or (isinstance(to, list) and all(isinstance(a, str) for a in to))):
         return None
@@ -150,7 +167,7 @@ def _token_from(payload: object) -> TrackingToken | None:
         if not isinstance(link, str) or not _WEB_LINK.match(link):
             return None
         return TrackingToken(kind, email_id, to, link)
-    return TrackingToken(kind, email_id, to)
+    return TrackingToken(kind, email_id, to, category=category)
 
 
 def _b64(data: bytes) -> str:

@@ -30,6 +30,7 @@ from interpreter.daemon.scenarios.history import (
     runs_so_far,
 )
 from interpreter.daemon.scenarios.mocks import CallLog, scripted_actions
+from interpreter.daemon.suppressions import suppress, suppressed_among
 from interpreter.errors import FlowError
 from interpreter.language.cel import render
 from interpreter.language.definitions import Workflow
@@ -97,12 +98,15 @@ def run_scenario(
         real = build_actions(
             email_transport=transport,
             environ={},
+            suppressed=lambda addresses, category: suppressed_among(store, addresses, category),
             reserve_send=lambda holder, to, category, now: reserve_send(
                 store, holder, to, category, now
             ),
         )
         actions = scripted_actions(real, scenario.mocks, log)
         try:
+            for address, category in scenario.suppressions:
+                suppress(store, [address], "manual", scenario.start, "scenario", category)
             clock = VirtualClock(scenario.start)
             engine = _engine(store, workflow, scenario, clock, actions, scratch)
             play = _Play(scenario, engine, clock, log, frozenset(real))

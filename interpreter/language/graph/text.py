@@ -15,6 +15,7 @@ COLOURS = {
     "wait_for_window": "#dcfce7",  # a window is drawn as a wait
     "switch": "#fce7f3",
     "set": "#ede9fe",
+    "split": "#ffedd5",
 }
 
 _MERMAID_SHAPES = {
@@ -27,6 +28,7 @@ _MERMAID_SHAPES = {
     "wait_for_window": ('{{"', '"}}'),
     "switch": ('{"', '"}'),
     "set": ('[/"', '"/]'),
+    "split": ('{"', '"}'),
 }
 _DOT_SHAPES = {
     "start": "oval",
@@ -38,6 +40,7 @@ _DOT_SHAPES = {
     "wait_for_window": "hexagon",
     "switch": "diamond",
     "set": "parallelogram",
+    "split": "diamond",
 }
 
 
@@ -52,7 +55,7 @@ def to_mermaid(graph: Graph) -> str:
         opening, closing = _MERMAID_SHAPES[node.kind]
         lines.append(f"  {mermaid_id(node.id)}{opening}{_mermaid_label(node)}{closing}")
     for edge in graph.edges:
-        arrow = "-.->" if edge.kind == "skip" else "-->"
+        arrow = {"skip": "-.->", "error": "-.->"}.get(edge.kind, "-->")
         label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
         lines.append(f"  {mermaid_id(edge.source)} {arrow}{label} {mermaid_id(edge.target)}")
     for kind, colour in COLOURS.items():
@@ -91,7 +94,9 @@ def to_dot(graph: Graph) -> str:
         attributes = [f"label={_dot_string(edge.label)}"] if edge.label else []
         if edge.kind == "skip":
             attributes.append("style=dashed")
-        elif edge.kind in ("jump", "case"):
+        elif edge.kind == "error":
+            attributes += ["style=dashed", 'color="#b91c1c"', "constraint=false"]
+        elif edge.kind in ("jump", "case", "path"):
             attributes.append("constraint=false")  # keep the steps in list order
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
         lines.append(f"  {_dot_string(edge.source)} -> {_dot_string(edge.target)}{suffix};")

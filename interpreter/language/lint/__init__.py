@@ -9,6 +9,13 @@ from interpreter.language.lint.cap_rules import when_capped_on_steps
 from interpreter.language.lint.category_rules import unknown_categories
 from interpreter.language.lint.context import LintContext
 from interpreter.language.lint.expression_rules import cel_names, cel_syntax
+from interpreter.language.lint.mistake_rules import (
+    cancels_taking_waits,
+    literal_timestamps,
+    relative_urls,
+    unknown_functions,
+)
+from interpreter.language.lint.split_rules import duplicate_path_names, split_weights
 from interpreter.language.lint.step_rules import (
     busy_cycles,
     duplicate_step_ids,
@@ -35,6 +42,10 @@ RULES: tuple[Rule, ...] = (
     waits_without_timeout,
     cel_syntax,
     cel_names,
+    unknown_functions,
+    literal_timestamps,
+    relative_urls,
+    cancels_taking_waits,
     action_inputs,
     missing_templates,
     cron_triggers,
@@ -44,6 +55,8 @@ RULES: tuple[Rule, ...] = (
     quiet_hours_on_steps,
     unknown_categories,
     when_capped_on_steps,
+    split_weights,
+    duplicate_path_names,
 )
 
 

@@ -22,7 +22,7 @@ from interpreter.store.memory.runs import Runs
 from interpreter.store.memory.sends import Sends
 from interpreter.store.memory.suppressions import Suppressions
 from interpreter.store.memory.waits import Waits
-from interpreter.store.reads import Store
+from interpreter.store.operations import Store
 
 
 class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Sends, Browsing):

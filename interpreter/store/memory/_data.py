@@ -19,7 +19,7 @@ class Data:
     waits: list[rec.Wait] = field(default_factory=list)
     inbox: list[tuple[str, rec.InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
-    suppressions: dict[str, rec.Suppression] = field(default_factory=dict)
+    suppressions: dict[tuple[str, str], rec.Suppression] = field(default_factory=dict)
     # (holder, address) -> (category, sent_at): the sends frequency caps count
     sends: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     seq: int = 0
@@ -42,7 +42,3 @@ def utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise StoreError(f"naive datetime {value.isoformat()}: flow stores aware UTC times")
     return value.astimezone(UTC)
-
-
-def utc_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else utc(value)

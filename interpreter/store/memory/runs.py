@@ -11,7 +11,7 @@ from interpreter.core.model import FINISHED
 from interpreter.errors import NotFound, StoreError
 from interpreter.language.values import JSON
 from interpreter.store import records as rec
-from interpreter.store.memory._data import OnData, utc, utc_or_none
+from interpreter.store.memory._data import OnData, utc
 from interpreter.store.records import Bound, Ids, InboxKind
 
 
@@ -44,7 +44,6 @@ class Runs(OnData):
             )
             self._queue(s.run_id, "start", s.start)
             started.add(s.run_id)
-        self.wakes |= bool(started)
         return started
 
     def enqueue_all(self, deliveries: Sequence[rec.Delivery], now: datetime) -> set[str]:
@@ -53,16 +52,17 @@ class Runs(OnData):
             run = self._d.runs.get(d.run_id)
             if run is None or run.status in FINISHED:
                 continue
-            if run.wake_at is None or run.wake_at > now:
-                self._d.runs[d.run_id] = replace(run, wake_at=utc(now))
+            self._d.runs[d.run_id] = replace(run, wake_at=rec.earlier(run.wake_at, utc(now)))
             self._queue(d.run_id, d.kind, d.payload)
             woken.add(d.run_id)
-        self.wakes |= bool(woken)
         return woken
 
     def _queue(self, run_id: str, kind: InboxKind, payload: JSON) -> None:
-        item = rec.InboxItem(self._d.next_seq(), kind, copy.deepcopy(payload))
-        self._d.inbox.append((run_id, item))
+        """Queue an input for a run made due now: the workers are woken on commit."""
+        self._d.inbox.append(
+            (run_id, rec.InboxItem(self._d.next_seq(), kind, copy.deepcopy(payload)))
+        )
+        self.wakes = True
 
     def reopen_run(self, run_id: str, now: datetime) -> bool:
         run = self._d.runs.get(run_id)
@@ -71,7 +71,6 @@ class Runs(OnData):
         now = utc(now)
         self._d.runs[run_id] = replace(run, status="running", wake_at=now, updated_at=now)
         self._queue(run_id, "retry", {})
-        self.wakes = True
         return True
 
     def claim_due_runs(
@@ -96,17 +95,8 @@ class Runs(OnData):
             # Taken over from another owner: its steps recorded ahead of its state.
             taken = run.lease_owner is not None
             recorded = tuple(s for s in self._d.steps if taken and s.run_id == run.id)
-            claimed.append(
-                rec.ClaimedRun(
-                    run.id,
-                    run.workflow_id,
-                    run.workflow_hash,
-                    run.status,
-                    copy.deepcopy(run.state),
-                    copy.deepcopy(inbox),
-                    copy.deepcopy(recorded),
-                )
-            )
+            fields = (run.id, run.workflow_id, run.workflow_hash, run.status, run.state)
+            claimed.append(copy.deepcopy(rec.ClaimedRun(*fields, inbox, recorded)))
         return claimed
 
     def renew_leases(self, owner: str, run_ids: Sequence[str], until: datetime) -> set[str]:
@@ -135,23 +125,19 @@ class Runs(OnData):
             for s in saves
             if getattr(self._d.runs.get(s.run_id), "lease_owner", None) == owner
         }
-        for save in saves:
-            if save.run_id not in held:
-                continue
-            run_id, wake_at = save.run_id, utc_or_none(save.wake_at)
-            upto = save.consumed_inbox_upto
-            if save.status in FINISHED:
-                self._d.inbox = [(rid, item) for rid, item in self._d.inbox if rid != run_id]
+        for save in (s for s in saves if s.run_id in held):
+            run_id, upto, finished = save.run_id, save.consumed_inbox_upto, save.status in FINISHED
+            if finished:
                 self._d.waits = [w for w in self._d.waits if w.run_id != run_id]
-                wake_at = None
-            elif upto is not None:
-                self._d.inbox = [
-                    (rid, item) for rid, item in self._d.inbox if rid != run_id or item.seq > upto
-                ]
-            if any(rid == run_id for rid, _ in self._d.inbox) and (
-                wake_at is None or wake_at > now
-            ):
-                wake_at = now
+            # A finished run's inputs all go; a going run's up to what it consumed.
+            self._d.inbox = [
+                (rid, item)
+                for rid, item in self._d.inbox
+                if rid != run_id or (not finished and (upto is None or item.seq > upto))
+            ]
+            wake_at = None if finished or save.wake_at is None else utc(save.wake_at)
+            if any(rid == run_id for rid, _ in self._d.inbox):
+                wake_at = rec.earlier(wake_at, now)
             self._d.runs[run_id] = replace(
                 self._d.runs[run_id],
                 status=save.status,

@@ -1,4 +1,5 @@
-"""The suppression list, in memory (as ``store/sql/suppressions.py``)."""
+"""The suppression list, in memory (as ``store/sql/suppressions.py``): keyed by
+(address, category), where '' is the whole list."""
 
 from __future__ import annotations
 
@@ -6,23 +7,45 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from interpreter.store.memory._data import OnData, utc
-from interpreter.store.records import Suppression
+from interpreter.store.records import Suppression, blocking
 
 
 class Suppressions(OnData):
-    def add_suppression(self, address: str, reason: str, detail: str | None, now: datetime) -> bool:
-        key = address.lower()
+    def add_suppression(
+        self,
+        address: str,
+        reason: str,
+        detail: str | None,
+        now: datetime,
+        category: str | None = None,
+    ) -> bool:
+        key = (address.lower(), category or "")
         if key in self._d.suppressions:
             return False
-        self._d.suppressions[key] = Suppression(key, reason, detail, utc(now))
+        self._d.suppressions[key] = Suppression(key[0], reason, detail, utc(now), category or None)
         return True
 
-    def remove_suppression(self, address: str) -> bool:
-        return self._d.suppressions.pop(address.lower(), None) is not None
+    def remove_suppression(self, address: str, category: str | None = None) -> bool:
+        return self._d.suppressions.pop((address.lower(), category or ""), None) is not None
 
-    def suppressed_among(self, addresses: Sequence[str]) -> set[str]:
-        return {a.lower() for a in addresses if a.lower() in self._d.suppressions}
+    def suppressed_among(
+        self, addresses: Sequence[str], category: str | None = None
+    ) -> dict[str, str | None]:
+        wanted = {a.lower() for a in addresses}
+        return blocking(
+            [
+                key
+                for key in self._d.suppressions
+                if key[0] in wanted and key[1] in ("", category or "")
+            ]
+        )
+
+    def topics_left(self, address: str) -> set[str]:
+        return {c for a, c in self._d.suppressions if a == address.lower() and c}
 
     def list_suppressions(self, limit: int = 1000) -> list[Suppression]:
         found = self._d.suppressions.values()
-        return sorted(found, key=lambda s: (-s.created_at.timestamp(), s.address))[:limit]
+        ordered = sorted(
+            found, key=lambda s: (-s.created_at.timestamp(), s.address, s.category or "")
+        )
+        return ordered[:limit]

@@ -3,24 +3,22 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from interpreter.language.values import JSON
-from interpreter.language.wait_keys import canonical, value_at
-from interpreter.store.memory._data import OnData, utc, utc_or_none
+from interpreter.language.wait_keys import keys_at, loads
+from interpreter.store.memory._data import OnData, utc
 from interpreter.store.records import Wait, WaitCandidate, WaitPurpose
 
 
 class Waits(OnData):
     def add_waits(self, waits: Sequence[Wait]) -> None:
-        for wait in waits:
-            # Kept as SQL reads it back: the value by its canonical text.
-            value = None if wait.match_path is None else canonical(wait.match_value)
-            stored = replace(wait, timeout_at=utc_or_none(wait.timeout_at), since=utc(wait.since))
-            self._d.waits.append(replace(copy.deepcopy(stored), match_value=value))
+        for w in waits:  # kept as SQL keeps it: the value by its canonical text
+            timeout_at = None if w.timeout_at is None else utc(w.timeout_at)
+            self._d.waits.append(
+                replace(w, timeout_at=timeout_at, since=utc(w.since), match_value=w.key)
+            )
 
     def delete_waits_of(self, run_ids: Sequence[str], purpose: WaitPurpose | None = None) -> int:
         doomed = set(run_ids)
@@ -32,7 +30,7 @@ class Waits(OnData):
 
     def list_waits(self, run_id: str) -> list[Wait]:
         return [
-            replace(w, match_value=None if w.match_value is None else json.loads(w.match_value))
+            replace(w, match_value=loads(w.match_value))
             for w in self._d.waits
             if w.run_id == run_id
         ]
@@ -40,17 +38,14 @@ class Waits(OnData):
     def candidate_waits_among(
         self, event_name: str, documents: Sequence[Mapping[str, JSON]]
     ) -> list[list[WaitCandidate]]:
+        waits = [w for w in self._d.waits if w.event_name == event_name]
+        paths = {w.match_path for w in waits if w.match_path is not None}
+        keys = [keys_at(document, paths) for document in documents]
         return [
             [
                 WaitCandidate(w.run_id, w.purpose, w.step_id, w.idx, w.since)
-                for w in self._d.waits
-                if w.event_name == event_name
-                and (w.match_path is None or _key_at(document, w.match_path) == w.match_value)
+                for w in waits
+                if w.match_path is None or k.get(w.match_path) == w.match_value
             ]
-            for document in documents
+            for k in keys
         ]
-
-
-def _key_at(document: Mapping[str, JSON], path: str) -> str | None:
-    found, value = value_at(document, path)
-    return canonical(value) if found else None

@@ -1,3 +1,3 @@
 """The SQL face of the store, one module per concern: each holds its statements
 (built once, at import) and the operations that run them on a connection.
-``interpreter.store.transaction.SqlTransaction`` puts the concerns together."""
+``interpreter.store.store.SqlTransaction`` puts the concerns together."""

@@ -7,9 +7,12 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+
+# A list of run ids, for ``run_id IN (...)``.
+IDS: Any = bindparam("b_ids", expanding=True)
 
 
 class OnConnection:

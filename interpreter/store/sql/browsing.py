@@ -8,7 +8,6 @@ keys), an exact, case-insensitive match on a string in the event's data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, tuple_
@@ -18,6 +17,7 @@ from interpreter.store import records
 from interpreter.store import tables as t
 from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary
 from interpreter.store.sql._connection import OnConnection
+from interpreter.store.sql.runs import created_in
 
 _r, _e, _m = t.runs.c, t.events.c, t.event_terms.c
 _SUMMARY = (_r.id, _r.workflow_id, _r.status, _r.trigger_event_id, _r.created_at, _r.updated_at)
@@ -49,10 +49,7 @@ class Browsing(OnConnection):
             query = query.where(_r.workflow_id == where.workflow_id)
         if where.status:
             query = query.where(_r.status == where.status)
-        if where.since is not None:
-            query = query.where(_r.created_at >= where.since)
-        if where.until is not None:
-            query = query.where(_r.created_at < where.until)
+        query = created_in(query, where.since, where.until)
         if where.after is not None:
             at, run_id = where.after
             query = query.where(
@@ -70,11 +67,14 @@ class Browsing(OnConnection):
             .where(_r.workflow_id == workflow_id, s.status != "skipped")
             .group_by(s.step_id)
         )
-        return {step_id: int(count) for step_id, count in self._c.execute(_in(query, since, until))}
+        return {
+            step_id: int(count)
+            for step_id, count in self._c.execute(created_in(query, since, until))
+        }
 
     def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
         query = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
-        return int(self._c.execute(_in(query, since, until)).scalar_one())
+        return int(self._c.execute(created_in(query, since, until)).scalar_one())
 
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50
@@ -86,19 +86,9 @@ class Browsing(OnConnection):
         if text:
             query = query.where(_e.seq.in_(select(_m.event_seq).where(_m.term == _term(text))))
         rows = self._c.execute(query).all()
-        started, resumed = self._event_runs([row.id for row in rows])
-        return [
-            EventRuns(*row, tuple(started.get(row.id, ())), tuple(resumed.get(row.id, ())))
-            for row in rows
-        ]
-
-    def _event_runs(
-        self, event_ids: Sequence[str]
-    ) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
+        event_ids = [row.id for row in rows]
         started: dict[str, list[str]] = {}
         resumed: dict[str, list[tuple[str, str]]] = {}
-        if not event_ids:
-            return started, resumed
         x = t.event_resumes.c
         for event_id, run_id in self._c.execute(
             select(_r.trigger_event_id, _r.id)
@@ -110,13 +100,7 @@ class Browsing(OnConnection):
             select(x.event_id, x.run_id, x.step_id).where(x.event_id.in_(event_ids))
         ):
             resumed.setdefault(event_id, []).append((run_id, step_id))
-        return started, resumed
-
-
-def _in(query: Select[Any], since: Bound, until: Bound) -> Select[Any]:
-    """``query`` narrowed to runs created in [since, until)."""
-    if since is not None:
-        query = query.where(_r.created_at >= since)
-    if until is not None:
-        query = query.where(_r.created_at < until)
-    return query
+        return [
+            EventRuns(*row, tuple(started.get(row.id, ())), tuple(resumed.get(row.id, ())))
+            for row in rows
+        ]

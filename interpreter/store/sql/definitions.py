@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
@@ -20,14 +21,7 @@ _CAMPAIGNS = select(_d.workflow_id).distinct().order_by(_d.workflow_id)
 
 class Definitions(OnConnection):
     def save_definition(self, definition: Definition, now: datetime) -> None:
-        row = {
-            "hash": definition.hash,
-            "workflow_id": definition.workflow_id,
-            "source_file": definition.source_file,
-            "source_text": definition.source_text,
-            "files": dict(definition.files),
-            "created_at": now,
-        }
+        row = {**asdict(definition), "created_at": now}
         self._c.execute(insert_or_skip(t.definitions, self._postgres, ("hash",)), row)
 
     def load_definition(self, hash: str) -> Definition:

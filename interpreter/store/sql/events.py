@@ -28,10 +28,7 @@ class Events(OnConnection):
     def record_events(self, events: Sequence[EventRecord]) -> list[bool]:
         if not events:
             return []
-        rows = [
-            {"id": e.id, "name": e.name, "data": e.data, "ts": e.ts, "received_at": e.received_at}
-            for e in events
-        ]
+        rows = [{name: getattr(e, name) for name in EventRecord.__slots__} for e in events]
         upsert = insert_or_skip(t.events, self._postgres, ("id",), _e.id)
         inserted = set(self._c.execute(upsert, rows).scalars())
         new: list[bool] = []

@@ -16,20 +16,22 @@ from interpreter.language.values import JSON
 from interpreter.store import records as rec
 from interpreter.store import tables as t
 from interpreter.store.records import Bound, Ids, InboxKind
+from interpreter.store.sql._connection import IDS as _IDS
 from interpreter.store.sql._connection import OnConnection, execute_many, insert_or_skip
+from interpreter.store.sql.waits import DELETE_WAITS_OF
 from interpreter.store.types import Document, Instant
 
 _r, _i = t.runs.c, t.inbox.c
 _NOW = bindparam("b_now", type_=Instant())
-_IDS: Any = bindparam("b_ids", expanding=True)
 _INSERT_INBOX = t.inbox.insert()
 _INSERT_STEP = t.steps.insert()
-# The earlier of a run's wake time and now (never postpone work), for the runs
-# still going, which it returns: the runs that take the input.
+# records.earlier, in SQL: a run with an input to take is due now at the latest.
+_LATER = or_(_r.wake_at.is_(None), _r.wake_at > _NOW)
+# For the runs still going, which it returns: the runs that take the input.
 _WAKE = (
     update(t.runs)
     .where(_r.id.in_(_IDS), _r.status.not_in(sorted(FINISHED)))
-    .values(wake_at=case((or_(_r.wake_at.is_(None), _r.wake_at > _NOW), _NOW), else_=_r.wake_at))
+    .values(wake_at=case((_LATER, _NOW), else_=_r.wake_at))
     .returning(_r.id)
 )
 _REOPEN = (
@@ -58,51 +60,41 @@ _SAVE = (
 # rows committed while it waited for the runs' row locks.
 _WAKE_IF_INBOX = (
     update(t.runs)
-    .where(
-        _r.id.in_(_IDS),
-        or_(_r.wake_at.is_(None), _r.wake_at > _NOW),
-        select(_i.seq).where(_i.run_id == _r.id).exists(),
-    )
+    .where(_r.id.in_(_IDS), _LATER, select(_i.seq).where(_i.run_id == _r.id).exists())
     .values(wake_at=_NOW)
 )
 _CONSUME_INBOX = t.inbox.delete().where(
     _i.run_id == bindparam("b_id"), _i.seq <= bindparam("b_upto")
 )
 _DELETE_INBOX_OF = t.inbox.delete().where(_i.run_id.in_(_IDS))
-_DELETE_WAITS_OF = t.waits.delete().where(t.waits.c.run_id.in_(_IDS))
+# What a run keeps of its RunStart, beside its id and its start input.
+_STARTED = ("workflow_id", "workflow_hash", "state", "idempotency_key", "trigger_event_id")
 _STEP_COLUMNS = tuple(t.steps.c[name] for name in rec.StepRecord.__slots__)
+_UNTIL = bindparam("b_until", type_=Instant())
 _RENEW_LEASES = (
     update(t.runs)
     .where(_r.id.in_(_IDS), _r.lease_owner == bindparam("b_owner"))
     .values(
-        lease_until=bindparam("b_until", type_=Instant()),
-        wake_at=case(
-            (_r.wake_at == _r.lease_until, bindparam("b_until", type_=Instant())),
-            else_=_r.wake_at,
-        ),
+        lease_until=_UNTIL, wake_at=case((_r.wake_at == _r.lease_until, _UNTIL), else_=_r.wake_at)
     )
 )
+
+
+def created_in(query: Select[Any], since: Bound, until: Bound) -> Select[Any]:
+    """``query`` narrowed to runs created in [since, until)."""
+    if since is not None:
+        query = query.where(_r.created_at >= since)
+    if until is not None:
+        query = query.where(_r.created_at < until)
+    return query
 
 
 class Runs(OnConnection):
     def start_runs(self, starts: Sequence[rec.RunStart], now: datetime) -> set[str]:
         if not starts:
             return set()
-        rows = [
-            {
-                "id": s.run_id,
-                "workflow_id": s.workflow_id,
-                "workflow_hash": s.workflow_hash,
-                "status": "running",
-                "state": s.state,
-                "idempotency_key": s.idempotency_key,
-                "trigger_event_id": s.trigger_event_id,
-                "created_at": now,
-                "updated_at": now,
-                "wake_at": now,
-            }
-            for s in starts
-        ]
+        due = {"status": "running", "created_at": now, "updated_at": now, "wake_at": now}
+        rows = [{"id": s.run_id, **{n: getattr(s, n) for n in _STARTED}, **due} for s in starts]
         upsert = insert_or_skip(t.runs, self._postgres, (), _r.id)
         started = set(self._c.execute(upsert, rows).scalars())
         self._queue([(s.run_id, "start", s.start) for s in starts if s.run_id in started], now)
@@ -129,9 +121,7 @@ class Runs(OnConnection):
         # A failed run has no wake time and no lease, so no worker holds it.
         if not self._c.execute(_REOPEN, {"b_id": run_id, "b_now": now}).rowcount:
             return False
-        row = {"run_id": run_id, "kind": "retry", "payload": {}, "created_at": now}
-        self._c.execute(_INSERT_INBOX, row)
-        self.wakes = True  # due now, like every sibling: a worker takes it at once
+        self._queue([(run_id, "retry", {})], now)  # due now: a worker takes it at once
         return True
 
     def claim_due_runs(
@@ -236,7 +226,7 @@ class Runs(OnConnection):
         finished = [save.run_id for save in kept if save.status in FINISHED]
         if finished:
             self._c.execute(_DELETE_INBOX_OF, {"b_ids": finished})
-            self._c.execute(_DELETE_WAITS_OF, {"b_ids": finished})
+            self._c.execute(DELETE_WAITS_OF, {"b_ids": finished})
         going = [save for save in kept if save.status not in FINISHED]
         consumed = [
             {"b_id": save.run_id, "b_upto": save.consumed_inbox_upto}
@@ -297,13 +287,8 @@ class Runs(OnConnection):
             .where(_r.workflow_id == workflow_id, _r.status == status, ~replayed)
             .order_by(_r.created_at, _r.id)
         )
-        if since is not None:
-            query = query.where(_r.created_at >= since)
-        if until is not None:
-            query = query.where(_r.created_at < until)
-        if limit is not None:
-            query = query.limit(limit)
-        return [rec.RunRecord(*row) for row in self._c.execute(query)]
+        query = created_in(query, since, until)
+        return [rec.RunRecord(*row) for row in self._c.execute(query.limit(limit))]
 
     def get_run(self, run_id: str) -> rec.RunDetail:
         row = self._c.execute(select(t.runs).where(_r.id == run_id)).first()

@@ -3,7 +3,6 @@ canonical text of the value there), and found again by an event's values."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -11,16 +10,15 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from interpreter.language.values import JSON
-from interpreter.language.wait_keys import canonical, value_at
+from interpreter.language.wait_keys import keys_at, loads
 from interpreter.store import tables as t
 from interpreter.store.records import Wait, WaitCandidate, WaitPurpose
-from interpreter.store.sql._connection import OnConnection
+from interpreter.store.sql._connection import IDS, OnConnection
 
 _w = t.waits.c
 _INSERT = t.waits.insert()
-_IDS: Any = bindparam("b_ids", expanding=True)
-_DELETE_OF = t.waits.delete().where(_w.run_id.in_(_IDS))
-_DELETE_OF_PURPOSE = _DELETE_OF.where(_w.purpose == bindparam("b_purpose"))
+DELETE_WAITS_OF = t.waits.delete().where(_w.run_id.in_(IDS))
+_DELETE_OF_PURPOSE = DELETE_WAITS_OF.where(_w.purpose == bindparam("b_purpose"))
 _LIST = (
     select(*(_w[name] for name in Wait.__slots__)).where(_w.run_id == bindparam("b_run"))
 ).order_by(_w.seq)
@@ -57,14 +55,15 @@ def _candidates(paths: int) -> Any:
 
 class Waits(OnConnection):
     def add_waits(self, waits: Sequence[Wait]) -> None:
-        if waits:
-            self._c.execute(_INSERT, [_row(wait) for wait in waits])
+        rows = [{**{n: getattr(w, n) for n in Wait.__slots__}, "match_value": w.key} for w in waits]
+        if rows:
+            self._c.execute(_INSERT, rows)
 
     def delete_waits_of(self, run_ids: Sequence[str], purpose: WaitPurpose | None = None) -> int:
         if not run_ids:
             return 0
         if purpose is None:
-            result = self._c.execute(_DELETE_OF, {"b_ids": list(run_ids)})
+            result = self._c.execute(DELETE_WAITS_OF, {"b_ids": list(run_ids)})
         else:
             result = self._c.execute(
                 _DELETE_OF_PURPOSE, {"b_ids": list(run_ids), "b_purpose": purpose}
@@ -74,22 +73,21 @@ class Waits(OnConnection):
     def list_waits(self, run_id: str) -> list[Wait]:
         # The key comes back from its canonical text, as the memory store gives it.
         rows = self._c.execute(_LIST, {"b_run": run_id})
-        return [Wait(**{**row._mapping, "match_value": _value(row.match_value)}) for row in rows]
+        return [Wait(**{**row._mapping, "match_value": loads(row.match_value)}) for row in rows]
 
     def candidate_waits_among(
         self, event_name: str, documents: Sequence[Mapping[str, JSON]]
     ) -> list[list[WaitCandidate]]:
         if not documents:
             return []
-        paths = self._match_paths(event_name)
-        keys: list[dict[str, str]] = []  # per document: path -> canonical value there
-        for document in documents:
-            found: dict[str, str] = {}
-            for path in paths:
-                present, value = value_at(document, path)
-                if present:
-                    found[path] = canonical(value)
-            keys.append(found)
+        # The distinct match paths, by seeking the index once per path: a plain
+        # SELECT DISTINCT would walk one index entry per wait.
+        paths: list[str] = []
+        path = self._c.execute(_FIRST_PATH, {"b_name": event_name}).scalar()
+        while path is not None:
+            paths.append(path)
+            path = self._c.execute(_NEXT_PATH, {"b_name": event_name, "b_last": path}).scalar()
+        keys = [keys_at(document, paths) for document in documents]
         parameters: dict[str, Any] = {"b_name": event_name}
         for n, path in enumerate(paths):
             parameters[f"b_path{n}"] = path
@@ -106,24 +104,3 @@ class Waits(OnConnection):
             unkeyed + [w for path, key in k.items() for w in keyed.get((path, key), [])]
             for k in keys
         ]
-
-    def _match_paths(self, event_name: str) -> list[str]:
-        """The distinct match paths for an event name, by seeking the index once
-        per path: a plain SELECT DISTINCT would walk one index entry per wait."""
-        paths: list[str] = []
-        path = self._c.execute(_FIRST_PATH, {"b_name": event_name}).scalar()
-        while path is not None:
-            paths.append(path)
-            after = {"b_name": event_name, "b_last": path}
-            path = self._c.execute(_NEXT_PATH, after).scalar()
-        return paths
-
-
-def _row(wait: Wait) -> dict[str, Any]:
-    row = {name: getattr(wait, name) for name in Wait.__slots__}
-    row["match_value"] = None if wait.match_path is None else canonical(wait.match_value)
-    return row
-
-
-def _value(text: str | None) -> JSON:
-    return None if text is None else json.loads(text)

@@ -10,12 +10,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from interpreter.store.types import Document, Instant
+from interpreter.store.types import Document, Instant, Serial
 
 revision = "0001"
 down_revision = None
-
-Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:

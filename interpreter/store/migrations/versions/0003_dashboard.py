@@ -16,10 +16,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from interpreter.store.types import Serial
+
 revision = "0003"
 down_revision = "0002"
-
-Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 _SQLITE_TRIGGERS = (
     """

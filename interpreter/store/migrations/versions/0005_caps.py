@@ -1,7 +1,7 @@
 """Frequency caps: the emails sent to each address in each capped category.
 
 Revision ID: 0005
-Revises: 0003 (the lead sets it to the head at merge: 0004 on main)
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from interpreter.store.types import Instant
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 
 
 def upgrade() -> None:

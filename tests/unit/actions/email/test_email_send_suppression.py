@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from interpreter.actions.base import ActionContext
 from interpreter.actions.email import CapturingTransport, EmailSendAction
+from interpreter.actions.email.send import SuppressionCheck
+from interpreter.actions.email.tracking import TokenSigner
 from interpreter.errors import ActionError
+from interpreter.language.policies import NO_POLICIES, Policies, policies_from_text
 
 LINKS = {"FLOW_PUBLIC_URL": "https://flow.example/", "FLOW_SECRET_KEY": "k"}
 HTML = "<p>Hi <a href='https://acme.example/'>go</a></p>"
 
 
-def _context(tmp_path: Path) -> ActionContext:
+def _context(tmp_path: Path, policies: Policies = NO_POLICIES) -> ActionContext:
     return ActionContext(
         run_id="run_1",
         workflow_id="wf",
@@ -23,12 +26,30 @@ def _context(tmp_path: Path) -> ActionContext:
         attempt=1,
         idempotency_key="run_1:s:1",
         data_dir=tmp_path,
+        policies=policies,
     )
 
 
-def _blocked(*addresses: str) -> Callable[[Sequence[str]], set[str]]:
-    def check(candidates: Sequence[str]) -> set[str]:
-        return {a.lower() for a in candidates} & set(addresses)
+TOPICS, _ = policies_from_text(
+    "default_category: marketing\n"
+    "categories: {marketing: {}, tips: {}, receipts: {transactional: true}}\n",
+    "policies.yaml",
+)
+
+
+def _left(address: str, topic: str) -> SuppressionCheck:
+    """The list as the store keeps it: ``address`` left ``topic`` only."""
+
+    def check(candidates: Sequence[str], category: str | None) -> dict[str, str | None]:
+        hit = category == topic
+        return {a.lower(): topic for a in candidates if hit and a.lower() == address}
+
+    return check
+
+
+def _blocked(*addresses: str) -> SuppressionCheck:
+    def check(candidates: Sequence[str], category: str | None) -> dict[str, str | None]:
+        return {a.lower(): None for a in candidates if a.lower() in addresses}
 
     return check
 
@@ -91,3 +112,63 @@ def test_a_public_url_without_a_secret_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ActionError, match="FLOW_SECRET_KEY") as caught:
         action({"to": "a@example.com", "subject": "Hi", "text": "x"}, _context(tmp_path))
     assert not caught.value.retryable
+
+
+def test_a_topic_left_skips_its_emails_only(tmp_path: Path) -> None:
+    mail = CapturingTransport()
+    action = EmailSendAction(
+        transport=mail, environ={}, suppressed=_left("ada@example.com", "tips")
+    )
+    email = {"to": "ada@example.com", "subject": "Hi", "text": "x"}
+    skipped = action({**email, "category": "tips"}, _context(tmp_path, TOPICS))
+    assert (skipped["skipped"], skipped["category"]) == ("unsubscribed", "tips")
+    assert mail.sent == []
+    sent = action({**email, "category": "marketing"}, _context(tmp_path, TOPICS))
+    assert sent["category"] == "marketing" and "skipped" not in sent
+    assert len(mail.sent) == 1
+
+
+def test_a_transactional_email_has_no_unsubscribe_and_is_not_checked_by_topic(
+    tmp_path: Path,
+) -> None:
+    seen: list[str | None] = []
+
+    def check(candidates: Sequence[str], category: str | None) -> dict[str, str | None]:
+        seen.append(category)
+        return {}
+
+    mail = CapturingTransport()
+    action = EmailSendAction(transport=mail, environ=LINKS, suppressed=check)
+    email = {"to": "ada@example.com", "subject": "Receipt", "html": HTML, "category": "receipts"}
+    action(email, _context(tmp_path, TOPICS))
+    assert seen == [None]  # only the whole list may stop a receipt
+    (sent,) = mail.sent
+    assert sent.message["List-Unsubscribe"] is None
+    assert sent.message["List-Unsubscribe-Post"] is None
+    body = sent.message.get_body(("html",))
+    assert body is not None and "/u/" not in body.get_content()
+
+
+def test_a_categorised_email_unsubscribes_from_its_topic_and_links_the_preferences(
+    tmp_path: Path,
+) -> None:
+    mail = CapturingTransport()
+    action = EmailSendAction(transport=mail, environ=LINKS)
+    action(
+        {"to": "ada@example.com", "subject": "Tips", "html": HTML, "category": "tips"},
+        _context(tmp_path, TOPICS),
+    )
+    (sent,) = mail.sent
+    signer = TokenSigner("k")
+    unsubscribe = str(sent.message["List-Unsubscribe"]).strip("<>")
+    token = signer.open(unsubscribe.rsplit("/", 1)[1])
+    assert token is not None and (token.kind, token.category) == ("unsubscribe", "tips")
+    html = sent.message.get_body(("html",))
+    text = sent.message.get_body(("plain",))
+    assert html is not None and text is not None
+    assert "https://flow.example/u/" in html.get_content()  # a footer the template did not write
+    assert "Email preferences (https://flow.example/u/" in text.get_content()  # from the HTML
+    link = html.get_content().split("https://flow.example/u/")[1].split('"')[0]
+    opened = signer.open(link)
+    assert opened is not None and opened.kind == "preferences"
+    assert opened.addresses == ["ada@example.com"]
