@@ -55,6 +55,20 @@ class ActionError(FlowError):
         self.retryable = retryable
 
 
+class ActionDeferred(FlowError):
+    """The action may not run yet: the step is to try it again at ``until``.
+
+    Not a failure (no retry budget is spent): ``email.send`` raises it when a
+    frequency cap is full and its step says ``when_capped: defer``. ``output``
+    is what the timeline shows for the deferred attempt.
+    """
+
+    def __init__(self, message: str | None = None, *, until: Any, output: Any = None) -> None:
+        super().__init__(message, until=until, output=output)
+        self.until = until
+        self.output = output
+
+
 class StoreError(FlowError):
     """The database could not be used."""
 

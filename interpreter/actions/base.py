@@ -46,6 +46,9 @@ class ActionContext:
     # finds its message category from them (``Policies.category_of``).
     campaign_category: str | None = None
     policies: Policies = NO_POLICIES
+    # The step's ``when_capped``: what an ``email.send`` does when a frequency
+    # cap of its category is full (``skip`` or ``defer``).
+    when_capped: str = "skip"
 
 
 class Action(Protocol):

@@ -16,12 +16,13 @@ import httpx
 
 from interpreter.actions.base import JSON, Action, ActionContext
 from interpreter.actions.email import EmailSendAction, EmailTransport
+from interpreter.actions.email.caps import SendReservation
 from interpreter.actions.email.send import SuppressionCheck
 from interpreter.actions.event_send import EventSendAction
 from interpreter.actions.http_request import HttpRequestAction
 from interpreter.actions.log import LogAction
 from interpreter.actions.sql_query import SqlQueryAction
-from interpreter.errors import ActionError
+from interpreter.errors import ActionDeferred, ActionError
 
 
 def build_actions(
@@ -31,18 +32,25 @@ def build_actions(
     http_transport: httpx.BaseTransport | None = None,
     environ: Mapping[str, str] | None = None,
     suppressed: SuppressionCheck | None = None,
+    reserve_send: SendReservation | None = None,
 ) -> Mapping[str, Action]:
     """The built-in actions, configured; ``None`` everywhere gives the defaults.
 
     ``suppressed`` tells ``email.send`` which recipients are on the suppression
-    list (``interpreter.daemon.email_setup`` wires it to the store).
+    list, and ``reserve_send`` checks a category's frequency caps and records
+    the send (``interpreter.daemon.email_setup`` wires both to the store).
     """
     actions: list[Action] = [
         LogAction(),
         HttpRequestAction(client=http_client, transport=http_transport),
         SqlQueryAction(),
         EventSendAction(),
-        EmailSendAction(transport=email_transport, environ=environ, suppressed=suppressed),
+        EmailSendAction(
+            transport=email_transport,
+            environ=environ,
+            suppressed=suppressed,
+            reserve_send=reserve_send,
+        ),
     ]
     return MappingProxyType({action.name: action for action in actions})
 
@@ -68,7 +76,7 @@ def run_action(
         raise ActionError(f"unknown action {name!r} (known: {known})", retryable=False)
     try:
         output = action(arguments, context)
-    except ActionError:
+    except (ActionError, ActionDeferred):
         raise
     except Exception as error:
         detail = " ".join(str(error).split())[:300]

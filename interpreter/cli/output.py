@@ -23,6 +23,7 @@ _STATUS_COLOURS = {
     "cancelled": "yellow",
     "timed_out": "yellow",
     "skipped": "bright_black",
+    "deferred": "cyan",
     "waiting": "cyan",
     "sleeping": "cyan",
     "running": "blue",

@@ -118,6 +118,11 @@ def _summary(step: StepRecord) -> str:
         return local_time_summary(step.kind, step.output)
     if isinstance(step.output, dict) and step.output.get("skipped") == "quiet_hours":
         return "skipped: due in quiet hours"
+    if isinstance(step.output, dict) and step.output.get("skipped") == "capped":
+        return f"skipped: the {step.output.get('category')} frequency cap is full"
+    if step.status == "deferred" and isinstance(step.output, dict):
+        category, until = step.output.get("category"), _local(step.output.get("until"))
+        return f"deferred: the {category} frequency cap is full until {until} UTC"
     if step.kind == "switch" and isinstance(step.output, dict):
         target = step.output.get("next")
         return f"jumped to {target}" if target else "no case matched: fell through"

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._deferral import defer_step, deferral_ended
 from interpreter.core._goal import goal_reached, linger_goal, note_email, subscribe_goal
 from interpreter.core._on_error import go_on_after_errors
 from interpreter.core._split import kept_path_key
@@ -59,6 +60,7 @@ from interpreter.core.model import (
     SleepUntil,
     SlotReserved,
     Start,
+    StepDeferred,
     StepFailed,
     StepSucceeded,
     TimerFired,
@@ -218,6 +220,11 @@ def _apply_step_failed(turn: Turn, state: RunState, failure: StepFailed) -> RunS
     return changed(state, attempt=attempt + 1, wake_at=wake_at)
 
 
+def _apply_step_deferred(turn: Turn, state: RunState, deferred: StepDeferred) -> RunState:
+    step = _awaited_action(turn, state, deferred.step_id, deferred.attempt)
+    return state if step is None else defer_step(turn, state, step, deferred)
+
+
 def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) -> RunState:
     if state.started_at is None:
         return state
@@ -290,6 +297,8 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
     if state.status == "sleeping" and isinstance(step, ActionStep) and state.throttled_until:
         # The attempt's turn came: confirm it (the same place in the queue, not a new one).
         return run_action(turn, changed(state, status="running", wake_at=None), step)
+    if state.status == "sleeping" and isinstance(step, ActionStep) and state.attempt > 0:
+        return deferral_ended(turn, state, step)  # an attempt was deferred (_deferral.py)
     if state.status == "sleeping" and isinstance(step, ActionStep | WaitForWindowStep):
         return _apply_local_timer(turn, state, step)
     return state
@@ -409,4 +418,5 @@ _APPLY: dict[type, Callable[[Turn, RunState, Any], RunState]] = {
     Cancel: _apply_cancel,
     Retry: _apply_retry,
     SlotReserved: _apply_slot_reserved,
+    StepDeferred: _apply_step_deferred,
 }

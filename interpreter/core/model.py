@@ -161,8 +161,26 @@ class SlotReserved:
     started: bool
 
 
+@dataclass(frozen=True)
+class StepDeferred:
+    """The action of attempt ``attempt`` may not run before ``until`` (a full
+    frequency cap): the step tries it again then (``core/_deferral.py``)."""
+
+    step_id: str
+    attempt: int
+    until: datetime
+
+
 Input = (
-    Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel | Retry | SlotReserved
+    Start
+    | StepSucceeded
+    | StepFailed
+    | EventReceived
+    | TimerFired
+    | Cancel
+    | Retry
+    | SlotReserved
+    | StepDeferred
 )
 
 

@@ -21,6 +21,7 @@ from interpreter.actions.email.resend import DEFAULT_URL, ResendTransport
 from interpreter.actions.email.smtp import SmtpTransport, parse_smtp_url
 from interpreter.actions.email.transport import EmailTransport
 from interpreter.actions.registry import build_actions
+from interpreter.daemon.caps import reserve_send
 from interpreter.daemon.suppressions import suppressed_among
 from interpreter.errors import FlowError
 from interpreter.store import Store
@@ -75,7 +76,8 @@ def configured_actions(
     store: Store, environ: Mapping[str, str] | None = None, *, deliver: bool = True
 ) -> Mapping[str, Action]:
     """The built-in actions, sending email the way the environment says and
-    skipping recipients on ``store``'s suppression list. ``deliver=False``
+    skipping recipients on ``store``'s suppression list and counting sends
+    against the frequency caps in it. ``deliver=False``
     writes every email to the outbox whatever the environment configures: a
     rehearsal (``flow run --simulate``) must never reach a real inbox."""
     environ = os.environ if environ is None else environ
@@ -84,4 +86,7 @@ def configured_actions(
         email_transport=email_transport(environ) if deliver else None,
         environ=environ,
         suppressed=lambda addresses, category: suppressed_among(store, addresses, category),
+        reserve_send=lambda holder, to, category, now: reserve_send(
+            store, holder, to, category, now
+        ),
     )

@@ -42,6 +42,7 @@ from interpreter.core.model import (
     RunAction,
     SleepUntil,
     SlotReserved,
+    StepDeferred,
     StepFailed,
     StepSucceeded,
     TimedOut,
@@ -50,6 +51,7 @@ from interpreter.core.model import (
 )
 from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.caps import released_sends
 from interpreter.daemon.clock import Clock, RealClock, VirtualClock
 from interpreter.daemon.debounce import fire_due_bursts
 from interpreter.daemon.entry import declared_secrets
@@ -66,8 +68,8 @@ from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.outcome import Outcome, adds_to_waits, inbox_input
 from interpreter.daemon.saving import save_outcomes
 from interpreter.daemon.secrets import redact
-from interpreter.errors import ActionError
-from interpreter.language.definitions import Workflow
+from interpreter.errors import ActionDeferred, ActionError
+from interpreter.language.definitions import ActionStep, Workflow
 from interpreter.language.values import JSON
 from interpreter.store import Store, Transaction
 from interpreter.store.records import ClaimedRun, Delivery, ThrottleQueue
@@ -296,6 +298,7 @@ class Engine:
                     outcome.timer = command.until
                 elif isinstance(command, Complete | Cancelled | TimedOut):
                     outcome.finished = True
+                    outcome.released_sends += released_sends(workflow, state)
                 elif isinstance(command, Record):
                     outcome.steps.append(
                         outcome.step_row(
@@ -322,6 +325,7 @@ class Engine:
                         outcome.timer = command.timeout_at
                 elif isinstance(command, Fail):
                     outcome.finished = True
+                    outcome.released_sends += released_sends(workflow, state)
                     if command.step_id is not None and not outcome.has_error_row(command.step_id):
                         # A failure that no action reported (a CEL error in an `if`
                         # or a `${ }`) still needs its row on the timeline.
@@ -362,12 +366,16 @@ class Engine:
             now=started,
             campaign_category=workflow.category,
             policies=self.campaigns.policies,
+            when_capped=_when_capped(workflow, command.step_id),
         )
         result: Input
         try:
             output = run_action(command.action, command.input, context, self.actions)
             result = StepSucceeded(command.step_id, output, command.attempt)
             row = {"status": "ok", "output": output}
+        except ActionDeferred as deferral:
+            result = StepDeferred(command.step_id, command.attempt, deferral.until)
+            row = {"status": "deferred", "output": deferral.output}
         except ActionError as error:
             result = StepFailed(command.step_id, str(error), error.retryable, command.attempt)
             row = {
@@ -441,3 +449,8 @@ def _subscription_only(command: object) -> bool:
     if isinstance(command, WaitForEvent):
         return adds_to_waits(command) or command.purpose == "goal"
     return isinstance(command, Converted) and not command.ends_run
+
+
+def _when_capped(workflow: Workflow, step_id: str) -> str:
+    step = workflow.step(step_id)
+    return step.when_capped if isinstance(step, ActionStep) else "skip"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from interpreter.core.advance import kept_path_key
-from interpreter.core.model import Input, RunState, StepFailed, StepSucceeded, changed
+from interpreter.core.model import Input, RunState, StepDeferred, StepFailed, StepSucceeded, changed
 from interpreter.store import Store
 from interpreter.store.records import StepRecord
 
@@ -72,9 +72,17 @@ def recorded_result(row: StepRecord) -> Input:
     """The input a recorded action outcome gives the core, as when it completed."""
     if row.status == "ok":
         return StepSucceeded(row.step_id, row.output, row.attempt)
+    if row.status == "deferred":
+        return deferred_result(row)
     error = row.error if isinstance(row.error, dict) else {}
     message = str(error.get("message", "failed"))
     return StepFailed(row.step_id, message, bool(error.get("retryable", False)), row.attempt)
+
+
+def deferred_result(row: StepRecord) -> Input:
+    """A deferred attempt's row (``{until}`` in its output) as the input it gave."""
+    output = row.output if isinstance(row.output, dict) else {}
+    return StepDeferred(row.step_id, row.attempt, datetime.fromisoformat(str(output.get("until"))))
 
 
 def kept_split_paths(state: RunState, recorded: Sequence[StepRecord]) -> RunState:

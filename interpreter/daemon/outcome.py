@@ -58,6 +58,8 @@ class Outcome:
     conversions: list[Converted] = field(default_factory=list)
     claimed_at: datetime | None = None
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
+    # Frequency-cap reservations of a send that failed for good (daemon/caps.py).
+    released_sends: list[str] = field(default_factory=list)
 
     def step_row(
         self,

@@ -55,6 +55,9 @@ def save_outcomes(
         else:
             log.warning("run %s: lease lost; its work will be redone", outcome.run_id)
     tx.record_steps([row for outcome in saved for row in outcome.unrecorded()])
+    released = [holder for outcome in saved for holder in outcome.released_sends]
+    if released:
+        tx.release_sends(released)
     emitted = [EventIn(name, data, event_id) for o in saved for name, event_id, data in o.emitted]
     if emitted:
         ingest(tx, emitted)

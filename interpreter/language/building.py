@@ -221,6 +221,7 @@ class WorkflowBuilder:
                 retry=self._retry(step.get("retry"), (*path, "retry")),
                 quiet_hours=step.get("quiet_hours"),
                 throttle=self._throttle(step.get("throttle"), (*path, "throttle")),
+                when_capped=step.get("when_capped", "skip"),
             )
         if "sleep" in step:
             duration = self._duration(step["sleep"], (*path, "sleep"))

@@ -68,6 +68,9 @@ class Interpolation:
 # values where every string that held ``${ }`` became an Interpolation.
 Template = Any
 
+# What an email.send step does when a frequency cap of its category is full:
+# go on without the email, or try it again once every cap admits it.
+CappedMode = Literal["skip", "defer"]
 # What an action step does when it falls due inside quiet hours.
 QuietMode = Literal["defer", "skip", "ignore"]
 
@@ -162,6 +165,8 @@ class ActionStep(StepBase):
     # action's default (``defer`` for email.send, ``ignore`` for the others).
     quiet_hours: QuietMode | None = None
     throttle: Throttle | None = None  # at most ``limit`` starts per ``period`` (per key)
+    # What an email.send does when a frequency cap of its category is full.
+    when_capped: CappedMode = "skip"
 
     @property
     def quiet_mode(self) -> QuietMode:

@@ -19,6 +19,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Concatenate, ParamSpec, Protocol, Self, TypeVar
 
+from interpreter.language.policies import Cap
 from interpreter.language.values import JSON
 from interpreter.store import records as rec
 from interpreter.store.conversion_records import Conversion, GoalFigures, StoredConversion
@@ -232,6 +233,40 @@ class Transaction(Protocol):
         in every queue (the ``limit``-th latest start plus ``period`` has passed);
         otherwise its turn moves to that moment, which is returned."""
 
+    # ---- frequency caps (store/sql/sends.py) -----------------------------------------
+
+    def reserve_send(
+        self,
+        holder: str,
+        addresses: Sequence[str],
+        category: str,
+        caps: Sequence[Cap],
+        now: datetime,
+    ) -> datetime | None:
+        """Check ``caps`` for a send to ``addresses`` (any case) in ``category`` and,
+        when every cap admits it for every address, record it at ``now`` for each
+        of them: None. A cap counts the sends within ``(now - per, now]``, of any
+        holder. When one would break, nothing is recorded and the answer is the
+        earliest instant at which every cap admits the send. ``holder`` (the
+        send's idempotency key) already recorded: None, nothing added. The check
+        and the record hold a lock on each address until the transaction ends."""
+
+    def release_sends(self, holders: Sequence[str]) -> int:
+        """Forget the sends of these holders (they failed for good); how many rows."""
+
+    def held_back_sends(
+        self, workflow_id: str, since: rec.Bound, until: rec.Bound
+    ) -> dict[str, int]:
+        """For the campaign's runs created in [since, until): how many
+        ``email.send`` steps went without their email, by why (``capped``,
+        ``unsubscribed``, ``suppressed``: the ``skipped`` of their output), and
+        how many sends a full cap ``deferred`` (each once, however often);
+        reasons with none are left out."""
+
+    def sends_to(self, address: str, category: str) -> list[datetime]:
+        """When the recorded sends to ``address`` (any case) in ``category`` were
+        made, oldest first."""
+
     # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
 
     def search_runs(self, where: rec.RunFilter) -> list[rec.RunSummary]:
@@ -355,6 +390,7 @@ class Store(ABC):
     search_runs = _read(Transaction.search_runs)
     funnel = _read(Transaction.funnel)
     count_runs = _read(Transaction.count_runs)
+    held_back_sends = _read(Transaction.held_back_sends)
     list_events = _read(Transaction.list_events)
     campaign_ids = _read(Transaction.campaign_ids)
     list_suppressions = _read(Transaction.list_suppressions)

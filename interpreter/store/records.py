@@ -16,7 +16,8 @@ InboxKind = Literal["start", "event", "cancel", "retry"]
 # replays: the link kept without a column, and one replay per run at most.
 REPLAY_KEY_PREFIX = "replay:"
 WaitPurpose = Literal["step", "cancel", "goal"]
-StepStatus = Literal["ok", "error", "skipped"]
+# "deferred": an attempt whose action may not run yet (a full frequency cap).
+StepStatus = Literal["ok", "error", "skipped", "deferred"]
 # An optional end of a time range: None leaves that side open.
 Bound = datetime | None
 # The runs a claim is narrowed to; None claims any due run.

@@ -25,6 +25,7 @@ from interpreter.store.sql.definitions import Definitions
 from interpreter.store.sql.entry import Entry
 from interpreter.store.sql.events import Events
 from interpreter.store.sql.runs import Runs
+from interpreter.store.sql.sends import Sends
 from interpreter.store.sql.suppressions import Suppressions, suppressed_sql
 from interpreter.store.sql.throttles import Throttles
 from interpreter.store.sql.waits import Waits
@@ -49,6 +50,7 @@ class SqlTransaction(
     Browsing,
     Bursts,
     Conversions,
+    Sends,
 ):
     """Every named operation of ``operations.Transaction``, on one connection;
     each concern's statements live in its module under ``store/sql``."""

@@ -143,7 +143,7 @@ suppressions = Table(
     PrimaryKeyConstraint("address", "category", name="suppressions_topic_pkey"),
 )
 
-# Filled by database triggers (migrations 0003 and 0004) for the dashboard: every string
+# Filled by database triggers (migrations 0003 and 0007) for the dashboard: every string
 # leaf of an event's data, lower-cased, and the runs a wait step resumed with an event.
 event_terms = Table(
     "event_terms",
@@ -246,4 +246,19 @@ email_sends = Table(
     Column("run_id", String(64), nullable=False),
     Column("step_id", String(200), nullable=False),
     PrimaryKeyConstraint("email_id", "step_seq"),
+)
+
+# Frequency caps (migration 0009): the emails sent to each address in each
+# capped category, one row per recipient of a send. ``holder`` is the send's
+# idempotency key, so a retry or a takeover finds its own row and is not
+# counted twice; a send that fails for good has its rows deleted.
+sends = Table(
+    "sends",
+    metadata,
+    Column("holder", String(400), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("category", String(100), nullable=False),
+    Column("sent_at", Instant, nullable=False),
+    PrimaryKeyConstraint("holder", "address"),
+    Index("sends_address_category", "address", "category", "sent_at"),
 )

@@ -22,6 +22,7 @@ from interpreter.actions._arguments import (
     require_str,
 )
 from interpreter.actions.base import JSON, ActionContext
+from interpreter.actions.email.caps import SendReservation, capped_output
 from interpreter.actions.email.html_text import html_to_text
 from interpreter.actions.email.message import (
     Draft,
@@ -52,7 +53,8 @@ class EmailSendAction:
     Output: ``{id, message_id, to, subject}``, plus ``provider_id`` when the
     transport returns one; ``{skipped: "suppressed", id, to, subject}`` when
     every recipient is on the suppression list (suppressed recipients are
-    dropped from a list of several).
+    dropped from a list of several); ``{skipped: "capped", category, id, to,
+    subject}`` when a frequency cap of its category is full (``caps.py``).
 
     Without a transport it writes to the outbox under the context's data
     directory, so each run's data directory keeps its own mail.
@@ -73,9 +75,11 @@ class EmailSendAction:
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
         suppressed: SuppressionCheck | None = None,
+        reserve_send: SendReservation | None = None,
     ) -> None:
         self._transport = transport
         self._suppressed = suppressed
+        self._reserve_send = reserve_send
         self._environ = environ if environ is not None else os.environ
         self._clock = clock or (lambda: datetime.now(UTC))
 
@@ -145,6 +149,11 @@ class EmailSendAction:
                 headers=links.headers(),
             )
         )
+        # Last before the transport: the send is recorded only once it is ready to go.
+        now = context.now or self._clock()
+        capped = capped_output(self._reserve_send, category, [_bare(a) for a in to], context, now)
+        if capped is not None:
+            return {**capped, "id": email_id, "to": _output_to(arguments, to), "subject": subject}
         transport = self._transport or OutboxTransport(context.data_dir / "outbox")
         provider_id = transport.send(message, context.idempotency_key)
         output: dict[str, JSON] = {

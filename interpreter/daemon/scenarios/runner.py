@@ -19,6 +19,7 @@ from interpreter.actions.base import Action
 from interpreter.actions.email.transport import CapturingTransport, SentEmail
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.caps import reserve_send
 from interpreter.daemon.clock import VirtualClock
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.scenarios.compare import Verdict, judge
@@ -96,11 +97,15 @@ def run_scenario(
     log = CallLog()
     with tempfile.TemporaryDirectory(prefix="flow-test-") as scratch:
         store = open_store(f"sqlite:///{Path(scratch) / 'scenario.db'}")
-        # No outbox and no FLOW_EMAIL_FROM: a scenario gives the same result anywhere.
+        # No outbox and no FLOW_EMAIL_FROM: a scenario gives the same result
+        # anywhere. Frequency caps count in the scenario's own database.
         real = build_actions(
             email_transport=transport,
             environ={},
             suppressed=lambda addresses, category: suppressed_among(store, addresses, category),
+            reserve_send=lambda holder, to, category, now: reserve_send(
+                store, holder, to, category, now
+            ),
         )
         actions = scripted_actions(real, scenario.mocks, log)
         try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup
@@ -32,6 +32,9 @@ class CampaignView:
     started: int
     funnel: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
     bursts: Sequence[Burst] = ()  # debounced events whose run has not started yet
+    # email.send steps that went without their email, by why (capped,
+    # unsubscribed, suppressed), and the sends a full cap deferred.
+    held_back: Mapping[str, int] = field(default_factory=dict)
 
 
 async def campaigns(call: Call) -> Response:
@@ -49,11 +52,12 @@ async def campaigns(call: Call) -> Response:
             reached = dict(store.goal_figures(workflow.id, since, None).reached)
             started = store.count_runs(workflow.id, since, None)
             rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
+            held_back = store.held_back_sends(workflow.id, since, None)
             # The SVG is built by flow itself, escaping every label; each node
             # shows how many runs reached it.
             svg = Markup(to_svg(build_graph(workflow), {START_ID: started, **reached}))
             bursts = store.pending_bursts(workflow.id, BURSTS_SHOWN) if workflow.debounce else []
-            shown.append(CampaignView(workflow, svg, started, rows, bursts))
+            shown.append(CampaignView(workflow, svg, started, rows, bursts, held_back))
         return shown
 
     shown = await run_in_threadpool(load)

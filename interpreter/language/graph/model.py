@@ -177,6 +177,8 @@ def _detail(step: Step) -> str:
         text = step.action
         if step.throttle is not None:  # "http.request, 5 per 1s"
             text += f", {step.throttle.limit} per {format_duration(step.throttle.period)}"
+        if step.when_capped == "defer":  # only the non-default: a capped send that waits
+            text += " · defer when capped"
     elif isinstance(step, SleepStep):
         text = f"sleep {format_duration(step.duration)}"
     elif isinstance(step, SleepUntilStep):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from interpreter.language.lint.action_rules import action_inputs, missing_templates
+from interpreter.language.lint.cap_rules import when_capped_on_steps
 from interpreter.language.lint.category_rules import unknown_categories
 from interpreter.language.lint.context import LintContext
 from interpreter.language.lint.entry_rules import debounce_rules, entry_and_idempotency
@@ -55,6 +56,7 @@ RULES: tuple[Rule, ...] = (
     timezones,
     quiet_hours_on_steps,
     unknown_categories,
+    when_capped_on_steps,
     split_weights,
     duplicate_path_names,
     throttle_on_steps,

@@ -22,6 +22,7 @@ from interpreter.store.memory.definitions import Definitions
 from interpreter.store.memory.entry import Entry
 from interpreter.store.memory.events import Events
 from interpreter.store.memory.runs import Runs
+from interpreter.store.memory.sends import Sends
 from interpreter.store.memory.suppressions import Suppressions
 from interpreter.store.memory.throttles import Throttles
 from interpreter.store.memory.waits import Waits
@@ -40,6 +41,7 @@ class MemoryTransaction(
     Browsing,
     Bursts,
     Conversions,
+    Sends,
 ):
     """Every named operation of ``operations.Transaction``, on dicts."""
 

@@ -24,6 +24,8 @@ class Data:
     throttle_turns: dict[str, dict[str, tuple[datetime, bool]]] = field(default_factory=dict)
     bursts: dict[tuple[str, str], rec.Burst] = field(default_factory=dict)
     conversions: dict[str, StoredConversion] = field(default_factory=dict)
+    # (holder, address) -> (category, sent_at): the sends frequency caps count
+    sends: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:

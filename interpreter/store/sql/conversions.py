@@ -3,7 +3,7 @@ outlive their run swept when their window closes, and the dashboard's
 figures per campaign, each one GROUP BY over indexed columns.
 
 The figures of whole hours are sums over ``campaign_hours``, which database
-triggers keep as rows arrive (migration 0004 has the rules); the partial
+triggers keep as rows arrive (migration 0008 has the rules); the partial
 hours at a period's edges are counted from the rows by the same rules: a
 campaign's runs created then (``runs_workflow_created``), their step rows
 through ``steps_attempt`` (run id first), an email's opens and clicks as

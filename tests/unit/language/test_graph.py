@@ -171,3 +171,13 @@ def test_the_first_arrow_says_how_a_trigger_becomes_a_run(tmp_path: Path) -> Non
     assert build_graph(plain).edges[0].label == "debounce 10m"
     (seed_first,) = [e for e in build_graph(_seed()).edges if e.source == "__start__"]
     assert seed_first.label == ""  # idempotency alone draws nothing
+
+
+def test_an_email_that_waits_out_its_caps_says_so() -> None:
+    example = Path(__file__).parents[3] / "workflows" / "order-follow-up.yaml"
+    workflow, problems = load_workflow(example)
+    assert workflow is not None, problems
+    graph = build_graph(workflow)
+    details = {node.id: node.detail for node in graph.nodes}
+    assert details["offer"] == "email.send · defer when capped"
+    assert details["receipt"] == "email.send"  # skip, the default, is not drawn

@@ -222,6 +222,8 @@ def test_every_campaign_in_workflows_lints_clean() -> None:
         "welcome-engagement",
         "onboarding-tour",
         "trial-conversion",
+        "flash-sale",
+        "order-follow-up",
     } <= {w.id for w in workflows}
 
 
