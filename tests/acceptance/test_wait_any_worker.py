@@ -40,7 +40,7 @@ def signup(user_id: int, cwd: Path) -> str:
     user = {"id": user_id, "email": f"u{user_id}@example.com", "first_name": "U"}
     data = json.dumps({"user": user})
     sent = flow(
-        "send", "app/signup.completed", "--data", data, "--format", "json", *CAMPAIGN, cwd=cwd
+        "send", "app/user.registered", "--data", data, "--format", "json", *CAMPAIGN, cwd=cwd
     )
     assert sent.returncode == 0, sent.stderr
     [run_id] = json.loads(sent.stdout)["started"]

@@ -17,7 +17,7 @@ WORKFLOWS = ROOT / "workflows"
 def test_the_run_page_shows_each_entry_of_the_wait(tmp_path: Path) -> None:
     # The example campaign on its own trigger, so the seed campaign stays out of it.
     text = (WORKFLOWS / "welcome-engagement.yaml").read_text(encoding="utf-8")
-    text = text.replace("event: app/signup.completed", "event: engage/go")
+    text = text.replace("event: app/user.registered", "event: engage/go")
     workflow, problems = load_workflow_text(
         text, str(WORKFLOWS / "engage.yaml"), base_dir=WORKFLOWS
     )

@@ -59,9 +59,11 @@ class Harness:
             actions=actions or build_actions(email_transport=self.mail),
         )
 
-    def signup(self, user_id: int, email: str = "ada@example.com") -> str:
+    def signup(
+        self, user_id: int, email: str = "ada@example.com", event: str = "app/signup.completed"
+    ) -> str:
         result = self.engine.ingest(
-            "app/signup.completed",
+            event,
             {"user": {"id": user_id, "email": email, "first_name": "Ada"}},
         )
         assert len(result.started) == 1

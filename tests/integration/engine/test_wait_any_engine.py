@@ -21,6 +21,8 @@ from tests.integration.engine._engine_harness import ROOT, START, Harness
 CLICK = "resend/email.clicked"
 SUBSCRIBED = "app/subscription.created"
 
+REGISTERED = "app/user.registered"  # what starts welcome-engagement
+
 
 def engagement() -> Workflow:
     workflow, problems = load_workflow(ROOT / "workflows" / "welcome-engagement.yaml")
@@ -43,7 +45,7 @@ def engagement_output(harness: Harness, run_id: str) -> JSON:
 
 def test_each_entry_is_stored_as_its_own_indexed_wait(store: Store, tmp_path: Path) -> None:
     harness = Harness(store, [engagement()], tmp_path)
-    run_id = harness.signup(42)
+    run_id = harness.signup(42, event=REGISTERED)
     harness.run_until(timedelta(0))
 
     waits = store.list_waits(run_id)
@@ -62,7 +64,7 @@ def test_both_events_at_once_exactly_one_wins_and_the_other_rows_are_gone(
     store: Store, tmp_path: Path
 ) -> None:
     harness = Harness(store, [engagement()], tmp_path)
-    run_id = harness.signup(42)
+    run_id = harness.signup(42, event=REGISTERED)
     harness.run_until(timedelta(hours=1))
     email_id = welcome_id(harness, run_id)
 
@@ -85,7 +87,7 @@ def test_both_events_at_once_exactly_one_wins_and_the_other_rows_are_gone(
 
 def test_the_losing_entrys_event_later_finds_no_wait(store: Store, tmp_path: Path) -> None:
     harness = Harness(store, [engagement()], tmp_path)
-    run_id = harness.signup(42)
+    run_id = harness.signup(42, event=REGISTERED)
     harness.run_until(timedelta(hours=2))
     harness.send(CLICK, {"email_id": welcome_id(harness, run_id)})
     harness.run_until(timedelta(hours=3))
@@ -99,7 +101,7 @@ def test_the_losing_entrys_event_later_finds_no_wait(store: Store, tmp_path: Pat
 
 def test_the_timeout_drops_every_entrys_wait(store: Store, tmp_path: Path) -> None:
     harness = Harness(store, [engagement()], tmp_path)
-    run_id = harness.signup(42)
+    run_id = harness.signup(42, event=REGISTERED)
     harness.run_until()
 
     assert actions_run(harness, run_id) == ["welcome", "nudge"]
@@ -132,7 +134,7 @@ def test_the_look_back_applies_to_an_entry_other_than_the_first(
     actions["email.send"] = SubscribeWhileSending(actions["email.send"], engine_box)
     harness = Harness(store, [engagement()], tmp_path, actions=actions)
     engine_box.append(harness.engine)
-    run_id = harness.signup(42)
+    run_id = harness.signup(42, event=REGISTERED)
     harness.run_until()
 
     assert actions_run(harness, run_id) == ["welcome", "thanks"]
