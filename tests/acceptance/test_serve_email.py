@@ -128,7 +128,10 @@ def test_smtp_send_tracked_click_and_unsubscribe_through_flow_serve(tmp_path: Pa
                 text=True,
                 check=True,
             )
-            assert "ada@example.com" in listed.stdout
+            (entry,) = json.loads(listed.stdout)
+            # The welcome is marketing (workflows/policies.yaml's default): the
+            # one-click leaves that topic, not every email.
+            assert (entry["address"], entry["category"]) == ("ada@example.com", "marketing")
 
             signup(base, 2)  # a second account with the same address
             runs = json.loads(
@@ -146,7 +149,8 @@ def test_smtp_send_tracked_click_and_unsubscribe_through_flow_serve(tmp_path: Pa
             step = next(
                 e for e in run_json(project, db, second)["timeline"] if e["step"] == "welcome_email"
             )
-            assert step["output"]["skipped"] == "suppressed"
+            assert step["output"]["skipped"] == "unsubscribed"
+            assert step["output"]["category"] == "marketing"
             assert len(mailbox.messages) == 1
             daemon.process.send_signal(signal.SIGTERM)
             assert daemon.process.wait(timeout=30) == 0, log.read_text()[-3000:]

@@ -72,7 +72,10 @@ def test_untick_a_topic_and_the_next_email_of_it_is_skipped(
 
             page.goto(link.group(1))
             assert page.locator("h1").inner_text() == "Email preferences"
-            assert page.locator("input[name=category]").count() == 2  # marketing, tips
+            topics = [
+                c for c in engine.campaigns.policies.categories.values() if not c.transactional
+            ]
+            assert page.locator("input[name=category]").count() == len(topics) >= 2
             assert page.is_checked("input[value=tips]")
             page.uncheck("input[value=tips]")
             page.click("button[name=save]")
