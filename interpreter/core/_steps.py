@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._for_each import run_for_each
 from interpreter.core.local_time import local_rfc3339, quiet_deferral, window_opening
 from interpreter.core.model import (
     JSON,
@@ -29,6 +30,7 @@ from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     END,
     ActionStep,
+    ForEachStep,
     SetStep,
     SleepStep,
     SleepUntilStep,
@@ -129,6 +131,9 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         return _enter_wait(turn, state, step, entered)
     if isinstance(step, WaitForWindowStep):
         return _enter_window(turn, state, step, entered)
+    if isinstance(step, ForEachStep):
+        entered.update(status="running", attempt=1, step_started_at=turn.now)
+        return run_for_each(turn, changed(state, **entered), step), None
     if isinstance(step, SwitchStep):
         return _enter_switch(turn, state, step, entered)
     return _enter_set(turn, state, step, entered)

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._for_each import run_for_each
 from interpreter.core._steps import (
     finish,
     idempotency_key,
@@ -62,6 +63,7 @@ from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     ActionStep,
     Expression,
+    ForEachStep,
     SleepStep,
     SleepUntilStep,
     Step,
@@ -239,6 +241,8 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         return run_from(turn, state, after)
     if state.status == "running" and isinstance(step, ActionStep):
         return run_action(turn, changed(state, wake_at=None), step)
+    if state.status == "running" and isinstance(step, ForEachStep):
+        return run_for_each(turn, changed(state, wake_at=None), step)
     if state.status == "sleeping" and isinstance(step, ActionStep | WaitForWindowStep):
         return _apply_local_timer(turn, state, step)
     return state
@@ -301,13 +305,17 @@ def _apply_retry(turn: Turn, state: RunState, _retry: Retry) -> RunState:
     # A failed run lost its cancel_on subscriptions with its other waits.
     _subscribe_cancel_on(turn, turn.scope(state))
     step = turn.workflow.steps[index]
-    if isinstance(step, ActionStep) and isinstance(spent, int) and spent > 0:
+    if isinstance(step, ActionStep | ForEachStep) and isinstance(spent, int) and spent > 0:
         state = changed(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)
+        if isinstance(step, ForEachStep):
+            return run_for_each(turn, state, step)
         return run_action(turn, state, step)
     return run_from(turn, state, index)
 
 
-def _awaited_action(turn: Turn, state: RunState, step_id: str, attempt: int) -> ActionStep | None:
+def _awaited_action(
+    turn: Turn, state: RunState, step_id: str, attempt: int
+) -> ActionStep | ForEachStep | None:
     """The action step a result belongs to, or None if the result is stale.
 
     A result counts only for the step at the cursor, for the attempt in flight
@@ -316,7 +324,7 @@ def _awaited_action(turn: Turn, state: RunState, step_id: str, attempt: int) -> 
     """
     step = _current_step(turn, state)
     if (
-        not isinstance(step, ActionStep)
+        not isinstance(step, ActionStep | ForEachStep)
         or step.id != step_id
         or state.status != "running"
         or state.wake_at is not None

@@ -222,4 +222,25 @@ class Record:
     attempt: int = 1
 
 
-Command = RunAction | SleepUntil | WaitForEvent | Complete | Fail | Cancelled | Record
+@dataclass(frozen=True)
+class FanOut:
+    """Emit one event per item of a ``for_each`` step; the engine answers with
+    ``StepSucceeded({count})`` or ``StepFailed``.
+
+    ``source`` is ``{"items": [...]}`` or ``{"query": {url, query, params}}``,
+    already rendered. ``data`` is the step's template, rendered per item by the
+    engine over ``scope`` plus ``item`` and ``index``; ``id_prefix`` is
+    ``"<run id>:<step id>"``, each event's id that plus ``":<index>"``.
+    """
+
+    step_id: str
+    attempt: int
+    source: JSON
+    event: str
+    data: Any
+    scope: Any
+    id_prefix: str
+    location: str
+
+
+Command = FanOut | RunAction | SleepUntil | WaitForEvent | Complete | Fail | Cancelled | Record

@@ -33,6 +33,7 @@ from interpreter.core.model import (
     Cancelled,
     Complete,
     Fail,
+    FanOut,
     Input,
     Record,
     RunAction,
@@ -45,6 +46,7 @@ from interpreter.core.model import (
 from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import Clock, VirtualClock
+from interpreter.daemon.fanout import fan_out
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
 from interpreter.daemon.ingest import ingest as ingest_events
 from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
@@ -243,6 +245,8 @@ class Engine:
                     outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
                 if isinstance(command, RunAction):
                     pending.append(self._execute(workflow, outcome, command, lease))
+                elif isinstance(command, FanOut):
+                    pending.append(fan_out(self, outcome, command, lease))
                 elif isinstance(command, SleepUntil):
                     outcome.timer = command.until
                 elif isinstance(command, Complete | Cancelled):

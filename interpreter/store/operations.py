@@ -139,6 +139,14 @@ class Transaction(Protocol):
 
     # ---- cron (store/sql/cron.py) ----------------------------------------------------
 
+    def save_fan_out_progress(self, progress: rec.FanOutProgress) -> None:
+        """Store a fan-out's cursor, replacing the visit's previous one. The
+        engine calls it in the transaction that writes the chunk of events it
+        covers, after ``renew_leases`` confirmed the run is still its own."""
+
+    def fan_out_progress(self, run_id: str) -> list[rec.FanOutProgress]:
+        """The run's fan-out cursors, by step and visit."""
+
     def claim_cron_tick(self, workflow_id: str, tick_at: datetime) -> bool:
         """True for exactly one caller per (campaign, tick), across daemons."""
 

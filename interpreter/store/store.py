@@ -21,6 +21,7 @@ from interpreter.store.sql.browsing import Browsing
 from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
 from interpreter.store.sql.events import Events
+from interpreter.store.sql.fan_outs import FanOuts
 from interpreter.store.sql.runs import Runs
 from interpreter.store.sql.suppressions import Suppressions, suppressed_sql
 from interpreter.store.sql.waits import Waits
@@ -33,7 +34,7 @@ WRITE_OPTION = "flow_write"
 WAKEUP_CHANNEL = "flow_wakeup"
 
 
-class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing, FanOuts):
     """Every named operation of ``operations.Transaction``, on one connection;
     each concern's statements live in its module under ``store/sql``."""
 

@@ -160,3 +160,16 @@ cron_ticks = Table(
     Column("tick_at", Instant, nullable=False),
     PrimaryKeyConstraint("workflow_id", "tick_at"),
 )
+
+# One row per for_each visit: the durable cursor of its fan-out.
+fan_outs = Table(
+    "fan_outs",
+    metadata,
+    Column("run_id", String(64), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    Column("visit", Integer, nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("total", Integer, nullable=True),
+    Column("updated_at", Instant, nullable=False),
+    PrimaryKeyConstraint("run_id", "step_id", "visit"),
+)

@@ -18,13 +18,14 @@ from interpreter.store.memory.browsing import Browsing
 from interpreter.store.memory.cron import Cron
 from interpreter.store.memory.definitions import Definitions
 from interpreter.store.memory.events import Events
+from interpreter.store.memory.fan_outs import FanOuts
 from interpreter.store.memory.runs import Runs
 from interpreter.store.memory.suppressions import Suppressions
 from interpreter.store.memory.waits import Waits
 from interpreter.store.operations import Store
 
 
-class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing):
+class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing, FanOuts):
     """Every named operation of ``operations.Transaction``, on dicts."""
 
 

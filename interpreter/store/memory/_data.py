@@ -20,6 +20,7 @@ class Data:
     inbox: list[tuple[str, rec.InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
     suppressions: dict[tuple[str, str], rec.Suppression] = field(default_factory=dict)
+    fan_outs: dict[tuple[str, str, int], rec.FanOutProgress] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:
