@@ -40,7 +40,10 @@ def campaign(text: str, name: str, tmp_path: Path) -> Workflow:
 
 
 def harness(store: Store, tmp_path: Path, broadcast: str = BROADCAST) -> Harness:
-    workflows = [campaign(broadcast, "broadcast.yaml", tmp_path), campaign(CHILD, "c.yaml", tmp_path)]
+    workflows = [
+        campaign(broadcast, "broadcast.yaml", tmp_path),
+        campaign(CHILD, "c.yaml", tmp_path),
+    ]
     return Harness(store, workflows, tmp_path / ".flow")
 
 
@@ -79,7 +82,9 @@ def test_chunks_move_the_cursor_and_a_resumed_fan_out_starts_from_it(
     # A worker that died after committing the first two chunks left this cursor
     # (and those chunks' events, here re-sent by hand for the first one only).
     with store.transaction() as tx:
-        tx.save_fan_out_progress(FanOutProgress(run_id, "fan_out", 1, 2000, 2500, world.clock.now()))
+        tx.save_fan_out_progress(
+            FanOutProgress(run_id, "fan_out", 1, 2000, 2500, world.clock.now())
+        )
     world.engine.ingest("person/due", {"who": "p0"}, event_id=f"{run_id}:fan_out:0")
     world.run_until()
     assert world.detail(run_id).run.state["steps"]["fan_out"]["output"] == {"count": 2500}
@@ -175,4 +180,6 @@ def test_a_write_is_refused_before_it_reaches_the_database(store: Store, tmp_pat
     (run_id,) = world.engine.ingest("go", {"url": url, "query": "DELETE FROM users"}).started
     world.run_until()
     assert "DELETE is not a read" in world.detail(run_id).run.state["error"]["message"]
-    assert sqlite3.connect(tmp_path / "app.db").execute("SELECT count(*) FROM users").fetchone() == (3,)
+    assert sqlite3.connect(tmp_path / "app.db").execute(
+        "SELECT count(*) FROM users"
+    ).fetchone() == (3,)
