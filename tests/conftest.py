@@ -15,6 +15,19 @@ from interpreter.store import Store, open_store
 from interpreter.store.memory import MemoryStore
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The acceptance tests and those marked slow first, in a stable order.
+
+    xdist (``--dist load``) deals tests out in this order, so each worker
+    starts on a long test while the short ones fill in around them, instead
+    of one worker ending the run alone on a daemon test or mypy."""
+    items.sort(key=lambda item: not (_acceptance(item) or item.get_closest_marker("slow")))
+
+
+def _acceptance(item: pytest.Item) -> bool:
+    return "acceptance" in item.path.parts
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file's URL."""
@@ -26,7 +39,9 @@ def postgres_url() -> Iterator[str]:
     """A freshly created PostgreSQL database, dropped after the test.
 
     Skips unless FLOW_TEST_POSTGRES_URL names a server where we may create
-    databases; each test gets its own so parallel runs never collide.
+    databases; each test gets its own so parallel runs never collide. The
+    name carries the xdist worker (gw0, gw1, ...) so a leftover database says
+    which worker made it.
     """
     admin = os.environ.get("FLOW_TEST_POSTGRES_URL")
     if not admin:
@@ -34,7 +49,8 @@ def postgres_url() -> Iterator[str]:
     admin_url = make_url(admin)
     if admin_url.drivername == "postgresql":
         admin_url = admin_url.set(drivername="postgresql+psycopg")
-    name = f"flow_test_{uuid.uuid4().hex[:16]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"flow_test_{worker}_{uuid.uuid4().hex[:16]}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:

@@ -20,6 +20,7 @@ _STATUS_COLOURS = {
     "failed": "red",
     "error": "red",
     "cancelled": "yellow",
+    "timed_out": "yellow",
     "skipped": "bright_black",
     "waiting": "cyan",
     "sleeping": "cyan",

@@ -22,7 +22,6 @@ from interpreter.cli.timeline import (
     timeline_table,
     zone_line,
 )
-from interpreter.core._steps import parse_timestamp
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
@@ -31,6 +30,7 @@ from interpreter.daemon.setup import open_engine
 from interpreter.daemon.signals import handling_signals
 from interpreter.errors import UsageError
 from interpreter.language.definitions import EventTrigger, Workflow
+from interpreter.language.values import parse_timestamp
 
 # Where runs keep their files: the outbox is under it, in the working directory.
 DATA_DIR = Path(".flow")

@@ -110,9 +110,11 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
         click.echo(f"timezone      {zone_line(detail)}")
     if run.status not in FINISHED and run.wake_at is not None:
         click.echo(f"next          {rfc3339(run.wake_at)}")
+    if run.status not in FINISHED and isinstance(run.state.get("deadline"), str):
+        click.echo(f"times out     {run.state['deadline']} (the campaign's timeout)")
     if deferral_line(detail) is not None:
         click.echo(f"              {deferral_line(detail)}")
-    if run.status == "failed":
+    if run.status in ("failed", "timed_out"):
         click.echo(f"error         {describe_error(run.state.get('error'))}")
     for wait in waits:
         key = f" where {wait.match_path} == {to_json(wait.match_value)}" if wait.match_path else ""

@@ -91,6 +91,12 @@ def describe_error(error: Any) -> str:
 
 
 def _summary(step: StepRecord) -> str:
+    if step.kind == "on_error" and isinstance(step.output, dict):
+        return paint(_clip(on_error_summary(step.output)), "yellow")
+    if step.kind == "split" and isinstance(step.output, dict):
+        return f"took path {step.output.get('path')} (bucket {step.output.get('bucket')})"
+    if step.kind == "timed_out" and isinstance(step.output, dict):
+        return paint(f"the run's timeout ran out at {step.output.get('deadline')}", "red")
     if step.status == "error" and isinstance(step.error, dict):
         text = str(step.error.get("message", step.error))
         if step.attempt > 1:
@@ -111,6 +117,15 @@ def _summary(step: StepRecord) -> str:
         target = step.output.get("next")
         return f"jumped to {target}" if target else "no case matched: fell through"
     return _clip(_compact(step.output))
+
+
+def on_error_summary(output: dict[str, Any]) -> str:
+    """ "failed for good after 2 attempts, went on to offer: <message>" """
+    found = output.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
+    attempts = error.get("attempts")
+    tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
+    return f"failed for good{tries}, went on to {output.get('next')}: {error.get('message')}"
 
 
 def local_time_summary(kind: str, output: dict[str, Any]) -> str:

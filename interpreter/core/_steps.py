@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from interpreter.core._for_each import run_for_each
+from interpreter.core._split import choose, target_of
 from interpreter.core.local_time import local_rfc3339, quiet_deferral, window_opening
 from interpreter.core.model import (
     JSON,
@@ -34,15 +35,24 @@ from interpreter.language.definitions import (
     SetStep,
     SleepStep,
     SleepUntilStep,
+    SplitStep,
     Step,
     SwitchStep,
     WaitForEventStep,
     WaitForWindowStep,
 )
+from interpreter.language.values import parse_timestamp
 
 # A loop of steps that never waits would spin the worker forever; lint rejects
 # such cycles, but a run must not depend on lint having been run.
 MAX_STEP_ENTRIES = 1000
+
+# Why a run that looped with nothing to wait on failed; ``on_error`` never
+# turns this failure around, or the loop would go on.
+BUSY_LOOP = (
+    f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
+    "a loop with nothing to wait on would never stop"
+)
 
 # ``run_from`` stops at None: the step is waiting on the outside world, or the run ended.
 Next = int | None
@@ -75,8 +85,7 @@ def run_from(turn: Turn, state: RunState, index: int) -> RunState:
         turn,
         state,
         steps[index].id,
-        f"{MAX_STEP_ENTRIES} steps ran without an action, sleep or wait; "
-        "a loop with nothing to wait on would never stop",
+        BUSY_LOOP,
     )
 
 
@@ -87,7 +96,10 @@ def finish(
 
     ``changes`` are further fields to set in the same copy of the state.
     """
-    steps = {**state.steps, step.id: {"output": output}}
+    result: dict[str, JSON] = {"output": output}
+    if step.on_error is not None:
+        result["error"] = None  # a step that may fail says it did not
+    steps = {**state.steps, step.id: result}
     state = changed(
         state, steps=steps, status="running", wake_at=None, attempt=0, retry_base=0, **changes
     )
@@ -136,7 +148,21 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         return run_for_each(turn, changed(state, **entered), step), None
     if isinstance(step, SwitchStep):
         return _enter_switch(turn, state, step, entered)
+    if isinstance(step, SplitStep):
+        return _enter_split(turn, state, step, entered)
     return _enter_set(turn, state, step, entered)
+
+
+def _enter_split(
+    turn: Turn, state: RunState, step: SplitStep, entered: dict[str, Any]
+) -> tuple[RunState, Next]:
+    try:
+        output = choose(turn, state, step, entered["visits"][step.id])
+    except ExpressionError as error:
+        return fail_expression(turn, changed(state, **entered), step.id, error), None
+    turn.commands.append(Record(step.id, "split", output))
+    state, _ = finish(turn, state, step, output, cursor=entered["cursor"], visits=entered["visits"])
+    return state, _index_of(turn, target_of(step, output))
 
 
 def _enter_action(
@@ -209,26 +235,6 @@ def _enter_sleep_until(
         turn.commands.append(Record(step.id, "sleep_until", None))
         return finish(turn, state, step, None, cursor=entered["cursor"], visits=entered["visits"])
     return _sleep(turn, state, step, until, entered), None
-
-
-def parse_timestamp(value: JSON) -> datetime | None:
-    """An aware datetime from an RFC 3339 string, or None if it is not one.
-
-    A naive time is refused rather than guessed: UTC or the server's zone would
-    each send the campaign's emails hours off for someone.
-    """
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
-    return moment
 
 
 def _enter_wait(

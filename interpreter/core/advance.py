@@ -13,12 +13,15 @@ no commands.
 
 Commands are the only channel for effects: the engine runs ``RunAction``,
 stores a ``WaitForEvent``, sets the timer a ``SleepUntil`` or a step wait's
-timeout asks for, and writes a ``Record`` as a step row. It reads the run's
+timeout asks for, keeps the run's ``Deadline`` (its ``timeout``) as its
+latest wake-up, and writes a ``Record`` as a step row. It reads the run's
 status from the state as data, never to decide an effect. ``Complete``,
-``Fail`` (a step or the run failed) and ``Cancelled`` (a ``Cancel`` input or a
-``cancel_on`` event) end the run: the engine saves it with no timer and the
-store drops its waits and any inputs still queued. A step that starts, ends or
-parks spends the timer and the wait of the step before it.
+``Fail`` (a step or the run failed), ``Cancelled`` (a ``Cancel`` input or a
+``cancel_on`` event) and ``TimedOut`` (any input at or past the deadline) end
+the run: the engine saves it with no timer and the store drops its waits and
+any inputs still queued. A step that starts, ends or parks spends the timer
+and the wait of the step before it. A step with ``on_error`` that fails for
+good does not end the run (``_on_error.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from datetime import datetime
 from typing import Any
 
 from interpreter.core._for_each import run_for_each
+from interpreter.core._on_error import go_on_after_errors
+from interpreter.core._split import kept_path_key
 from interpreter.core._steps import (
     finish,
     idempotency_key,
@@ -41,6 +46,7 @@ from interpreter.core.model import (
     FINISHED,
     Cancel,
     Command,
+    Deadline,
     EventReceived,
     Input,
     Record,
@@ -54,7 +60,7 @@ from interpreter.core.model import (
     WaitForEvent,
     changed,
 )
-from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression
+from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression, time_out
 from interpreter.core.retry import retry_delay
 from interpreter.core.scope import Turn, with_async
 from interpreter.errors import ExpressionError
@@ -72,7 +78,7 @@ from interpreter.language.definitions import (
     Workflow,
 )
 
-__all__ = ["advance", "idempotency_key", "new_run_state", "retry_step_index"]
+__all__ = ["advance", "idempotency_key", "kept_path_key", "new_run_state", "retry_step_index"]
 
 
 def new_run_state(workflow: Workflow, run_id: str) -> RunState:
@@ -92,7 +98,9 @@ def advance(
         return state, []
     turn = Turn(workflow, now, secrets)
     try:
-        state = _APPLY[type(input)](turn, state, input)
+        if _past_deadline(workflow, state, now):
+            return time_out(turn, state), turn.commands
+        state = go_on_after_errors(turn, _APPLY[type(input)](turn, state, input))
     except Exception as error:  # the core never raises: an internal fault fails the run
         turn.commands.clear()
         state = fail(
@@ -102,6 +110,14 @@ def advance(
             f"internal error: {type(error).__name__}: {error}",
         )
     return state, turn.commands
+
+
+def _past_deadline(workflow: Workflow, state: RunState, now: datetime) -> bool:
+    """Whatever the input, a run past its deadline times out; so does a failed
+    run an operator retries after it: the deadline counts from the run's start."""
+    if state.deadline is None or now < state.deadline or state.started_at is None:
+        return False
+    return state.status not in FINISHED or retry_step_index(workflow, state) is not None
 
 
 def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
@@ -131,6 +147,10 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     if zone != scope["run"]["timezone"]:  # cancel_on keys may read run.timezone
         scope["run"] = {**scope["run"], "timezone": zone}
     _subscribe_cancel_on(turn, scope)
+    if turn.workflow.timeout is not None:
+        deadline = now + turn.workflow.timeout
+        turn.commands.append(Deadline(deadline))
+        state = changed(state, deadline=deadline)
     return run_from(turn, state, 0)
 
 

@@ -13,10 +13,12 @@ from typing import Any, Literal, get_args
 
 from interpreter.language.values import JSON as JSON  # re-exported: the one alias
 
-RunStatus = Literal["running", "sleeping", "waiting", "completed", "failed", "cancelled"]
+RunStatus = Literal[
+    "running", "sleeping", "waiting", "completed", "failed", "cancelled", "timed_out"
+]
 # Every status, in the order above: derived from the type, so the two cannot drift.
 RUN_STATUSES: tuple[RunStatus, ...] = get_args(RunStatus)
-FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled", "timed_out"})
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ class RunState:
     status: RunStatus = "running"
     event: JSON = None  # the trigger event, Event.as_cel() form
     vars: dict[str, JSON] = field(default_factory=dict)
-    steps: dict[str, dict[str, JSON]] = field(default_factory=dict)  # id -> {"output": ...}
+    # id -> {"output": ...}, plus "error" ({message, retryable, attempts} or
+    # null) for a step with on_error
+    steps: dict[str, dict[str, JSON]] = field(default_factory=dict)
     cursor: int | None = 0
     attempt: int = 0
     # Attempts of the current visit spent before the latest ``Retry``: the retry
@@ -67,6 +71,12 @@ class RunState:
     # or which fallback and the reason ("'Mars/Base' is not a time zone").
     timezone: str = "UTC"
     timezone_why: str | None = None
+    # The campaign's ``timeout`` after ``started_at``: reached, the run ends timed_out.
+    deadline: datetime | None = None
+    # The paths a replay keeps: ``"<split step id>:<visit>"`` -> the output
+    # ``{path, bucket}`` the replayed run had there, taken over the formula
+    # while the path still exists (see core/_split.py).
+    kept_paths: dict[str, JSON] = field(default_factory=dict)
 
 
 _STATE_FIELDS = frozenset(f.name for f in fields(RunState))
@@ -211,8 +221,9 @@ class Cancelled:
 @dataclass(frozen=True)
 class Record:
     """Record a step that finished without an action (sleep, wait, switch, set,
-    one skipped by its ``if`` or by quiet hours) or an action deferred by quiet
-    hours, so the timeline shows it."""
+    split, one skipped by its ``if`` or by quiet hours), an action deferred by
+    quiet hours, a step that failed for good and went on by its ``on_error``,
+    or the step a run was in when it timed out, so the timeline shows it."""
 
     step_id: str
     kind: str
@@ -243,4 +254,34 @@ class FanOut:
     location: str
 
 
-Command = FanOut | RunAction | SleepUntil | WaitForEvent | Complete | Fail | Cancelled | Record
+@dataclass(frozen=True)
+class TimedOut:
+    """The run reached its deadline (the campaign's ``timeout``).
+
+    Terminal like Cancelled: the engine drops the run's waits and timer.
+    """
+
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """Wake the run at ``at`` at the latest, whatever its steps wait for: the
+    engine keeps the earlier of this and the step's own timer as the run's
+    wake-up, so a run waiting with no timeout still wakes to time out."""
+
+    at: datetime
+
+
+Command = (
+    FanOut
+    | RunAction
+    | SleepUntil
+    | WaitForEvent
+    | Complete
+    | Fail
+    | Cancelled
+    | TimedOut
+    | Deadline
+    | Record
+)

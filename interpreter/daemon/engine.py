@@ -32,6 +32,7 @@ from interpreter.core.model import (
     Cancel,
     Cancelled,
     Complete,
+    Deadline,
     Fail,
     FanOut,
     Input,
@@ -40,6 +41,7 @@ from interpreter.core.model import (
     SleepUntil,
     StepFailed,
     StepSucceeded,
+    TimedOut,
     TimerFired,
     WaitForEvent,
 )
@@ -49,7 +51,12 @@ from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.fanout import fan_out
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
 from interpreter.daemon.ingest import ingest as ingest_events
-from interpreter.daemon.leases import BatchLease, LeaseLost, recorded_result
+from interpreter.daemon.leases import (
+    BatchLease,
+    LeaseLost,
+    kept_split_paths,
+    recorded_result,
+)
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.outcome import Outcome, inbox_input
 from interpreter.daemon.saving import save_outcomes
@@ -67,6 +74,10 @@ log = logging.getLogger("flow.engine")
 # claim lasts before another worker may take the run over (renewed while the
 # batch works, see leases.py).
 DEFAULT_BATCH = 64
+
+# The timeline status of a recorded step, by its kind: an `on_error` row shows
+# a failure, a `timed_out` row where the run's timeout stopped it.
+_RECORD_STATUS = {"skipped": "skipped", "on_error": "error", "timed_out": "error"}
 DEFAULT_LEASE_SECONDS = 60
 
 
@@ -202,13 +213,14 @@ class Engine:
 
     def _process(self, claimed: ClaimedRun, lease: BatchLease) -> Outcome:
         workflow = self.campaigns.pinned(claimed.workflow_hash)
-        state = state_from_json(claimed.state)
+        state = kept_split_paths(state_from_json(claimed.state), claimed.recorded)
         outcome = Outcome(
             claimed.run_id,
             state,
             inbox_upto=max((item.seq for item in claimed.inbox), default=None),
             was_waiting=state.status == "waiting",
             timer=state.wake_at,  # the wake-up earlier commands set, saved with the run
+            deadline=state.deadline,  # and the run's own deadline, from its Deadline
             recorded={(row.step_id, row.visit, row.attempt): row for row in claimed.recorded},
         )
         inputs: list[Input] = [inbox_input(item.kind, item.payload) for item in claimed.inbox]
@@ -218,10 +230,10 @@ class Engine:
             # An operator's cancel supersedes whatever is queued with it: a start
             # or an event queued before it must not run a step first.
             inputs = [cancels[0]]
-        elif state.wake_at is not None and state.wake_at <= now:
+        elif outcome.wake_at is not None and outcome.wake_at <= now:
             inputs.append(TimerFired())
             if self.metrics is not None:
-                self.metrics.run_woken((now - state.wake_at).total_seconds())
+                self.metrics.run_woken((now - outcome.wake_at).total_seconds())
         for item in inputs:
             self._apply(workflow, outcome, item, lease)
         return outcome
@@ -239,6 +251,9 @@ class Engine:
             )
             outcome.state = state
             for command in commands:
+                if isinstance(command, Deadline):
+                    outcome.deadline = command.at
+                    continue
                 if not (isinstance(command, WaitForEvent) and command.purpose == "cancel"):
                     # Every other command starts, ends or parks a step: the wait
                     # and the timer of the step before are spent.
@@ -249,7 +264,7 @@ class Engine:
                     pending.append(fan_out(self, outcome, command, lease))
                 elif isinstance(command, SleepUntil):
                     outcome.timer = command.until
-                elif isinstance(command, Complete | Cancelled):
+                elif isinstance(command, Complete | Cancelled | TimedOut):
                     outcome.finished = True
                 elif isinstance(command, Record):
                     outcome.steps.append(
@@ -259,7 +274,7 @@ class Engine:
                             now,
                             now,
                             self._secret_values,
-                            status="skipped" if command.kind == "skipped" else "ok",
+                            status=_RECORD_STATUS.get(command.kind, "ok"),
                             attempt=command.attempt,
                             output=command.output,
                         )

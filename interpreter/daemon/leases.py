@@ -18,10 +18,12 @@ from sending anything twice:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from interpreter.core.model import Input, StepFailed, StepSucceeded
+from interpreter.core.advance import kept_path_key
+from interpreter.core.model import Input, RunState, StepFailed, StepSucceeded, changed
 from interpreter.store import Store
 from interpreter.store.records import StepRecord
 
@@ -73,3 +75,17 @@ def recorded_result(row: StepRecord) -> Input:
     error = row.error if isinstance(row.error, dict) else {}
     message = str(error.get("message", "failed"))
     return StepFailed(row.step_id, message, bool(error.get("retryable", False)), row.attempt)
+
+
+def kept_split_paths(state: RunState, recorded: Sequence[StepRecord]) -> RunState:
+    """A run taken over keeps the split paths its previous worker recorded (with
+    the action after them) before it could save the run: the core takes a kept
+    path over its formula, so a key that reads ``now`` cannot change cohorts."""
+    kept = {
+        kept_path_key(row.step_id, row.visit): row.output
+        for row in recorded
+        if row.kind == "split" and row.status == "ok" and isinstance(row.output, dict)
+    }
+    if not kept:
+        return state
+    return changed(state, kept_paths={**state.kept_paths, **kept})

@@ -40,6 +40,7 @@ class Outcome:
     inbox_upto: int | None
     was_waiting: bool
     timer: datetime | None
+    deadline: datetime | None = None  # the campaign's timeout: the latest wake-up
     moved_on: bool = False
     finished: bool = False
     steps: list[StepRecord] = field(default_factory=list)
@@ -80,6 +81,12 @@ class Outcome:
             started_at=started,
             finished_at=finished,
         )
+
+    @property
+    def wake_at(self) -> datetime | None:
+        """When the run is due next: its step's timer or its deadline, the earlier."""
+        times = [moment for moment in (self.timer, self.deadline) if moment is not None]
+        return min(times) if times else None
 
     def emit(self, name: str, envelope: JSON) -> str:
         """``event.send`` hands over ``{"id", "data"}``; the event is ingested in the

@@ -27,12 +27,13 @@ from interpreter.core.model import FINISHED, Event
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.ingest import new_id
+from interpreter.daemon.leases import kept_split_paths
 from interpreter.errors import DefinitionError, FlowError, NotFound, UsageError
 from interpreter.language.definitions import Workflow
 from interpreter.store import Store, Transaction
 from interpreter.store.records import REPLAY_KEY_PREFIX, RunRecord, RunStart
 
-REPLAYABLE = ("failed", "cancelled")
+REPLAYABLE = ("failed", "cancelled", "timed_out")
 
 
 class NotRetryable(FlowError):
@@ -165,7 +166,9 @@ def _replay(tx: Transaction, workflow: Workflow, record: RunRecord, now: datetim
         return Replayed(record.id, None, f"trigger event {record.trigger_event_id} is gone")
     event = Event(stored.id, stored.name, stored.data, stored.ts)
     run_id = new_id("run")
-    state = state_to_json(new_run_state(workflow, run_id))
+    # The new run has a new id, and must still take the paths the replayed one took.
+    kept = kept_split_paths(new_run_state(workflow, run_id), tx.get_run(record.id).steps)
+    state = state_to_json(kept)
     key = f"{REPLAY_KEY_PREFIX}{record.id}"
     start = RunStart(
         run_id, workflow.id, workflow.content_hash, key, stored.id, state, event.as_cel()

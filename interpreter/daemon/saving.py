@@ -35,7 +35,7 @@ def save_outcomes(
             outcome.run_id,
             outcome.state.status,
             state_to_json(outcome.state),
-            None if outcome.finished else outcome.timer,
+            None if outcome.finished else outcome.wake_at,
             outcome.inbox_upto,
         )
         for outcome in outcomes

@@ -52,6 +52,7 @@ class WorkflowBuilder:
             timezone_fallback=data.get("timezone_fallback", "UTC"),
             quiet_hours=self._quiet_hours(data.get("quiet_hours")),
             category=data.get("category"),
+            timeout=self._duration(data.get("timeout"), ("timeout",)),
             steps=tuple(self._step(step, ("steps", i)) for i, step in enumerate(data["steps"])),
             source_file=self.source.file,
             source_text=self.source.text,
@@ -154,6 +155,7 @@ class WorkflowBuilder:
             "location": self.source.key(path),
             "if_": self._condition(step.get("if"), (*path, "if")),
             "next": step.get("next"),
+            "on_error": self._on_error(step.get("on_error"), (*path, "on_error")),
         }
         if "action" in step:
             with_ = self._data(step.get("with", {}), (*path, "with"))
@@ -214,6 +216,8 @@ class WorkflowBuilder:
                     for k, case in enumerate(step["switch"])
                 ),
             )
+        if "split" in step:
+            return self._split(step["split"], (*path, "split"), common)
         return d.SetStep(
             **common,
             values=tuple(
@@ -231,6 +235,27 @@ class WorkflowBuilder:
             event=value["event"],
             data=self._data(value.get("data", {}), (*path, "data")),
             retry=self._retry(value.get("retry"), (*path, "retry")),
+        )
+
+    def _on_error(self, value: Any, path: JsonPath) -> d.OnError | None:
+        if value is None:
+            return None
+        target = value.get("next") if isinstance(value, dict) else None
+        return d.OnError(next=target, location=self.source.key(path))
+
+    def _split(self, split: dict[str, Any], path: JsonPath, common: dict[str, Any]) -> d.SplitStep:
+        return d.SplitStep(
+            **common,
+            key=self._condition(split.get("key"), (*path, "key")),
+            paths=tuple(
+                d.SplitPath(
+                    name=item["name"],
+                    weight=int(item["weight"]),  # the schema allows 45.0
+                    next=item["next"],
+                    location=self.source.key((*path, "paths", k)),
+                )
+                for k, item in enumerate(split["paths"])
+            ),
         )
 
 

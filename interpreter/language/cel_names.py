@@ -48,9 +48,19 @@ class CelSyntaxError:
 
 
 @dataclass(frozen=True)
+class FunctionUse:
+    """A call: ``size(x)`` (a function) or ``x.startsWith("a")`` (a method)."""
+
+    name: str
+    offset: int
+    method: bool
+
+
+@dataclass(frozen=True)
 class CelReading:
     names: tuple[NameUse, ...]
     error: CelSyntaxError | None
+    functions: tuple[FunctionUse, ...] = ()
 
 
 @lru_cache(maxsize=4096)
@@ -68,7 +78,19 @@ def read_cel(source: str) -> CelReading:
     refused = static_error(tree)
     if refused is not None:
         return CelReading((), CelSyntaxError(refused.message, refused.offset, refused.code))
-    return CelReading(tuple(_names(tree, frozenset())), None)
+    return CelReading(tuple(_names(tree, frozenset())), None, tuple(_calls(tree)))
+
+
+def _calls(tree: Any) -> Iterator[FunctionUse]:
+    for node in tree.iter_subtrees():
+        if node.data == "member_dot_arg" and len(node.children) >= 2:
+            name, method = node.children[1], True
+        elif node.data == "ident_arg" and node.children:
+            name, method = node.children[0], False
+        else:
+            continue
+        if isinstance(name, lark.Token):
+            yield FunctionUse(str(name.value), name.start_pos or 0, method)
 
 
 def _syntax_error(source: str, error: CELParseError) -> CelSyntaxError:
@@ -80,6 +102,8 @@ def _syntax_error(source: str, error: CELParseError) -> CelSyntaxError:
     cause = error.__context__
     if isinstance(cause, lark.exceptions.UnexpectedCharacters):
         message = f"unexpected character {source[offset]!r}" if source else "empty expression"
+        if source[offset : offset + 1] == "=" and source[offset - 1 : offset] not in "=!<>":
+            message += "; did you mean '=='? (CEL compares with ==)"
     elif isinstance(cause, lark.exceptions.UnexpectedToken):
         token = cause.token
         if token.type == "$END":

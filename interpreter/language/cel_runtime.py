@@ -172,7 +172,19 @@ FUNCTIONS: dict[str, Any] = {
     "_*_": _arithmetic(operator.mul),
     "_/_": _divide,
     "_%_": _arithmetic(operator.mod),
+    # From CEL's strings extension: ASCII letters only, as the extension says,
+    # so the result never depends on the server's locale or Unicode tables.
+    "lowerAscii": lambda text: celtypes.StringType(_ascii_case(text, str.lower)),
+    "upperAscii": lambda text: celtypes.StringType(_ascii_case(text, str.upper)),
 }
+
+
+def _ascii_case(text: Any, change: Callable[[str], str]) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"no such overload: lowerAscii/upperAscii of {type(text).__name__}")
+    return "".join(change(c) if c.isascii() else c for c in text)
+
+
 # Conversions are called by ``_Evaluator.function_eval``, not put in FUNCTIONS:
 # there a name is also an identifier, and ``int`` must stay the type ``int``.
 CONVERSIONS: dict[str, Callable[..., Any]] = {
@@ -245,6 +257,16 @@ class _Runner(celpy.InterpretedRunner):
 
 
 ENVIRONMENT = celpy.Environment(runner_class=_Runner)
+# Every function and method a campaign's CEL may call: cel-python's, the
+# macros, flow's own and the conversions (lint names any other).
+KNOWN_FUNCTIONS = frozenset(
+    {
+        *(name for name in celpy.evaluation.base_functions if name[0].isalpha()),
+        *("has", "all", "exists", "exists_one", "map", "filter"),
+        *(name for name in FUNCTIONS if name[0].isalpha()),
+        *CONVERSIONS,
+    }
+)
 
 
 def program(tree: Any) -> Any:

@@ -111,11 +111,21 @@ class CancelOn:
 
 
 @dataclass(frozen=True, kw_only=True)
+class OnError:
+    """What a step that fails for good does instead of failing the run:
+    ``next`` None goes on to the step that would have followed (``continue``)."""
+
+    next: str | None
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
 class StepBase:
     id: str
     location: Location
     if_: Expression | None = None
     next: str | None = None  # a step id, or "end"
+    on_error: OnError | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -208,6 +218,23 @@ class ForEachStep(StepBase):
     retry: RetryPolicy | None = None  # None: the campaign's policy (a query error)
 
 
+@dataclass(frozen=True, kw_only=True)
+class SplitPath:
+    name: str
+    weight: int
+    next: str  # a step id, or "end"
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class SplitStep(StepBase):
+    """A deterministic experiment: the key's bucket picks one path (see core/_split.py)."""
+
+    kind: Literal["split"] = "split"
+    key: Expression | None  # None: the run id
+    paths: tuple[SplitPath, ...]
+
+
 Step = (
     ActionStep
     | ForEachStep
@@ -217,6 +244,7 @@ Step = (
     | WaitForWindowStep
     | SwitchStep
     | SetStep
+    | SplitStep
 )
 
 
@@ -262,6 +290,7 @@ class Workflow:
     timezone_fallback: str = "UTC"
     quiet_hours: QuietHours | None = None
     category: str | None = None  # the message category of its emails (policies.yaml)
+    timeout: timedelta | None = None  # a run not finished this long after it started times out
     steps: tuple[Step, ...]
     source_file: str
     source_text: str = ""

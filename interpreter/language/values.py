@@ -1,5 +1,5 @@
 """What every layer says about plain values: the JSON alias and how an instant
-is written as text (RFC 3339, ``Z`` for UTC)."""
+is written as text (RFC 3339, ``Z`` for UTC) and read back."""
 
 from __future__ import annotations
 
@@ -12,3 +12,23 @@ JSON = Any
 
 def rfc3339(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def parse_timestamp(value: JSON) -> datetime | None:
+    """An aware datetime from an RFC 3339 string, or None if it is not one.
+
+    A naive time is refused rather than guessed: UTC or the server's zone would
+    each send the campaign's emails hours off for someone.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment

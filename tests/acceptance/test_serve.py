@@ -7,11 +7,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,8 +19,8 @@ from sqlalchemy import create_engine, text
 from interpreter.daemon.clock import RealClock
 from interpreter.daemon.setup import load_campaigns, open_engine
 from interpreter.store.database import normalize_url, open_store
+from tests._loopback import FLOW, Served, flow_serve, wait_for
 
-FLOW = str(Path(sys.executable).with_name("flow"))
 STEPS = """
 id: steps
 on: {event: steps/go}
@@ -69,71 +67,14 @@ steps:
 """
 
 
-def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
-class Daemon:
-    def __init__(self, process: subprocess.Popen[bytes], log: Path, offset: int) -> None:
-        self.process = process
-        self.log = log
-        self.offset = offset  # where this daemon's lines begin in a shared log
-        self.port = 0
-
-    def output(self) -> str:
-        return self.log.read_bytes()[self.offset :].decode(errors="replace")
-
-    def get(self, path: str) -> int:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
-            return int(r.status)
-
-
 @contextmanager
 def serving(
     db_url: str, workflows: Path, log: Path, *options: str, lease: str = "60"
-) -> Iterator[Daemon]:
+) -> Iterator[Served]:
     env = {**os.environ, "FLOW_LEASE_SECONDS": lease}
-    offset = log.stat().st_size if log.exists() else 0
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [
-                FLOW,
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                db_url,
-                "--workflows",
-                str(workflows),
-                "--log-format",
-                "json",
-                *options,
-            ],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=workflows.parent,
-        )
-    daemon = Daemon(process, log, offset)
-    try:
-
-        def started() -> bool:
-            assert process.poll() is None, daemon.output()[-3000:]
-            return '"port"' in daemon.output()
-
-        wait_for(started, "flow serve to start")
-        for line in daemon.output().splitlines():
-            if line.startswith("{") and '"port"' in line:
-                daemon.port = int(json.loads(line)["port"])
+    arguments = ("--db", db_url, "--workflows", str(workflows), "--log-format", "json", *options)
+    with flow_serve(*arguments, cwd=workflows.parent, env=env, log=log) as daemon:
         yield daemon
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 def flow(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -20,9 +17,8 @@ from typing import Any
 import httpx
 
 from interpreter.store.database import open_store
-from tests.integration.email._email_servers import free_port, smtp_server
-
-FLOW = str(Path(sys.executable).with_name("flow"))
+from tests._loopback import flow_serve, wait_for
+from tests.integration.email._email_servers import smtp_server
 
 WELCOME = """
 id: welcome
@@ -54,15 +50,6 @@ TEMPLATE_NAME = "{{ run.id }} {{ 7*7 }}"
 LOOP_NAME = "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}"
 
 
-def wait_for(condition: Callable[[], Any], what: str, seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return value
-
-
 def post(base: str, name: str, data: dict[str, Any]) -> None:
     answer = httpx.post(f"{base}/e/test-key", json={"name": name, "data": data}, timeout=10)
     assert answer.status_code == 200, answer.text
@@ -78,34 +65,12 @@ def test_names_are_data_and_templates_are_bounded_through_flow_serve(tmp_path: P
     (workflows / "welcome.yaml").write_text(WELCOME)
     (workflows / "spin.yaml").write_text(SPIN)
     db = f"sqlite:///{tmp_path / 'flow.db'}"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with smtp_server() as (smtp_url, mailbox):
         env = {**os.environ, "FLOW_SMTP_URL": smtp_url}
         log = tmp_path / "serve.log"
-        with log.open("wb") as output:
-            daemon = subprocess.Popen(
-                [
-                    FLOW,
-                    "serve",
-                    "--port",
-                    str(port),
-                    "--db",
-                    db,
-                    "--workflows",
-                    "workflows",
-                    "--concurrency",
-                    "1",
-                ],
-                cwd=tmp_path,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_for(lambda: _healthy(base) or daemon.poll() is not None, "flow serve")
-            assert daemon.poll() is None, log.read_text()
-
+        arguments = ("--db", db, "--workflows", "workflows", "--concurrency", "1")
+        with flow_serve(*arguments, cwd=tmp_path, env=env, log=log) as served:
+            base = served.url
             # One worker thread: the spinning template goes first, then the names.
             post(base, "app/spin", {})
             post(base, "app/signup", {"email": "t@example.com", "name": TEMPLATE_NAME, "vip": True})
@@ -145,15 +110,7 @@ def test_names_are_data_and_templates_are_bounded_through_flow_serve(tmp_path: P
             assert (
                 "loop iterations" in step.error["message"] or "longer than" in step.error["message"]
             )
-        finally:
             started = time.monotonic()
-            daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=30) == 0, log.read_text()[-3000:]
-        assert time.monotonic() - started < 15
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+            served.process.send_signal(signal.SIGTERM)
+            assert served.process.wait(timeout=30) == 0, log.read_text()[-3000:]
+            assert time.monotonic() - started < 15

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,9 +20,8 @@ from typing import Any, ClassVar
 import httpx
 
 from interpreter.store.database import open_store
-from tests.integration.email._email_servers import free_port
+from tests._loopback import flow_serve, wait_for
 
-FLOW = str(Path(sys.executable).with_name("flow"))
 TOKENS = {n: f"token-{n}-{'x' * n}" for n in range(1, 5)}
 # Raises OverflowError while it loads (or, once the language range-checks
 # durations, is a lint error): either way the reload must be refused.
@@ -84,36 +80,17 @@ def hook_server() -> Iterator[tuple[int, list[tuple[str, str]]]]:
         server.server_close()
 
 
-def wait_for(condition: Callable[[], Any], what: str, seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
-
-
 def test_three_reloads_in_a_row_replace_campaigns_and_secrets(tmp_path: Path) -> None:
     workflows = tmp_path / "workflows"
     workflows.mkdir()
     db = f"sqlite:///{tmp_path / 'flow.db'}"
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     env = {**os.environ, **{f"TOKEN_{n}": token for n, token in TOKENS.items()}}
     with hook_server() as (hook_port, calls):
         (workflows / "hook.yaml").write_text(campaign(1, hook_port))
-        with log.open("wb") as output:
-            daemon = subprocess.Popen(
-                [FLOW, "serve", "--port", str(port), "--db", db, "--workflows", "workflows"],
-                cwd=tmp_path,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            wait_for(lambda: _healthy(base) or daemon.poll() is not None, "flow serve")
-            assert daemon.poll() is None, log.read_text()
+        arguments = ("--db", db, "--workflows", "workflows")
+        with flow_serve(*arguments, cwd=tmp_path, env=env, log=log) as served:
+            daemon, base = served.process, served.url
 
             def ping(n: int) -> None:
                 answer = httpx.post(f"{base}/e/k", json={"name": "app/ping", "data": {"n": n}})
@@ -152,13 +129,5 @@ def test_three_reloads_in_a_row_replace_campaigns_and_secrets(tmp_path: Path) ->
                 assert step.status == "ok", step.error
                 assert step.input["headers"] == {"x-token": "***"}, step.input
             assert len({detail.run.workflow_hash for detail in details}) == 4
-        finally:
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(timeout=30) == 0, log.read_text()[-3000:]
-
-
-def _healthy(base: str) -> bool:
-    try:
-        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from interpreter.core.model import FINISHED
 from interpreter.language.definitions import WaitForEventStep, WaitForWindowStep, Workflow
 from interpreter.language.graph.model import window_text
 from interpreter.language.local_time import describe_local, zone_named
@@ -83,11 +84,24 @@ def pending_waits(waits: list[Wait], workflow: Workflow | None) -> list[PendingW
 
 
 def timers(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
-    """The run's next timer from its state: a sleep's end, a wait's timeout or a
-    retry's due time."""
+    """The run's next timer from its state (a sleep's end, a wait's timeout or a
+    retry's due time), and its deadline when the campaign has a timeout."""
+    state: dict[str, Any] = detail.run.state
+    deadline = state.get("deadline")
+    if detail.run.status in FINISHED:
+        return []
+    ending = (
+        [Timer("the run times out", datetime.fromisoformat(deadline))]
+        if isinstance(deadline, str)
+        else []
+    )
+    return _step_timer(detail, workflow) + ending
+
+
+def _step_timer(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
     state: dict[str, Any] = detail.run.state
     wake = state.get("wake_at")
-    if not isinstance(wake, str) or detail.run.status in ("completed", "failed", "cancelled"):
+    if not isinstance(wake, str):
         return []
     due = datetime.fromisoformat(wake)
     cursor = state.get("cursor")

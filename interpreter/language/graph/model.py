@@ -15,6 +15,7 @@ from interpreter.language.definitions import (
     SetStep,
     SleepStep,
     SleepUntilStep,
+    SplitStep,
     Step,
     SwitchStep,
     WaitForEventStep,
@@ -35,10 +36,12 @@ NodeKind = Literal[
     "for_each",
     "switch",
     "set",
+    "split",
 ]
 # flow: to the next step in the list; jump: a `next`; case: a switch case;
-# skip: where a step goes when its `if` is false.
-EdgeKind = Literal["flow", "jump", "case", "skip"]
+# skip: where a step goes when its `if` is false; path: a split's path, labelled
+# with its name and share; error: where `on_error` sends a step that failed.
+EdgeKind = Literal["flow", "jump", "case", "skip", "path", "error"]
 
 START_ID = "__start__"
 END_ID = "__end__"
@@ -83,6 +86,8 @@ def build_graph(workflow: Workflow) -> Graph:
         after = _target(step.next) if step.next is not None else following
         if isinstance(step, SwitchStep):
             edges += _switch_edges(step, following)
+        elif isinstance(step, SplitStep):
+            edges += _split_edges(step)
         else:
             edges.append(
                 Edge(
@@ -94,6 +99,9 @@ def build_graph(workflow: Workflow) -> Graph:
             )
         if step.if_ is not None:
             edges.append(Edge(step.id, after, "skip", "if false"))
+        if step.on_error is not None:
+            target = after if step.on_error.next is None else _target(step.on_error.next)
+            edges.append(Edge(step.id, target, "error", "on error"))
     return Graph(workflow.id, tuple(nodes), tuple(edges))
 
 
@@ -108,6 +116,21 @@ def _switch_edges(step: SwitchStep, following: str) -> list[Edge]:
     after = _target(step.next) if step.next is not None else following
     edges.append(Edge(step.id, after, "flow", "no match"))
     return edges
+
+
+def _split_edges(step: SplitStep) -> list[Edge]:
+    total = sum(path.weight for path in step.paths)
+    return [
+        Edge(step.id, _target(path.next), "path", f"{path.name} {share(path.weight, total)}")
+        for path in step.paths
+    ]
+
+
+def share(weight: int, total: int) -> str:
+    """A weight as a percentage of the split: ``45%``, ``33.3%``."""
+    if total <= 0:
+        return "0%"
+    return f"{round(100 * weight / total, 1):g}%"
 
 
 def _target(step_id: str) -> str:
@@ -131,6 +154,8 @@ def _detail(step: Step) -> str:
         text = f"for each {source} → {step.event}"
     elif isinstance(step, SetStep):
         text = "set " + ", ".join(name for name, _ in step.values)
+    elif isinstance(step, SplitStep):
+        text = "split by " + (step.key.source if step.key is not None else "run id")
     else:
         text = "switch"
     if step.if_ is not None:

@@ -29,7 +29,7 @@ def to_svg(graph: Graph) -> str:
     curved: list[Edge] = []
     for edge in graph.edges:
         adjacent = position[edge.target] == position[edge.source] + 1
-        (straight if adjacent and edge.kind != "skip" else curved).append(edge)
+        (straight if adjacent and edge.kind not in ("skip", "error") else curved).append(edge)
     curved.sort(key=lambda e: abs(position[e.target] - position[e.source]))
     backward = [e for e in curved if position[e.target] <= position[e.source]]
     # Loops back curve on the left, their labels outside them: room for both.
@@ -102,10 +102,11 @@ def _curve(
         x = left
         control = x - bulge * 4 / 3
         end = x - 2
-    dash = ' stroke-dasharray="5 4"' if edge.kind == "skip" else ""
+    dash = ' stroke-dasharray="5 4"' if edge.kind in ("skip", "error") else ""
+    stroke = "#b91c1c" if edge.kind == "error" else "#4b5563"  # a failure's way out: red
     path = (
         f'<path class="edge edge-{edge.kind}" d="M{x},{y1} C{control:.1f},{y1} '
-        f'{control:.1f},{y2} {end},{y2}" fill="none" stroke="#4b5563" stroke-width="1.4"'
+        f'{control:.1f},{y2} {end},{y2}" fill="none" stroke="{stroke}" stroke-width="1.4"'
         f'{dash} marker-end="url(#arrow)"/>'
     )
     reach = float(left + NODE_W)
@@ -164,7 +165,7 @@ def _node(node: Node, index: int, left: int) -> str:
 
 def _points(kind: str, x: int, y: int) -> str:
     w, h, inset = NODE_W, NODE_H, 18
-    if kind == "switch":  # a wide diamond
+    if kind in ("switch", "split"):  # a wide diamond
         corners = [(x + w / 2, y - 6), (x + w, y + h / 2), (x + w / 2, y + h + 6), (x, y + h / 2)]
     elif kind == "set":  # a parallelogram
         corners = [(x + inset, y), (x + w, y), (x + w - inset, y + h), (x, y + h)]

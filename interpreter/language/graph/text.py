@@ -16,6 +16,7 @@ COLOURS = {
     "for_each": "#ffedd5",  # a fan-out: a stack of boxes
     "switch": "#fce7f3",
     "set": "#ede9fe",
+    "split": "#ffedd5",
 }
 
 _MERMAID_SHAPES = {
@@ -29,6 +30,7 @@ _MERMAID_SHAPES = {
     "for_each": ('[["', '"]]'),
     "switch": ('{"', '"}'),
     "set": ('[/"', '"/]'),
+    "split": ('{"', '"}'),
 }
 _DOT_SHAPES = {
     "start": "oval",
@@ -41,6 +43,7 @@ _DOT_SHAPES = {
     "for_each": "box3d",
     "switch": "diamond",
     "set": "parallelogram",
+    "split": "diamond",
 }
 
 
@@ -55,7 +58,7 @@ def to_mermaid(graph: Graph) -> str:
         opening, closing = _MERMAID_SHAPES[node.kind]
         lines.append(f"  {mermaid_id(node.id)}{opening}{_mermaid_label(node)}{closing}")
     for edge in graph.edges:
-        arrow = "-.->" if edge.kind == "skip" else "-->"
+        arrow = {"skip": "-.->", "error": "-.->"}.get(edge.kind, "-->")
         label = f'|"{_mermaid_text(edge.label)}"|' if edge.label else ""
         lines.append(f"  {mermaid_id(edge.source)} {arrow}{label} {mermaid_id(edge.target)}")
     for kind, colour in COLOURS.items():
@@ -94,7 +97,9 @@ def to_dot(graph: Graph) -> str:
         attributes = [f"label={_dot_string(edge.label)}"] if edge.label else []
         if edge.kind == "skip":
             attributes.append("style=dashed")
-        elif edge.kind in ("jump", "case"):
+        elif edge.kind == "error":
+            attributes += ["style=dashed", 'color="#b91c1c"', "constraint=false"]
+        elif edge.kind in ("jump", "case", "path"):
             attributes.append("constraint=false")  # keep the steps in list order
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
         lines.append(f"  {_dot_string(edge.source)} -> {_dot_string(edge.target)}{suffix};")

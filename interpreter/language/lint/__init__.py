@@ -8,6 +8,13 @@ from interpreter.language.lint.action_rules import action_inputs, missing_templa
 from interpreter.language.lint.category_rules import unknown_categories
 from interpreter.language.lint.context import LintContext
 from interpreter.language.lint.expression_rules import cel_names, cel_syntax
+from interpreter.language.lint.mistake_rules import (
+    cancels_taking_waits,
+    literal_timestamps,
+    relative_urls,
+    unknown_functions,
+)
+from interpreter.language.lint.split_rules import duplicate_path_names, split_weights
 from interpreter.language.lint.step_rules import (
     busy_cycles,
     duplicate_step_ids,
@@ -34,6 +41,10 @@ RULES: tuple[Rule, ...] = (
     waits_without_timeout,
     cel_syntax,
     cel_names,
+    unknown_functions,
+    literal_timestamps,
+    relative_urls,
+    cancels_taking_waits,
     action_inputs,
     missing_templates,
     cron_triggers,
@@ -42,6 +53,8 @@ RULES: tuple[Rule, ...] = (
     timezones,
     quiet_hours_on_steps,
     unknown_categories,
+    split_weights,
+    duplicate_path_names,
 )
 
 

@@ -19,6 +19,7 @@ from interpreter.language.definitions import (
     ForEachStep,
     SetStep,
     SleepUntilStep,
+    SplitStep,
     SwitchStep,
     WaitForEventStep,
 )
@@ -86,6 +87,8 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
             each = Scope(f"step {step.id!r}", _RUN_ROOTS | {"item", "index"}, step=i)
             for expression in expressions_in(step.data):
                 yield expression, each
+        elif isinstance(step, SplitStep) and step.key is not None:
+            found = [step.key]
         elif isinstance(step, WaitForEventStep) and step.match is not None:
             yield step.match, Scope(f"step {step.id!r}", _RUN_ROOTS | {"async"}, step=i)
         for expression in found:
@@ -179,6 +182,20 @@ def _judge(
                     f"step {name!r} cannot have run before {scope.place}, "
                     "so its output is not known here"
                 ), name_at
-        if len(use.path) >= 3 and use.path[2] != "output":
-            return f"steps.{name} has only output, not {use.path[2]!r}", use.offsets[2]
+        if len(use.path) >= 3:
+            return _step_field(name, use, graph), use.offsets[2]
     return None, 0
+
+
+def _step_field(name: str, use: NameUse, graph: StepGraph) -> str | None:
+    """``steps.ID.output`` always; ``steps.ID.error`` where ID has ``on_error``."""
+    field = use.path[2]
+    if field == "output":
+        return None
+    has_on_error = graph.workflow.steps[graph.index[name]].on_error is not None
+    if field == "error" and has_on_error:
+        return None
+    if field == "error":
+        return f"steps.{name}.error is only set on a step with on_error; add on_error to {name!r}"
+    fields = "output or error" if has_on_error else "only output"
+    return f"steps.{name} has {fields}, not {field!r}"

@@ -2,8 +2,9 @@
 
 A step goes on to its ``next``, or to the following step in the list. A
 ``switch`` may also jump to any case's target; it falls through only when it
-has no default case. A step skipped by its ``if`` goes on the way it would
-have after running.
+has no default case. A ``split`` goes to one of its paths' targets, never
+through. A step with ``on_error`` may also go where that sends it. A step
+skipped by its ``if`` goes on the way it would have after running.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from interpreter.language.definitions import END, SwitchStep, Workflow
+from interpreter.language.definitions import END, SplitStep, SwitchStep, Workflow
 from interpreter.language.yaml_source import JsonPath
 
 
@@ -41,6 +42,16 @@ class StepGraph:
                     yield Jump(i, self.index[case.next], ("steps", i, "switch", k, "next"))
                 if case.if_ is None:
                     falls_through = False
+        if isinstance(step, SplitStep):
+            falls_through = False  # every path names its step
+            for k, path in enumerate(step.paths):
+                if path.next in self.index:
+                    yield Jump(i, self.index[path.next], ("steps", i, "split", "paths", k, "next"))
+        if step.on_error is not None and step.on_error.next is not None:
+            if step.on_error.next in self.index:
+                yield Jump(i, self.index[step.on_error.next], ("steps", i, "on_error", "next"))
+        elif step.on_error is not None:
+            falls_through = True  # `continue`: a failed step goes on as if it had run
         if not falls_through and step.if_ is None:
             return
         if step.next is not None:

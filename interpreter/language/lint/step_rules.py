@@ -8,6 +8,7 @@ from interpreter.language.definitions import (
     END,
     SleepStep,
     SleepUntilStep,
+    SplitStep,
     SwitchStep,
     WaitForEventStep,
 )
@@ -47,6 +48,13 @@ def unknown_targets(context: LintContext) -> Iterator[Problem]:
             targets += [
                 (case.next, ("steps", i, "switch", k, "next")) for k, case in enumerate(step.cases)
             ]
+        if isinstance(step, SplitStep):
+            targets += [
+                (path.next, ("steps", i, "split", "paths", k, "next"))
+                for k, path in enumerate(step.paths)
+            ]
+        if step.on_error is not None and step.on_error.next is not None:
+            targets.append((step.on_error.next, ("steps", i, "on_error", "next")))
         for target, path in targets:
             if target != END and target not in ids:
                 yield Problem.at(
@@ -101,6 +109,8 @@ def busy_cycles(context: LintContext) -> Iterator[Problem]:
 
 
 def waits_without_timeout(context: LintContext) -> Iterator[Problem]:
+    if context.workflow.timeout is not None:
+        return  # the run's own timeout ends any wait
     source = context.document.source
     for i, step in enumerate(context.workflow.steps):
         if isinstance(step, WaitForEventStep) and step.timeout is None:

@@ -70,7 +70,11 @@ def test_item_data_is_never_evaluated_again(store: Store, tmp_path: Path) -> Non
     world = harness(store, tmp_path)
     (run_id,) = world.engine.ingest("go", {"people": ["${ run.id }"]}).started
     world.run_until()
-    assert store.get_event(f"{run_id}:fan_out:0").data["who"] == "${ run.id }"  # type: ignore[index]
+    assert store.get_event(f"{run_id}:fan_out:0").data == {
+        "who": "${ run.id }",
+        "n": 0,
+        "issue": run_id,
+    }
 
 
 def test_chunks_move_the_cursor_and_a_resumed_fan_out_starts_from_it(

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -200,6 +201,7 @@ def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, Any]]:
     return method, path, {"headers": headers}
 
 
+@pytest.mark.slow
 def test_no_request_answers_5xx(tmp_path: Path) -> None:
     statuses: Counter[int] = Counter()
     with open_store(f"sqlite:///{tmp_path / 'flow.db'}") as store:

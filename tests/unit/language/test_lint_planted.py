@@ -212,7 +212,7 @@ def test_every_campaign_in_workflows_lints_clean() -> None:
     assert problems == []
     # Every campaign file loaded (each example campaign adds one).
     assert len(workflows) == len(campaign_files(WORKFLOWS)) >= 3
-    assert {"signup-drip-campaign", "trial-expiry-reminder", "tips-series"} <= {
+    assert {"signup-drip-campaign", "trial-expiry-reminder", "tips-series", "crm-onboarding"} <= {
         w.id for w in workflows
     }
 

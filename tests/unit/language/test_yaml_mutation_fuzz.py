@@ -30,6 +30,7 @@ def flow(*arguments: str) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
+@pytest.mark.slow
 def test_mutants_of_the_seed_campaign_never_reach_an_internal_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
