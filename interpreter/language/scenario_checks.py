@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from interpreter.language.definitions import ActionStep, Workflow
+from interpreter.language.definitions import ActionStep, ForEachStep, Workflow
 from interpreter.language.problems import Problem
 from interpreter.language.scenario import Scenario
 from interpreter.language.schema_check import known_actions, suggest
@@ -29,8 +29,13 @@ def _problems(scenario: Scenario, workflow: Workflow) -> Iterator[Problem]:
             f"mocks: {mock.step!r} {why} of campaign {workflow.id!r}"
             f"{suggest(mock.step, action_steps) or _listing(action_steps)}",
         )
+    # A fan-out is expected like an action (its output is {count}), never mocked.
+    expected_steps = {
+        **action_steps,
+        **{step.id: step for step in workflow.steps if isinstance(step, ForEachStep)},
+    }
     for expected in scenario.expect.actions or ():
-        if expected.step is not None and expected.step not in action_steps:
+        if expected.step is not None and expected.step not in expected_steps:
             why = "is not an action step" if expected.step in every_step else "is not a step"
             yield Problem.at(
                 expected.location,

@@ -150,7 +150,7 @@ def _detail(step: Step) -> str:
     elif isinstance(step, WaitForWindowStep):
         text = f"wait for window {window_text(step)}"
     elif isinstance(step, ForEachStep):
-        source = "row of query" if step.query is not None else "item"
+        source = "row" if step.query is not None else "item"
         text = f"for each {source} → {step.event}"
     elif isinstance(step, SetStep):
         text = "set " + ", ".join(name for name, _ in step.values)

@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 from interpreter.language.definitions import Workflow
-from interpreter.language.loader import load_workflow_text
+from interpreter.language.loader import load_workflow, load_workflow_text
 from interpreter.store import Store
 from interpreter.store.records import FanOutProgress
-from tests.integration.engine._engine_harness import Harness
+from tests.integration.engine._engine_harness import ROOT, Harness
 
 BROADCAST = """
 id: broadcast
@@ -187,3 +187,26 @@ def test_a_write_is_refused_before_it_reaches_the_database(store: Store, tmp_pat
     assert sqlite3.connect(tmp_path / "app.db").execute(
         "SELECT count(*) FROM users"
     ).fetchone() == (3,)
+
+
+def test_the_weekly_newsletter_starts_one_issue_per_opted_in_user(
+    store: Store, tmp_path: Path
+) -> None:
+    """The example in workflows/, both campaigns together on the demo app database:
+    259 of its 303 users are opted in, each gets one run and one copy."""
+    folder = ROOT / "workflows"
+    workflows = []
+    for name in ("weekly-newsletter.yaml", "newsletter-issue.yaml"):
+        workflow, problems = load_workflow(folder / name)
+        assert workflow is not None, problems
+        workflows.append(workflow)
+    world = Harness(store, workflows, tmp_path / ".flow")
+    (run_id,) = world.engine.ingest("newsletter/issue.requested", {}).started
+    world.run_until()
+    assert world.detail(run_id).run.state["steps"]["fan_out"]["output"] == {"count": 259}
+    issues = [r for r in store.list_runs(limit=1000) if r.workflow_id == "newsletter-issue"]
+    assert len(issues) == 259 and {r.status for r in issues} == {"completed"}
+    assert len({r.trigger_event_id for r in issues}) == 259
+    recipients = [str(sent.message["To"]) for sent in world.mail.sent]
+    assert len(recipients) == 259 and len(set(recipients)) == 259
+    assert "linus@example.com" not in recipients  # opted out
