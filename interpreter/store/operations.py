@@ -267,6 +267,7 @@ class Store(ABC):
     get_event = _read(Transaction.get_event)
     events_since = _read(Transaction.events_since)
     list_waits = _read(Transaction.list_waits)
+    fan_out_progress = _read(Transaction.fan_out_progress)
     next_wake_at = _read(Transaction.next_wake_at)
     count_runs_by_status = _read(Transaction.count_runs_by_status)
     list_runs = _read(Transaction.list_runs)
