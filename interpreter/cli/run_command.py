@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from interpreter.cli.timeline import (
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.engine import Engine
+from interpreter.daemon.ingest import IngestResult
 from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.setup import open_engine
 from interpreter.daemon.signals import handling_signals
@@ -135,6 +137,11 @@ def run(
         started: str | None = None
         try:
             result = engine.ingest(name, data, event_id=event_id)
+            if result.debounced:
+                click.echo(
+                    f"flow: event {result.event_id} debounced; waiting for its burst", err=True
+                )
+                result = _burst_started(engine, campaign.id, result)
             if not result.started:
                 why = (
                     "a duplicate event id"
@@ -199,6 +206,28 @@ def _event_parts(payload: Any, campaign: Workflow) -> tuple[str, Any, str | None
     return name, data, event_id
 
 
+def _burst_started(engine: Engine, campaign_id: str, result: IngestResult) -> IngestResult:
+    """Drive until the event's burst has started its run (on virtual time, at
+    once); the result with that run, or with none if the entry rules refused it."""
+    stop = threading.Event()
+    with handling_signals(stop.set, stopping="leaving the burst to `flow worker`"):
+        while not stop.is_set():
+            engine.drive_once()
+            runs = engine.store.list_runs(workflow_id=campaign_id, limit=10)
+            mine = [run.id for run in runs if run.trigger_event_id == result.event_id]
+            if mine:
+                return replace(result, started=(mine[0],))
+            wake = engine.next_wake_at()
+            if wake is None:
+                return result
+            clock = engine.clock
+            if isinstance(clock, VirtualClock):
+                clock.advance_to(max(wake, clock.now()))
+            else:
+                stop.wait(min(max((wake - clock.now()).total_seconds(), 0.0), 1.0))
+    raise Exit("flow: the burst is pending; `flow worker` will start its run")
+
+
 def _drive_in_foreground(engine: Engine, run_id: str) -> None:
     """Real time: drive until the run finishes; Ctrl-C leaves it parked."""
     stop = threading.Event()
@@ -208,7 +237,7 @@ def _drive_in_foreground(engine: Engine, run_id: str) -> None:
                 continue
             if engine.store.get_run(run_id).run.status in FINISHED:
                 return
-            next_wake = engine.store.next_wake_at()
+            next_wake = engine.next_wake_at()
             wait = timedelta(seconds=1) if next_wake is None else next_wake - engine.clock.now()
             stop.wait(min(max(wait.total_seconds(), 0.0), 1.0))
         click.echo(f"flow: run {run_id} parked; `flow worker` will continue it", err=True)

@@ -86,6 +86,7 @@ def send(
                     "duplicate": result.duplicate,
                     "started": list(result.started),
                     "resumed": result.delivered,
+                    "debounced": list(result.debounced),
                 }
             )
         )
@@ -99,3 +100,5 @@ def send(
     )
     for run_id in result.started:
         click.echo(f"  started {run_id}")
+    for campaign in result.debounced:
+        click.echo(f"  debounced by {campaign}: its run starts when the burst goes quiet")

@@ -18,6 +18,7 @@ from interpreter.daemon.scenarios.runner import run_scenario
 from interpreter.errors import UsageError
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow
+from interpreter.language.policies import load_policies
 from interpreter.language.problems import Problem, has_errors, sort_problems
 from interpreter.language.scenario import Scenario, load_scenario, scenario_files
 from interpreter.language.scenario_checks import check_against
@@ -81,37 +82,44 @@ def _files(paths: Sequence[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def _load(files: Sequence[Path]) -> tuple[list[tuple[Scenario, Workflow]], list[Problem]]:
-    """Every scenario with its campaign; a campaign used by several is loaded once."""
-    loaded: list[tuple[Scenario, Workflow]] = []
+def _load(
+    files: Sequence[Path],
+) -> tuple[list[tuple[Scenario, list[Workflow]]], list[Problem]]:
+    """Every scenario with its campaigns; a campaign used by several is loaded once,
+    and so is the ``policies.yaml`` beside them."""
+    loaded: list[tuple[Scenario, list[Workflow]]] = []
     problems: list[Problem] = []
     campaigns: dict[Path, tuple[Workflow | None, list[Problem]]] = {}
+    policy_problems: set[Problem] = set()
     for file in files:
         scenario, found = load_scenario(file)
         problems.extend(found)
         if scenario is None:
             continue
-        key = scenario.workflow.resolve()
-        if not scenario.workflow.is_file():
-            problems.append(
-                Problem.at(
-                    scenario.workflow_location,
-                    "unknown-workflow",
-                    f"no campaign file {scenario.workflow}",
-                )
-            )
+        workflows: list[Workflow] = []
+        for path, where in zip(scenario.workflows, scenario.workflow_locations, strict=True):
+            if not path.is_file():
+                problems.append(Problem.at(where, "unknown-workflow", f"no campaign file {path}"))
+                continue
+            key = path.resolve()
+            if key not in campaigns:
+                campaigns[key] = load_workflow(path)
+                # The campaign's own errors, once, where lint would put them.
+                problems.extend(p for p in campaigns[key][1] if p.is_error)
+            workflow = campaigns[key][0]
+            if workflow is not None:
+                workflows.append(workflow)
+        if len(workflows) != len(scenario.workflows):
             continue
-        if key not in campaigns:
-            campaigns[key] = load_workflow(scenario.workflow)
-            # The campaign's own errors, once, where lint would put them.
-            problems.extend(p for p in campaigns[key][1] if p.is_error)
-        workflow = campaigns[key][0]
-        if workflow is None:
-            continue
-        mistakes = check_against(scenario, workflow)
+        _, policies_found = load_policies(scenario.workflows)
+        for problem in policies_found:
+            if problem.is_error and problem not in policy_problems:
+                policy_problems.add(problem)
+                problems.append(problem)
+        mistakes = check_against(scenario, workflows)
         problems.extend(mistakes)
-        if not mistakes:
-            loaded.append((scenario, workflow))
+        if not mistakes and not any(p.is_error for p in policies_found):
+            loaded.append((scenario, workflows))
     return loaded, problems
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from interpreter.cli.output import offset, paint, rfc3339, status, table
+from interpreter.language.durations import format_duration
 from interpreter.language.local_time import describe_local, zone_named
 from interpreter.store.records import RunDetail, StepRecord
 
@@ -74,6 +75,8 @@ def deferral_line(detail: RunDetail) -> str | None:
     run = detail.run
     if run.status != "sleeping" or run.wake_at is None or not detail.steps:
         return None
+    if detail.steps[-1].kind == "throttle":
+        return f"throttled until {describe_local(run.wake_at, ZoneInfo('UTC'))}"
     if detail.steps[-1].kind != "quiet_hours":
         return None
     zone = zone_named(run.state.get("timezone")) or ZoneInfo("UTC")
@@ -109,6 +112,8 @@ def _summary(step: StepRecord) -> str:
         return "timed out" if output is None else _clip(f"matched {_compact(output)}")
     if step.kind in ("sleep", "sleep_until"):
         return "woke"
+    if step.kind == "throttle" and isinstance(step.output, dict):
+        return throttle_summary(step.output)
     if step.kind in ("quiet_hours", "wait_for_window") and isinstance(step.output, dict):
         return local_time_summary(step.kind, step.output)
     if isinstance(step.output, dict) and step.output.get("skipped") == "quiet_hours":
@@ -126,6 +131,16 @@ def on_error_summary(output: dict[str, Any]) -> str:
     attempts = error.get("attempts")
     tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}" if attempts else ""
     return f"failed for good{tries}, went on to {output.get('next')}: {error.get('message')}"
+
+
+def throttle_summary(output: dict[str, Any]) -> str:
+    """ "throttled 2.4s, until 2026-01-05 09:00:02": how long a throttled action
+    (or a send over the send rate) waited for its turn."""
+    seconds = output.get("waited_seconds")
+    waited = f"{seconds:.1f}s" if isinstance(seconds, int | float) and seconds < 60 else None
+    if waited is None and isinstance(seconds, int | float):
+        waited = format_duration(timedelta(seconds=round(seconds)))
+    return f"throttled {waited}, until {_local(output.get('throttled_until'))}"
 
 
 def local_time_summary(kind: str, output: dict[str, Any]) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 
 from interpreter.core._for_each import run_for_each
 from interpreter.core._split import choose, target_of
+from interpreter.core._throttle import is_throttled, reserve
+from interpreter.core._wait_any import enter_wait_any, wait_since
 from interpreter.core.local_time import local_rfc3339, quiet_deferral, window_opening
 from interpreter.core.model import (
     JSON,
@@ -38,6 +40,7 @@ from interpreter.language.definitions import (
     SplitStep,
     Step,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
     WaitForWindowStep,
 )
@@ -109,7 +112,7 @@ def finish(
 def successor(turn: Turn, state: RunState, step: Step) -> int:
     """The index of the step after ``step``; the step count means the run ends."""
     if step.next is not None:
-        return _index_of(turn, step.next)
+        return index_of(turn, step.next)
     cursor = state.cursor
     return (cursor if cursor is not None else turn.workflow.step_index(step.id)) + 1
 
@@ -141,6 +144,8 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         return _enter_sleep_until(turn, state, step, entered)
     if isinstance(step, WaitForEventStep):
         return _enter_wait(turn, state, step, entered)
+    if isinstance(step, WaitForAnyStep):
+        return enter_wait_any(turn, state, step, entered), None
     if isinstance(step, WaitForWindowStep):
         return _enter_window(turn, state, step, entered)
     if isinstance(step, ForEachStep):
@@ -162,7 +167,7 @@ def _enter_split(
         return fail_expression(turn, changed(state, **entered), step.id, error), None
     turn.commands.append(Record(step.id, "split", output))
     state, _ = finish(turn, state, step, output, cursor=entered["cursor"], visits=entered["visits"])
-    return state, _index_of(turn, target_of(step, output))
+    return state, index_of(turn, target_of(step, output))
 
 
 def _enter_action(
@@ -194,8 +199,17 @@ def start_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
 def run_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
     """Ask for the action at ``state.attempt``: the first try and every retry.
 
-    ``state`` must already be running with no wake-up set.
+    ``state`` must already be running with no wake-up set. A throttled attempt
+    first asks for its turn (``_throttle.py``).
     """
+    if is_throttled(turn, step):
+        key = idempotency_key(state.run_id, step.id, state.visits.get(step.id, 1))
+        return reserve(turn, state, step, key)
+    return request_action(turn, state, step)
+
+
+def request_action(turn: Turn, state: RunState, step: ActionStep) -> RunState:
+    """The ``RunAction`` of the attempt at ``state.attempt``, its ``with`` resolved."""
     try:
         arguments = cel.render(step.with_, turn.scope(state))
     except ExpressionError as error:
@@ -241,11 +255,7 @@ def _enter_wait(
     turn: Turn, state: RunState, step: WaitForEventStep, entered: dict[str, Any]
 ) -> tuple[RunState, Next]:
     now = turn.now
-    # Events that arrived while the previous step was still going (the welcome
-    # email being sent, say) must still match, so the window opens when that
-    # step began, widened by ``lookback``.
-    opened = state.step_started_at or state.started_at or now
-    since = opened - step.lookback
+    since = wait_since(turn, state, step)
     key = match_key(step.match, turn.scope(state)) if step.match is not None else None
     timeout_at = now + step.timeout if step.timeout is not None else None
     turn.commands.append(
@@ -302,7 +312,7 @@ def _enter_switch(
     )
     if target is None:
         return state, after  # no case matched: fall through like any other step
-    return state, _index_of(turn, target)
+    return state, index_of(turn, target)
 
 
 def _enter_set(
@@ -326,7 +336,7 @@ def _enter_set(
     )
 
 
-def _index_of(turn: Turn, target: str) -> int:
+def index_of(turn: Turn, target: str) -> int:
     if target == END:
         return len(turn.workflow.steps)
     return turn.workflow.step_index(target)

@@ -36,11 +36,15 @@ from interpreter.core._split import kept_path_key
 from interpreter.core._steps import (
     finish,
     idempotency_key,
+    index_of,
+    request_action,
     run_action,
     run_from,
     start_action,
     window_opened,
 )
+from interpreter.core._throttle import awaits_turn, turn_given
+from interpreter.core._wait_any import matched_entry
 from interpreter.core.local_time import quiet_deferral, resolve_timezone, window_opening
 from interpreter.core.model import (
     FINISHED,
@@ -53,6 +57,7 @@ from interpreter.core.model import (
     Retry,
     RunState,
     SleepUntil,
+    SlotReserved,
     Start,
     StepFailed,
     StepSucceeded,
@@ -62,21 +67,22 @@ from interpreter.core.model import (
 )
 from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression, time_out
 from interpreter.core.retry import retry_delay
-from interpreter.core.scope import Turn, with_async
+from interpreter.core.scope import Turn, condition_holds
 from interpreter.errors import ExpressionError
 from interpreter.language import cel
 from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     ActionStep,
-    Expression,
     ForEachStep,
     SleepStep,
     SleepUntilStep,
     Step,
+    WaitForAnyStep,
     WaitForEventStep,
     WaitForWindowStep,
     Workflow,
 )
+from interpreter.language.policies import NO_POLICIES, Policies
 
 __all__ = ["advance", "idempotency_key", "kept_path_key", "new_run_state", "retry_step_index"]
 
@@ -92,11 +98,13 @@ def advance(
     input: Input,
     now: datetime,
     secrets: Mapping[str, str],
+    policies: Policies = NO_POLICIES,
 ) -> tuple[RunState, list[Command]]:
+    """``policies`` are those of the folder the campaigns came from (a send rate)."""
     # Only an operator's Retry reopens a finished run; every other input is stale.
     if state.status in FINISHED and not isinstance(input, Retry):
         return state, []
-    turn = Turn(workflow, now, secrets)
+    turn = Turn(workflow, now, secrets, send_rate=policies.send_rate)
     try:
         if _past_deadline(workflow, state, now):
             return time_out(turn, state), turn.commands
@@ -215,15 +223,17 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
             continue
         candidate = candidate or event.as_cel()
         scope = scope or turn.scope(state)
-        if _matches(entry.if_, scope, candidate):
+        if condition_holds(entry.if_, scope, candidate):
             return cancel(turn, state, f"cancelled by event {event.name} ({event.id})")
     step = _current_step(turn, state)
+    if state.status == "waiting" and isinstance(step, WaitForAnyStep):
+        return _resolve_any(turn, state, step, candidate or event.as_cel(), scope)
     if state.status != "waiting" or not isinstance(step, WaitForEventStep):
         return state
     if step.event != event.name:
         return state
     candidate = candidate or event.as_cel()
-    if not _matches(step.match, scope or turn.scope(state), candidate):
+    if not condition_holds(step.match, scope or turn.scope(state), candidate):
         return state
     turn.commands.append(Record(step.id, "wait_for_event", candidate))
     # Every event before now was offered to this wait, and the one it consumed
@@ -233,18 +243,23 @@ def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) 
     return run_from(turn, state, after)
 
 
-def _matches(condition: Expression | None, scope: dict[str, Any], candidate: Any) -> bool:
-    """Whether a wait or cancel condition holds for a candidate event.
-
-    Any error is a non-match: the candidate is someone else's data, and a field
-    it lacks (or an int where a double was expected) must not break this run.
-    """
-    if condition is None:
-        return True
-    try:
-        return cel.evaluate_condition(condition, with_async(scope, candidate))
-    except Exception:  # deliberately broad, see above
-        return False
+def _resolve_any(
+    turn: Turn,
+    state: RunState,
+    step: WaitForAnyStep,
+    candidate: dict[str, Any],
+    scope: dict[str, Any] | None,
+) -> RunState:
+    """The first entry the event matches resolves the wait, as a single wait's
+    event does; its ``next`` (if any) picks the step after."""
+    found = matched_entry(step, scope or turn.scope(state), candidate)
+    if found is None:
+        return state
+    index, output = found
+    turn.commands.append(Record(step.id, "wait_for_event", output))
+    state, after = finish(turn, changed(state, step_started_at=turn.now), step, output)
+    target = step.entries[index].next
+    return run_from(turn, state, index_of(turn, target) if target is not None else after)
 
 
 def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunState:
@@ -255,7 +270,7 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         turn.commands.append(Record(step.id, step.kind, None))
         state, after = finish(turn, state, step, None)
         return run_from(turn, state, after)
-    if state.status == "waiting" and isinstance(step, WaitForEventStep):
+    if state.status == "waiting" and isinstance(step, WaitForEventStep | WaitForAnyStep):
         turn.commands.append(Record(step.id, "wait_for_event", None))  # timed out
         state, after = finish(turn, state, step, None)
         return run_from(turn, state, after)
@@ -263,9 +278,22 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         return run_action(turn, changed(state, wake_at=None), step)
     if state.status == "running" and isinstance(step, ForEachStep):
         return run_for_each(turn, changed(state, wake_at=None), step)
+    if state.status == "sleeping" and isinstance(step, ActionStep) and state.throttled_until:
+        # The attempt's turn came: confirm it (the same place in the queue, not a new one).
+        return run_action(turn, changed(state, status="running", wake_at=None), step)
     if state.status == "sleeping" and isinstance(step, ActionStep | WaitForWindowStep):
         return _apply_local_timer(turn, state, step)
     return state
+
+
+def _apply_slot_reserved(turn: Turn, state: RunState, slot: SlotReserved) -> RunState:
+    step = _current_step(turn, state)
+    if not isinstance(step, ActionStep) or not awaits_turn(state, step, slot):
+        return state
+    sleeping = turn_given(turn, state, step, slot)
+    if sleeping is not None:
+        return sleeping
+    return request_action(turn, changed(state, throttled_until=None), step)
 
 
 def _apply_local_timer(
@@ -370,4 +398,5 @@ _APPLY: dict[type, Callable[[Turn, RunState, Any], RunState]] = {
     TimerFired: _apply_timer_fired,
     Cancel: _apply_cancel,
     Retry: _apply_retry,
+    SlotReserved: _apply_slot_reserved,
 }

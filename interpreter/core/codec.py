@@ -8,7 +8,7 @@ from typing import Any
 
 from interpreter.core.model import RunState
 
-_TIMES = ("started_at", "wake_at", "step_started_at", "deadline")
+_TIMES = ("started_at", "wake_at", "step_started_at", "deadline", "throttled_until")
 
 
 def state_to_json(state: RunState) -> dict[str, Any]:

@@ -8,7 +8,7 @@ document and a crash-recovered process sees exactly what the crashed one saw.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 from interpreter.language.values import JSON as JSON  # re-exported: the one alias
@@ -77,6 +77,9 @@ class RunState:
     # ``{path, bucket}`` the replayed run had there, taken over the formula
     # while the path still exists (see core/_split.py).
     kept_paths: dict[str, JSON] = field(default_factory=dict)
+    # The turn a throttled action attempt was given in its queues, while the
+    # run sleeps until it: on waking the action runs without asking again.
+    throttled_until: datetime | None = None
 
 
 _STATE_FIELDS = frozenset(f.name for f in fields(RunState))
@@ -141,7 +144,20 @@ class Retry:
     """An operator resumes a failed run at the step that failed (``flow runs retry``)."""
 
 
-Input = Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel | Retry
+@dataclass(frozen=True)
+class SlotReserved:
+    """The store gave a throttled action attempt its turn: ``started`` (at ``at``,
+    now), or a turn ahead at ``at``, when the run asks again."""
+
+    step_id: str
+    attempt: int
+    at: datetime
+    started: bool
+
+
+Input = (
+    Start | StepSucceeded | StepFailed | EventReceived | TimerFired | Cancel | Retry | SlotReserved
+)
 
 
 # ---- commands -------------------------------------------------------------
@@ -175,7 +191,9 @@ class SleepUntil:
 class WaitForEvent:
     """Park the run until a matching event (``purpose="step"``), or subscribe it to
     a ``cancel_on`` event for its whole life (``purpose="cancel"``, ``index`` the
-    position in ``cancel_on``).
+    position in ``cancel_on``). A ``wait_for_event`` with ``any`` asks for one
+    step wait per entry, ``index`` 0, 1, ... in the order of ``any``: the
+    commands after the first add to the step's waits rather than replace them.
 
     ``match_path``/``match_value`` is the indexed key extracted from the ``if``:
     an equality between a path into ``async`` (``"data.email_id"``) and a value
@@ -255,6 +273,28 @@ class FanOut:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """One queue a throttled attempt joins: at most ``limit`` starts per ``period``."""
+
+    key: str
+    limit: int
+    period: timedelta
+
+
+@dataclass(frozen=True)
+class ReserveSlot:
+    """Give the attempt ``attempt`` of ``step_id`` its turn in every one of ``queues``
+    at once (a step's throttle and the shared send rate); answered by
+    ``SlotReserved``. ``holder`` names the attempt, so asking again (after a crash)
+    gives back the same turn."""
+
+    step_id: str
+    attempt: int
+    holder: str
+    queues: tuple[Queue, ...]
+
+
+@dataclass(frozen=True)
 class TimedOut:
     """The run reached its deadline (the campaign's ``timeout``).
 
@@ -284,4 +324,5 @@ Command = (
     | TimedOut
     | Deadline
     | Record
+    | ReserveSlot
 )

@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from interpreter.core.model import JSON, Command, RunState
-from interpreter.language.definitions import Workflow
+from interpreter.language import cel
+from interpreter.language.definitions import Expression, Workflow
+from interpreter.language.policies import Rate
 from interpreter.language.values import rfc3339
 
 
@@ -24,6 +26,7 @@ class Turn:
     now: datetime
     secrets: Mapping[str, str]
     commands: list[Command] = field(default_factory=list)
+    send_rate: Rate | None = None  # policies.yaml: every email.send queues on it
     _declared: dict[str, str] | None = None
 
     def declared_secrets(self) -> dict[str, str]:
@@ -58,3 +61,17 @@ def run_scope(state: RunState) -> dict[str, Any]:
 def with_async(scope: dict[str, Any], candidate: JSON) -> dict[str, Any]:
     """The scope of a wait or cancel condition: ``async`` is the candidate event."""
     return {**scope, "async": candidate}
+
+
+def condition_holds(condition: Expression | None, scope: dict[str, Any], candidate: Any) -> bool:
+    """Whether a wait or cancel condition holds for a candidate event.
+
+    Any error is a non-match: the candidate is someone else's data, and a field
+    it lacks (or an int where a double was expected) must not break this run.
+    """
+    if condition is None:
+        return True
+    try:
+        return cel.evaluate_condition(condition, with_async(scope, candidate))
+    except Exception:  # deliberately broad, see above
+        return False

@@ -11,7 +11,7 @@ from interpreter.errors import DefinitionError
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.loader import load_workflow_text
 from interpreter.language.policies import Policies, load_policies
-from interpreter.store import Definition, Store
+from interpreter.store import Definition, Store, Transaction
 
 
 class Campaigns:
@@ -55,17 +55,28 @@ class Campaigns:
                 if isinstance(trigger, EventTrigger):
                     self._by_event.setdefault(trigger.event, []).append(current)
 
+    @property
+    def debounced(self) -> bool:
+        """Whether a current campaign debounces its trigger events."""
+        return any(workflow.debounce is not None for workflow in self._current.values())
+
     def current(self) -> list[Workflow]:
         return list(self._current.values())
 
     def triggered_by(self, event_name: str) -> list[Workflow]:
         return self._by_event.get(event_name, [])
 
-    def pinned(self, content_hash: str) -> Workflow:
-        """The exact definition a run started with, loaded from its snapshot."""
+    def named(self, workflow_id: str) -> Workflow | None:
+        """The current definition of a campaign, if it is loaded."""
+        return self._current.get(workflow_id)
+
+    def pinned(self, content_hash: str, tx: Transaction | None = None) -> Workflow:
+        """The exact definition a run started with, loaded from its snapshot
+        (read in ``tx`` when the caller is inside a transaction)."""
         workflow = self._by_hash.get(content_hash)
         if workflow is None:
-            stored = self._store.load_definition(content_hash)
+            reader = self._store if tx is None else tx
+            stored = reader.load_definition(content_hash)
             workflow, problems = load_workflow_text(
                 stored.source_text,
                 stored.source_file,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,8 +38,10 @@ from interpreter.core.model import (
     FanOut,
     Input,
     Record,
+    ReserveSlot,
     RunAction,
     SleepUntil,
+    SlotReserved,
     StepFailed,
     StepSucceeded,
     TimedOut,
@@ -47,9 +50,11 @@ from interpreter.core.model import (
 )
 from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
-from interpreter.daemon.clock import Clock, VirtualClock
+from interpreter.daemon.clock import Clock, RealClock, VirtualClock
+from interpreter.daemon.debounce import fire_due_bursts
+from interpreter.daemon.entry import declared_secrets
 from interpreter.daemon.fanout import fan_out
-from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick, declared_secrets
+from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick
 from interpreter.daemon.ingest import ingest as ingest_events
 from interpreter.daemon.leases import (
     BatchLease,
@@ -58,14 +63,14 @@ from interpreter.daemon.leases import (
     recorded_result,
 )
 from interpreter.daemon.metrics import Metrics
-from interpreter.daemon.outcome import Outcome, inbox_input
+from interpreter.daemon.outcome import Outcome, adds_to_waits, inbox_input
 from interpreter.daemon.saving import save_outcomes
 from interpreter.daemon.secrets import redact
 from interpreter.errors import ActionError
 from interpreter.language.definitions import Workflow
 from interpreter.language.values import JSON
 from interpreter.store import Store, Transaction
-from interpreter.store.records import ClaimedRun, Delivery
+from interpreter.store.records import ClaimedRun, Delivery, ThrottleQueue
 
 log = logging.getLogger("flow.engine")
 
@@ -79,6 +84,8 @@ DEFAULT_BATCH = 64
 # a failure, a `timed_out` row where the run's timeout stopped it.
 _RECORD_STATUS = {"skipped": "skipped", "on_error": "error", "timed_out": "error"}
 DEFAULT_LEASE_SECONDS = 60
+# The longest a worker waits in hand for a throttled attempt's turn (seconds).
+SHORT_TURN_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,9 @@ class Engine:
     ) -> None:
         self.store = store
         self._loaded = _Loaded.of(campaigns, secrets or {})
+        # Whether bursts may be pending: a loaded campaign debounces, or the
+        # store held bursts when last looked (a campaign that stopped debouncing).
+        self._bursts: bool | None = None
         self.clock = clock
         self.data_dir = data_dir
         self.owner = owner or f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -134,6 +144,7 @@ class Engine:
     def load(self, campaigns: Campaigns, secrets: Mapping[str, str]) -> None:
         """Replace the campaigns and secrets at once (``flow serve`` on SIGHUP)."""
         self._loaded = _Loaded.of(campaigns, secrets)
+        self._bursts = None
 
     # ---- events in -----------------------------------------------------------
 
@@ -158,7 +169,7 @@ class Engine:
         transaction: exactly one daemon wins a tick, and a tick is never claimed
         without its run. Returns the run's id, or None when another daemon had it."""
         with self.store.transaction() as tx:
-            return cron_tick(tx, workflow, tick_at, self.secrets, self.clock.now())
+            return cron_tick(tx, self.campaigns, workflow, tick_at, self.secrets, self.clock.now())
 
     def cancel(self, run_id: str, reason: str = "cancelled by operator") -> bool:
         """Cancel a run in one transaction, executing nothing: queue the cancel,
@@ -188,6 +199,9 @@ class Engine:
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
+            if run_ids is None and self._has_bursts(tx):
+                # The runs due bursts start are due now: this same claim takes them.
+                fire_due_bursts(tx, self.campaigns, self.secrets, now, self.batch)
             claimed = tx.claim_due_runs(
                 now, self.owner, self.lease_seconds, self.batch, run_ids=run_ids
             )
@@ -206,6 +220,20 @@ class Engine:
         with self.store.transaction() as tx:
             self._save(tx, outcomes)
         return len(claimed)
+
+    def _has_bursts(self, tx: Transaction) -> bool:
+        if self._bursts is None:
+            self._bursts = self.campaigns.debounced or tx.next_burst_due_at() is not None
+        return self._bursts
+
+    def next_wake_at(self) -> datetime | None:
+        """When there is work next: a run due, or a burst due to start its run."""
+        with self.store.reading() as tx:
+            wake = tx.next_wake_at()
+            if not self._has_bursts(tx):
+                return wake
+            burst = tx.next_burst_due_at()
+        return burst if wake is None else wake if burst is None else min(wake, burst)
 
     def drive_run(self, run_id: str) -> bool:
         """Advance one run now if it is due and no other worker holds it."""
@@ -248,20 +276,23 @@ class Engine:
                 pending.pop(0),
                 now,
                 declared_secrets(workflow, self.secrets),
+                self.campaigns.policies,
             )
             outcome.state = state
             for command in commands:
                 if isinstance(command, Deadline):
                     outcome.deadline = command.at
                     continue
-                if not (isinstance(command, WaitForEvent) and command.purpose == "cancel"):
-                    # Every other command starts, ends or parks a step: the wait
+                if not (isinstance(command, WaitForEvent) and adds_to_waits(command)):
+                    # Every other command starts, ends or parks a step: the waits
                     # and the timer of the step before are spent.
-                    outcome.moved_on, outcome.step_wait, outcome.timer = True, None, None
+                    outcome.moved_on, outcome.step_waits, outcome.timer = True, [], None
                 if isinstance(command, RunAction):
                     pending.append(self._execute(workflow, outcome, command, lease))
                 elif isinstance(command, FanOut):
                     pending.append(fan_out(self, outcome, command, lease))
+                elif isinstance(command, ReserveSlot):
+                    pending.append(self._reserve(outcome, command))
                 elif isinstance(command, SleepUntil):
                     outcome.timer = command.until
                 elif isinstance(command, Complete | Cancelled | TimedOut):
@@ -283,7 +314,8 @@ class Engine:
                     if command.purpose == "cancel":
                         outcome.cancel_waits.append(command)
                     else:
-                        outcome.step_wait, outcome.timer = command, command.timeout_at
+                        outcome.step_waits.append(command)
+                        outcome.timer = command.timeout_at
                 elif isinstance(command, Fail):
                     outcome.finished = True
                     if command.step_id is not None and not outcome.has_error_row(command.step_id):
@@ -358,6 +390,27 @@ class Engine:
             outcome.steps.clear()
         return result
 
+    def _reserve(self, outcome: Outcome, command: ReserveSlot) -> Input:
+        """The attempt's turn in its throttle queues, reserved in a transaction of
+        its own so that every other worker counts it at once."""
+        now = self.clock.now()
+        visit = outcome.state.visits.get(command.step_id, 1)
+        if (command.step_id, visit, command.attempt) in outcome.recorded:
+            # A worker that held the run before ran it: its outcome is used, not redone.
+            return SlotReserved(command.step_id, command.attempt, now, started=True)
+        queues = [ThrottleQueue(queue.key, queue.limit, queue.period) for queue in command.queues]
+        while True:
+            with self.store.transaction() as tx:
+                given = tx.reserve_turn(queues, command.holder, self.clock.now)
+            ahead = (given.at - self.clock.now()).total_seconds()
+            # A turn a few milliseconds ahead (an earlier start began a little
+            # late) is waited for here: parking the run would cost a save, a
+            # claim and a wake-up, later than the turn, and every start queued
+            # behind this one would inherit the delay. Virtual time never waits.
+            if given.started or ahead > SHORT_TURN_WAIT or not isinstance(self.clock, RealClock):
+                return SlotReserved(command.step_id, command.attempt, given.at, given.started)
+            time.sleep(max(0.0, ahead))
+
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
         save_outcomes(tx, outcomes, self.owner, self.clock.now(), self._ingest)
 
@@ -368,7 +421,7 @@ class Engine:
         while True:
             if self.drive_once():
                 continue
-            next_wake = self.store.next_wake_at()
+            next_wake = self.next_wake_at()
             if next_wake is None or (until is not None and next_wake > until):
                 if until is not None:
                     clock.advance_to(until)

@@ -9,22 +9,20 @@ a cron tick; the rules for when a run starts live here and nowhere else.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from interpreter.core.advance import new_run_state
-from interpreter.core.codec import state_to_json
 from interpreter.core.model import Event
 from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.debounce import burst_event, debounce
+from interpreter.daemon.entry import Candidate, declared_secrets, new_id, run_start, start_runs
 from interpreter.errors import ExpressionError
-from interpreter.language.cel import evaluate, evaluate_condition
+from interpreter.language.cel import evaluate_condition
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.values import JSON
-from interpreter.language.wait_keys import canonical
 from interpreter.store import Transaction
-from interpreter.store.records import Delivery, EventRecord, RunStart
+from interpreter.store.records import BurstEvent, Delivery, EventRecord
 
 log = logging.getLogger("flow.engine")
 
@@ -48,15 +46,7 @@ class IngestResult:
     duplicate: bool
     started: tuple[str, ...] = ()
     delivered: int = 0
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:20]}"
-
-
-def declared_secrets(workflow: Workflow, secrets: Mapping[str, str]) -> dict[str, str]:
-    """The secrets a campaign declared, and only those: its expressions see no other."""
-    return {name: secrets[name] for name in workflow.secrets if name in secrets}
+    debounced: tuple[str, ...] = ()  # the campaigns whose burst took the event
 
 
 def ingest(
@@ -73,15 +63,22 @@ def ingest(
     events = [Event(e.id or new_id("evt"), e.name, e.data, e.ts or now) for e in incoming]
     new = tx.record_events([EventRecord(e.id, e.name, e.data, e.ts, now) for e in events])
     fresh = [event for event, is_new in zip(events, new, strict=True) if is_new]
-    starts = {event.id: _run_starts(campaigns, secrets, event, now) for event in fresh}
-    started = tx.start_runs([s for each in starts.values() for s in each], now)
+    starts: dict[str, list[Candidate]] = {}
+    bursts: dict[str, list[BurstEvent]] = {}
+    for event in fresh:
+        starts[event.id], bursts[event.id] = _run_starts(campaigns, secrets, event, now)
+    every_burst = [b for each in bursts.values() for b in each]
+    debounce(tx, campaigns, secrets, every_burst, now)
+    candidates = [candidate for each in starts.values() for candidate in each]
+    started = start_runs(tx, campaigns, secrets, candidates, now)
     delivered = _deliver(tx, fresh, now)
     return [
         IngestResult(
             event.id,
             False,
-            tuple(s.run_id for s in starts[event.id] if s.run_id in started),
+            tuple(s.run_id for _, s in starts[event.id] if s.run_id in started),
             delivered[event.id],
+            tuple(b.workflow_id for b in bursts[event.id]),
         )
         if is_new
         else IngestResult(event.id, duplicate=True)
@@ -91,6 +88,7 @@ def ingest(
 
 def cron_tick(
     tx: Transaction,
+    campaigns: Campaigns,
     workflow: Workflow,
     tick_at: datetime,
     secrets: Mapping[str, str],
@@ -110,40 +108,33 @@ def cron_tick(
     if not inserted:
         return None
     scope = {"event": event.as_cel(), "now": now, "secrets": declared_secrets(workflow, secrets)}
-    start = _run_start(workflow, event, scope)
-    if start is None or not tx.start_runs([start], now):
+    start = run_start(workflow, event, scope)
+    if start is None or not start_runs(tx, campaigns, secrets, [(workflow, start)], now):
         return None
     return start.run_id
 
 
 def _run_starts(
     campaigns: Campaigns, secrets: Mapping[str, str], event: Event, now: datetime
-) -> list[RunStart]:
-    starts: list[RunStart] = []
+) -> tuple[list[Candidate], list[BurstEvent]]:
+    """The runs ``event`` would start, and what it adds to the bursts of the
+    campaigns that debounce (their runs start when the burst is due)."""
+    starts: list[Candidate] = []
+    bursts: list[BurstEvent] = []
     document = event.as_cel()
     for workflow in campaigns.triggered_by(event.name):
         scope = {"event": document, "now": now, "secrets": declared_secrets(workflow, secrets)}
         if not any(_trigger_accepts(t, event, scope) for t in workflow.triggers):
             continue
-        start = _run_start(workflow, event, scope)
+        if workflow.debounce is not None:
+            burst = burst_event(workflow, event, scope, now)
+            if burst is not None:
+                bursts.append(burst)
+            continue
+        start = run_start(workflow, event, scope)
         if start is not None:
-            starts.append(start)
-    return starts
-
-
-def _run_start(workflow: Workflow, event: Event, scope: Mapping[str, JSON]) -> RunStart | None:
-    key: str | None = None
-    if workflow.idempotency is not None:
-        try:
-            key = canonical(evaluate(workflow.idempotency, scope))
-        except ExpressionError as error:
-            log.warning("%s: no run started for event %s: %s", workflow.id, event.id, error)
-            return None
-    run_id = new_id("run")
-    state = state_to_json(new_run_state(workflow, run_id))
-    return RunStart(
-        run_id, workflow.id, workflow.content_hash, key, event.id, state, event.as_cel()
-    )
+            starts.append((workflow, start))
+    return starts, bursts
 
 
 def _trigger_accepts(trigger: object, event: Event, scope: Mapping[str, JSON]) -> bool:

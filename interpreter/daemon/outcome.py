@@ -49,7 +49,8 @@ class Outcome:
     ahead: list[StepRecord] = field(default_factory=list)
     recorded: dict[tuple[str, int, int], StepRecord] = field(default_factory=dict)
     cancel_waits: list[WaitForEvent] = field(default_factory=list)
-    step_wait: WaitForEvent | None = None
+    # The waits the run's current step parks on: one, or one per entry of `any`.
+    step_waits: list[WaitForEvent] = field(default_factory=list)
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
 
     def step_row(
@@ -105,6 +106,12 @@ class Outcome:
     def has_error_row(self, step_id: str) -> bool:
         rows = [*self.steps, *self.ahead]
         return any(row.step_id == step_id and row.status == "error" for row in rows)
+
+
+def adds_to_waits(wait: WaitForEvent) -> bool:
+    """Whether a wait command joins the run's waits rather than starting a step:
+    a ``cancel_on`` subscription, or a second or later entry of a step's ``any``."""
+    return wait.purpose == "cancel" or wait.index > 0
 
 
 def wait_row(run_id: str, wait: WaitForEvent) -> Wait:

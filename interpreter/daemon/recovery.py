@@ -26,7 +26,7 @@ from interpreter.core.codec import state_from_json, state_to_json
 from interpreter.core.model import FINISHED, Event
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.engine import Engine
-from interpreter.daemon.ingest import new_id
+from interpreter.daemon.entry import new_id
 from interpreter.daemon.leases import kept_split_paths
 from interpreter.errors import DefinitionError, FlowError, NotFound, UsageError
 from interpreter.language.definitions import Workflow

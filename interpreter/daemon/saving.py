@@ -12,6 +12,7 @@ from interpreter.core.model import WaitForEvent
 from interpreter.daemon.events import event_from_document, wait_matches_document
 from interpreter.daemon.ingest import EventIn
 from interpreter.daemon.outcome import Outcome, wait_row
+from interpreter.language.values import JSON
 from interpreter.store import Transaction
 from interpreter.store.records import Delivery, RunSave, Wait
 
@@ -54,15 +55,14 @@ def save_outcomes(
     # A finished run's waits went with save_runs.
     going = [outcome for outcome in saved if not outcome.finished]
     tx.delete_waits_of(
-        [o.run_id for o in going if (o.was_waiting and o.moved_on) or o.step_wait], "step"
+        [o.run_id for o in going if (o.was_waiting and o.moved_on) or o.step_waits], "step"
     )
     waits: list[Wait] = []
     looking: list[tuple[str, WaitForEvent]] = []
     for outcome in going:
         waits += [wait_row(outcome.run_id, wait) for wait in outcome.cancel_waits]
-        if outcome.step_wait is not None:
-            waits.append(wait_row(outcome.run_id, outcome.step_wait))
-            looking.append((outcome.run_id, outcome.step_wait))
+        waits += [wait_row(outcome.run_id, wait) for wait in outcome.step_waits]
+        looking += [(outcome.run_id, wait) for wait in outcome.step_waits]
     tx.add_waits(waits)
     _look_back(tx, looking, now)
 
@@ -73,17 +73,27 @@ def _look_back(tx: Transaction, looking: list[tuple[str, WaitForEvent]], now: da
     transaction that stores the waits, so an event lands either here or in
     the ingest's own look-up of waits. One read per event name, from the
     earliest ``since`` among its waits; each wait then takes the first
-    matching event from its own ``since`` on."""
+    matching event from its own ``since`` on. A run waiting on several
+    entries (``any``) gets each entry's event in the order they arrived, so
+    the one that came first is the one its core sees first."""
     by_name: dict[str, list[tuple[str, WaitForEvent]]] = {}
     for run_id, wait in looking:
         by_name.setdefault(wait.event, []).append((run_id, wait))
+    found: dict[str, dict[int, JSON]] = {}  # run -> event seq -> the event
     for name, waits in by_name.items():
         arrived = [
-            (event.received_at, event_from_document(event).as_cel())
+            (event.seq, event.received_at, event_from_document(event).as_cel())
             for event in tx.events_since(name, min(wait.since for _, wait in waits))
         ]
         for run_id, wait in waits:
-            for received_at, document in arrived:
+            for seq, received_at, document in arrived:
                 if received_at >= wait.since and wait_matches_document(wait, document):
-                    tx.enqueue_all([Delivery(run_id, "event", document)], now)
+                    found.setdefault(run_id, {})[seq] = document
                     break
+    deliveries = [
+        Delivery(run_id, "event", events[seq])
+        for run_id, events in found.items()
+        for seq in sorted(events)
+    ]
+    if deliveries:
+        tx.enqueue_all(deliveries, now)

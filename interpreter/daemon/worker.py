@@ -96,7 +96,7 @@ class Outage:
 
 
 def _idle_wait(engine: Engine, poll: timedelta) -> timedelta:
-    next_wake = engine.store.next_wake_at()
+    next_wake = engine.next_wake_at()
     if next_wake is None:
         return poll
     return max(timedelta(0), min(poll, next_wake - engine.clock.now()))

@@ -14,6 +14,7 @@ from typing import Any
 from interpreter.language import definitions as d
 from interpreter.language.durations import DurationError, parse_duration
 from interpreter.language.local_time import DAY_NAMES, MIDNIGHT, parse_clock
+from interpreter.language.policies import rate_at
 from interpreter.language.problems import Problem
 from interpreter.language.templating import expression_at, locate, split_template
 from interpreter.language.yaml_source import Document, JsonPath
@@ -33,6 +34,8 @@ class WorkflowBuilder:
             description=data.get("description"),
             triggers=self._triggers(data["on"]),
             idempotency=self._condition(data.get("idempotency"), ("idempotency",)),
+            entry=self._entry(data),
+            debounce=self._debounce(data.get("debounce")),
             cancel_on=tuple(
                 d.CancelOn(
                     event=item["event"],
@@ -136,6 +139,42 @@ class WorkflowBuilder:
             jitter=float(value.get("jitter", defaults.jitter)),
         )
 
+    def _throttle(self, value: Any, path: JsonPath) -> d.Throttle | None:
+        if value is None:
+            return None
+        rate = rate_at(value, path, self.source, self.problems)
+        if rate is None:
+            return None
+        key = self._condition(value.get("key"), (*path, "key"))
+        return d.Throttle(limit=rate.limit, period=rate.period, key=key)
+
+    def _entry(self, data: dict[str, Any]) -> d.EntryRule | None:
+        # `idempotency: X` alone is `entry: {key: X}`; both at once is the
+        # lint rule `entry-and-idempotency`'s to report (entry wins).
+        value = data.get("entry")
+        if value is None:
+            key = self._condition(data.get("idempotency"), ("idempotency",))
+            location = self.source.key(("idempotency",))
+            return None if key is None else d.EntryRule(key=key, location=location)
+        key = self._condition(value["key"], ("entry", "key"))
+        assert key is not None  # the schema requires it
+        return d.EntryRule(
+            key=key,
+            if_running=value.get("if_running", "skip"),
+            reentry_after=self._duration(value.get("reentry_after"), ("entry", "reentry_after")),
+            location=self.source.key(("entry",)),
+        )
+
+    def _debounce(self, value: Any) -> d.Debounce | None:
+        if value is None:
+            return None
+        return d.Debounce(
+            key=self._condition(value.get("key"), ("debounce", "key")),
+            period=self._duration(value["period"], ("debounce", "period")) or timedelta(seconds=1),
+            timeout=self._duration(value.get("timeout"), ("debounce", "timeout")),
+            location=self.source.key(("debounce",)),
+        )
+
     def _quiet_hours(self, value: Any) -> d.QuietHours | None:
         # A malformed time is the lint rule `bad-time`'s to report; building
         # goes on with midnight so that the other rules can still run.
@@ -168,6 +207,7 @@ class WorkflowBuilder:
                 with_=with_,
                 retry=self._retry(step.get("retry"), (*path, "retry")),
                 quiet_hours=step.get("quiet_hours"),
+                throttle=self._throttle(step.get("throttle"), (*path, "throttle")),
             )
         if "sleep" in step:
             duration = self._duration(step["sleep"], (*path, "sleep"))
@@ -176,6 +216,8 @@ class WorkflowBuilder:
             return d.SleepUntilStep(
                 **common, until=self._data(step["sleep_until"], (*path, "sleep_until"))
             )
+        if "wait_for_event" in step and "any" in step["wait_for_event"]:
+            return self._wait_for_any(step["wait_for_event"], (*path, "wait_for_event"), common)
         if "wait_for_event" in step:
             wait = step["wait_for_event"]
             wait_path = (*path, "wait_for_event")
@@ -256,6 +298,25 @@ class WorkflowBuilder:
                 )
                 for k, item in enumerate(split["paths"])
             ),
+        )
+
+    def _wait_for_any(
+        self, wait: dict[str, Any], path: JsonPath, common: dict[str, Any]
+    ) -> d.WaitForAnyStep:
+        return d.WaitForAnyStep(
+            **common,
+            entries=tuple(
+                d.WaitEntry(
+                    event=entry["event"],
+                    match=self._condition(entry.get("if"), (*path, "any", k, "if")),
+                    next=entry.get("next"),
+                    location=self.source.key((*path, "any", k)),
+                )
+                for k, entry in enumerate(wait["any"])
+            ),
+            timeout=self._duration(wait.get("timeout"), (*path, "timeout")),
+            lookback=self._duration(wait.get("lookback"), (*path, "lookback"), allow_zero=True)
+            or timedelta(0),
         )
 
 

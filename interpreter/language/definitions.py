@@ -129,6 +129,17 @@ class StepBase:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Throttle:
+    """A step's ``throttle``: executions queued first come, first served per
+    ``key`` (bare CEL; None: one queue for the step), the k-th starting no
+    earlier than the (k - limit)-th plus ``period``."""
+
+    limit: int
+    period: timedelta
+    key: Expression | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ActionStep(StepBase):
     kind: Literal["action"] = "action"
     action: str
@@ -137,6 +148,7 @@ class ActionStep(StepBase):
     # What the step does when due inside the campaign's quiet hours; None: the
     # action's default (``defer`` for email.send, ``ignore`` for the others).
     quiet_hours: QuietMode | None = None
+    throttle: Throttle | None = None  # at most ``limit`` starts per ``period`` (per key)
 
     @property
     def quiet_mode(self) -> QuietMode:
@@ -162,6 +174,31 @@ class WaitForEventStep(StepBase):
     kind: Literal["wait_for_event"] = "wait_for_event"
     event: str
     match: Expression | None = None  # the wait's own ``if``, over ``async``
+    timeout: timedelta | None = None
+    lookback: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitEntry:
+    """One of the events a ``wait_for_event: {any: [...]}`` waits for."""
+
+    event: str
+    match: Expression | None = None  # the entry's own ``if``, over ``async``
+    next: str | None = None  # where a match on this entry jumps; None: the following step
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitForAnyStep(StepBase):
+    """Pause until the first event matching one of ``entries``, or the timeout.
+
+    A separate kind rather than a list inside ``WaitForEventStep``, so every
+    reader of a single wait's ``event`` and ``match`` keeps meaning one event.
+    Its timeline rows are ``wait_for_event`` rows all the same.
+    """
+
+    kind: Literal["wait_for_event"] = "wait_for_event"
+    entries: tuple[WaitEntry, ...]
     timeout: timedelta | None = None
     lookback: timedelta = timedelta(0)
 
@@ -241,6 +278,7 @@ Step = (
     | SleepStep
     | SleepUntilStep
     | WaitForEventStep
+    | WaitForAnyStep
     | WaitForWindowStep
     | SwitchStep
     | SetStep
@@ -258,6 +296,29 @@ class QuietHours:
     start: time
     end: time
     spread: timedelta = timedelta(0)
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntryRule:
+    """When a trigger event may start a run: ``key`` (bare CEL over the event)
+    names the runs it is compared with. ``idempotency: X`` is ``EntryRule(key=X)``."""
+
+    key: Expression
+    if_running: Literal["skip", "cancel"] = "skip"
+    reentry_after: timedelta | None = None
+    location: Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class Debounce:
+    """Trigger events wait in a burst per ``key`` (one for the campaign without
+    it); the run starts with the latest event once ``period`` passed without
+    another, or ``timeout`` after the first."""
+
+    key: Expression | None = None
+    period: timedelta
+    timeout: timedelta | None = None
     location: Location
 
 
@@ -279,6 +340,8 @@ class Workflow:
     description: str | None = None
     triggers: tuple[Trigger, ...] = ()
     idempotency: Expression | None = None
+    entry: EntryRule | None = None  # from ``entry``, or from ``idempotency`` alone
+    debounce: Debounce | None = None
     cancel_on: tuple[CancelOn, ...] = ()
     secrets: tuple[str, ...] = ()
     vars: tuple[tuple[str, Template], ...] = ()

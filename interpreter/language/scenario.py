@@ -66,12 +66,13 @@ class ExpectedAction:
     output: JSON = None
     error: JSON = None
     attempt: int | None = None
+    campaign: str | None = None  # in a scenario of several campaigns: whose step
     given: frozenset[str] = frozenset()  # the keys the author wrote, so `output: null` counts
 
     def describe(self) -> str:
         """The entry as the author wrote it, in one line."""
         parts = []
-        for key in ("step", "action", "at", "with", "output", "error", "attempt"):
+        for key in ("campaign", "step", "action", "at", "with", "output", "error", "attempt"):
             if key in self.given:
                 value = self.with_ if key == "with" else getattr(self, key)
                 parts.append(f"{key}={_short(value)}")
@@ -90,8 +91,11 @@ class Expectations:
 class Scenario:
     file: str
     name: str
-    workflow: Path  # resolved against the scenario file's folder
+    workflow: Path  # resolved against the scenario file's folder (the first of ``workflows``)
     workflow_location: Location
+    # Every campaign loaded (``workflows:``, or the one ``workflow:``), with where each is named.
+    workflows: tuple[Path, ...] = ()
+    workflow_locations: tuple[Location, ...] = ()
     start: datetime = DEFAULT_START
     secrets: tuple[tuple[str, str], ...] = ()
     secret_locations: tuple[Location, ...] = ()  # one per secret, in the same order
@@ -183,11 +187,18 @@ class _ScenarioBuilder:
         data = self.data
         file = self.source.file
         events = [self._event(item, ("events", i)) for i, item in enumerate(data["events"])]
+        if "workflows" in data:
+            paths = [self.base_dir / name for name in data["workflows"]]
+            where = [self.source.value(("workflows", i)) for i in range(len(paths))]
+        else:
+            paths, where = [self.base_dir / data["workflow"]], [self.source.value(("workflow",))]
         return Scenario(
             file=file,
             name=scenario_name(Path(file)),
-            workflow=self.base_dir / data["workflow"],
-            workflow_location=self.source.value(("workflow",)),
+            workflow=paths[0],
+            workflow_location=where[0],
+            workflows=tuple(paths),
+            workflow_locations=tuple(where),
             start=self._start(data.get("start")),
             secrets=tuple(data.get("secrets", {}).items()),
             secret_locations=tuple(
@@ -288,6 +299,7 @@ class _ScenarioBuilder:
             output=item.get("output"),
             error=item.get("error"),
             attempt=item.get("attempt"),
+            campaign=item.get("campaign"),
             given=frozenset(item),
         )
 

@@ -117,6 +117,46 @@ class Transaction(Protocol):
     def get_run(self, run_id: str) -> rec.RunDetail:
         """The run with its step attempts in the order they were recorded; NotFound."""
 
+    # ---- entry keys (store/sql/entry.py) -------------------------------------------
+
+    def runs_holding_keys(self, workflow_id: str, keys: Sequence[str]) -> dict[str, rec.RunRecord]:
+        """For each of these entry keys that a run of the campaign holds, that
+        run: the newest one started with the key. On PostgreSQL their rows stay
+        locked until the transaction ends, so two starts for one key take turns."""
+
+    def release_entry_keys(self, run_ids: Sequence[str]) -> None:
+        """These runs give their entry key up to a newer run; each keeps it
+        released (``records.released_key``), so no later start sees it as held."""
+
+    def cancel_runs(self, cancels: Sequence[rec.RunCancel], now: datetime) -> set[str]:
+        """End each run now as cancelled, with its given state: no wake time, no
+        lease (a worker holding it loses it), its waits and queued inputs
+        dropped. Returns the ids cancelled, leaving out the finished and unknown."""
+
+    # ---- bursts (store/sql/bursts.py) ------------------------------------------------
+
+    def debounce_events(self, events: Sequence[rec.BurstEvent]) -> None:
+        """Start a burst per (campaign, key), or extend the one there, in order:
+        it keeps its first event's time and timeout, takes the latest event and
+        is due at the earlier of that event's ``due_at`` and the burst's timeout.
+        Idle workers are woken on commit, to take the new due time in."""
+
+    def claim_due_bursts(
+        self, now: datetime, limit: int, keys: Sequence[tuple[str, str]] | None = None
+    ) -> list[rec.Burst]:
+        """Take up to ``limit`` bursts due by ``now`` (only those of these
+        (campaign, key) pairs if given), earliest first, deleting them: each
+        burst is claimed by exactly one caller, across workers."""
+
+    def next_burst_due_at(self) -> datetime | None:
+        """When the earliest burst is due."""
+
+    def pending_bursts(
+        self, workflow_id: str | None = None, limit: int = 100, event_ids: rec.Ids = None
+    ) -> list[rec.Burst]:
+        """Bursts not yet claimed, earliest due first (only those whose latest
+        event is one of ``event_ids`` if given)."""
+
     # ---- waits (store/sql/waits.py) ----------------------------------------------
 
     def add_waits(self, waits: Sequence[rec.Wait]) -> None:
@@ -181,6 +221,23 @@ class Transaction(Protocol):
 
     def list_suppressions(self, limit: int = 1000) -> list[rec.Suppression]:
         """The newest suppressions first (then by address)."""
+
+    # ---- throttles (store/sql/throttles.py) ------------------------------------------
+
+    def reserve_turn(
+        self, queues: Sequence[rec.ThrottleQueue], holder: str, clock: Callable[[], datetime]
+    ) -> rec.Turn:
+        """The turn of ``holder`` (an action attempt) in every one of ``queues`` (at
+        least one) at once, first come first served across every worker.
+        ``now`` is read from ``clock`` once the queues are locked.
+
+        A new holder is given the latest of ``now``, each queue's latest turn,
+        and its ``limit``-th latest plus its ``period``; a turn due now is a
+        start, stamped ``now``. A holder asking again before its turn, or after
+        it started, gets the same time back (a crash, a takeover). A holder whose
+        turn has come starts now if the starts that really happened leave room
+        in every queue (the ``limit``-th latest start plus ``period`` has passed);
+        otherwise its turn moves to that moment, which is returned."""
 
     # ---- dashboard reads (store/sql/browsing.py) ------------------------------------
 
@@ -269,6 +326,8 @@ class Store(ABC):
     list_waits = _read(Transaction.list_waits)
     fan_out_progress = _read(Transaction.fan_out_progress)
     next_wake_at = _read(Transaction.next_wake_at)
+    next_burst_due_at = _read(Transaction.next_burst_due_at)
+    pending_bursts = _read(Transaction.pending_bursts)
     count_runs_by_status = _read(Transaction.count_runs_by_status)
     list_runs = _read(Transaction.list_runs)
     replay_candidates = _read(Transaction.replay_candidates)

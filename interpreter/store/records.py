@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from interpreter.language.values import JSON
@@ -269,3 +269,72 @@ class EventRuns:
     received_at: datetime
     started: tuple[str, ...]
     resumed: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleQueue:
+    """A queue of starts (a step's throttle, the shared send rate): the k-th
+    start in it comes no earlier than the (k - limit)-th one plus ``period``."""
+
+    key: str
+    limit: int
+    period: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A holder's turn: ``started`` when it began at ``at`` (now), else it lies
+    ahead at ``at`` and the holder asks again then."""
+
+    at: datetime
+    started: bool
+
+
+# The key a run keeps once a newer run took its entry key over (re-entry, or a
+# replace): ``<key>~<run id>``, still readable and never equal to a live key,
+# because a live key is canonical JSON text and this is not.
+RELEASED_SEPARATOR = "~"
+
+
+def released_key(key: str, run_id: str) -> str:
+    return f"{key}{RELEASED_SEPARATOR}{run_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunCancel:
+    """A run ``cancel_runs`` ends at once, with the state the core gave its cancel."""
+
+    run_id: str
+    state: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class BurstEvent:
+    """A trigger event that starts or extends a campaign's burst for ``key``:
+    ``due_at`` is the event's time plus the debounce period, ``timeout_at`` its
+    time plus the timeout (a new burst's limit; None without a timeout)."""
+
+    workflow_id: str
+    key: str
+    event_id: str
+    event: JSON  # the event's CEL form, the run's ``event`` when the burst fires
+    at: datetime
+    due_at: datetime
+    timeout_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """Trigger events of one campaign and key, waiting for a quiet ``period``:
+    its run starts at ``due_at`` = min(last + period, first + timeout), with the
+    latest event."""
+
+    workflow_id: str
+    key: str
+    first_at: datetime
+    last_at: datetime
+    due_at: datetime
+    timeout_at: datetime | None
+    event_id: str
+    event: JSON
+    events: int

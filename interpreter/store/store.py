@@ -18,12 +18,15 @@ from interpreter.errors import StoreError
 from interpreter.store.operations import Store
 from interpreter.store.records import blocking
 from interpreter.store.sql.browsing import Browsing
+from interpreter.store.sql.bursts import Bursts
 from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
+from interpreter.store.sql.entry import Entry
 from interpreter.store.sql.events import Events
 from interpreter.store.sql.fan_outs import FanOuts
 from interpreter.store.sql.runs import Runs
 from interpreter.store.sql.suppressions import Suppressions, suppressed_sql
+from interpreter.store.sql.throttles import Throttles
 from interpreter.store.sql.waits import Waits
 
 # Connection execution option read by the SQLite ``begin`` hook: write
@@ -34,7 +37,19 @@ WRITE_OPTION = "flow_write"
 WAKEUP_CHANNEL = "flow_wakeup"
 
 
-class SqlTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing, FanOuts):
+class SqlTransaction(
+    Definitions,
+    Events,
+    Runs,
+    Entry,
+    Waits,
+    Cron,
+    Suppressions,
+    Throttles,
+    Browsing,
+    Bursts,
+    FanOuts,
+):
     """Every named operation of ``operations.Transaction``, on one connection;
     each concern's statements live in its module under ``store/sql``."""
 

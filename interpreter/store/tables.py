@@ -7,6 +7,7 @@ the two so they cannot drift apart.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Index,
     Integer,
@@ -134,7 +135,7 @@ suppressions = Table(
     PrimaryKeyConstraint("address", "category", name="suppressions_topic_pkey"),
 )
 
-# Filled by database triggers (migration 0003) for the dashboard: every string
+# Filled by database triggers (migrations 0003 and 0004) for the dashboard: every string
 # leaf of an event's data, lower-cased, and the runs a wait step resumed with an event.
 event_terms = Table(
     "event_terms",
@@ -172,4 +173,38 @@ fan_outs = Table(
     Column("total", Integer, nullable=True),
     Column("updated_at", Instant, nullable=False),
     PrimaryKeyConstraint("run_id", "step_id", "visit"),
+)
+
+# Throttle and send-rate queues (migration 0005): the start time reserved for
+# each attempt (``holder``) in each queue. Rows older than their period are
+# pruned as new ones are reserved, so a queue holds about its backlog.
+throttle_turns = Table(
+    "throttle_turns",
+    metadata,
+    Column("queue", String(400), nullable=False),
+    Column("holder", String(400), nullable=False),
+    Column("start_at", Instant, nullable=False),
+    Column("started", Boolean, nullable=False),  # False: a turn ahead, not yet begun
+    PrimaryKeyConstraint("queue", "holder"),
+    Index("throttle_turns_start", "queue", "start_at"),
+)
+
+# Debounced trigger events, one burst per (campaign, key) (key "" when the
+# debounce has none): a worker deletes a due burst and starts its run in one
+# transaction, so a burst fires once (migration 0006).
+bursts = Table(
+    "bursts",
+    metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("burst_key", Text, nullable=False),
+    Column("first_at", Instant, nullable=False),
+    Column("last_at", Instant, nullable=False),
+    Column("due_at", Instant, nullable=False),
+    Column("timeout_at", Instant),
+    Column("event_id", String(200), nullable=False),
+    Column("event", Document, nullable=False),
+    Column("events", Integer, nullable=False),
+    UniqueConstraint("workflow_id", "burst_key", name="bursts_key"),
+    Index("bursts_due", "due_at"),
 )

@@ -80,6 +80,7 @@ def differences(expected: ExpectedAction, happened: HappenedAction) -> list[Diff
     """How ``happened`` fails the partial match ``expected``; empty when it matches."""
     found: list[Difference] = []
     for key, wanted, actual in (
+        ("campaign", expected.campaign, happened.campaign),
         ("step", expected.step, happened.step),
         ("action", expected.action, happened.action),
         ("at", expected.at, happened.at),

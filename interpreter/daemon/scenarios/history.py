@@ -33,6 +33,7 @@ class HappenedAction:
     error: JSON
     status: str
     attempt: int
+    campaign: str = ""
 
     def as_cel(self) -> dict[str, JSON]:
         return {
@@ -43,6 +44,7 @@ class HappenedAction:
             "error": self.error,
             "status": self.status,
             "attempt": self.attempt,
+            "campaign": self.campaign,
             "run": self.run_id,
             "at": format_duration(self.at),
         }
@@ -116,6 +118,7 @@ def actions_so_far(
                         error=row.error,
                         status=row.status,
                         attempt=row.attempt,
+                        campaign=run.campaign,
                     ),
                 )
             )

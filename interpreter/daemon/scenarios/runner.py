@@ -10,7 +10,7 @@ fails its scenario instead of hanging it.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -84,9 +84,13 @@ class _Play:
 
 
 def run_scenario(
-    scenario: Scenario, workflow: Workflow, *, horizon: timedelta = HORIZON
+    scenario: Scenario,
+    workflow: Workflow | Sequence[Workflow],
+    *,
+    horizon: timedelta = HORIZON,
 ) -> ScenarioResult:
-    """Play ``scenario`` against ``workflow`` and judge it. Never raises a FlowError:
+    """Play ``scenario`` against ``workflow`` (or several campaigns, loaded together
+    with the policies of their folder) and judge it. Never raises a FlowError:
     a scenario that cannot be played fails with the reason as its ``error``."""
     transport = CapturingTransport()
     log = CallLog()
@@ -125,7 +129,7 @@ def run_scenario(
 
 def _engine(
     store: Store,
-    workflow: Workflow,
+    workflow: Workflow | Sequence[Workflow],
     scenario: Scenario,
     clock: VirtualClock,
     actions: Mapping[str, Action],
@@ -136,7 +140,7 @@ def _engine(
     # because CI happens to have APP_DATABASE_URL set.
     return Engine(
         store,
-        Campaigns(store, [workflow]),
+        Campaigns(store, [workflow] if isinstance(workflow, Workflow) else workflow),
         clock,
         secrets=dict(scenario.secrets),
         data_dir=Path(scratch) / "data",
@@ -163,7 +167,7 @@ def _play(play: _Play, horizon: timedelta) -> str | None:
             play.started.extend(result.started)
         limit = start + horizon
         play.engine.run_virtual(play.clock, until=limit)
-        if play.store.next_wake_at() is not None:
+        if play.engine.next_wake_at() is not None:
             return (
                 f"runs still had timers after {format_duration(horizon)} of virtual time; "
                 "stopped there"

@@ -17,10 +17,11 @@ from interpreter.http.dashboard import views
 from interpreter.http.dashboard.guard import Call
 from interpreter.language.definitions import Workflow
 from interpreter.language.graph import build_graph, to_svg
-from interpreter.store.records import RunFilter
+from interpreter.store.records import Burst, RunFilter
 
 PERIODS = {"1d": timedelta(days=1), "7d": timedelta(days=7), "30d": timedelta(days=30), "all": None}
 STATUSES = RUN_STATUSES
+BURSTS_SHOWN = 20  # the pending bursts a campaign card lists, soonest due first
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class CampaignView:
     svg: Markup
     started: int
     funnel: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
+    bursts: Sequence[Burst] = ()  # debounced events whose run has not started yet
 
 
 async def campaigns(call: Call) -> Response:
@@ -47,7 +49,8 @@ async def campaigns(call: Call) -> Response:
             rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
             # The SVG is built by flow itself, escaping every label.
             svg = Markup(to_svg(build_graph(workflow)))
-            shown.append(CampaignView(workflow, svg, started, rows))
+            bursts = store.pending_bursts(workflow.id, BURSTS_SHOWN) if workflow.debounce else []
+            shown.append(CampaignView(workflow, svg, started, rows, bursts))
         return shown
 
     shown = await run_in_threadpool(load)
@@ -125,14 +128,25 @@ async def events(call: Call) -> Response:
     q = call.request.query_params
     size = call.dashboard.settings.page_size
     text = _text(q.get("q"))
-    found = await run_in_threadpool(
-        call.engine.store.list_events, _sequence(q.get("before")), text, size + 1
-    )
+    store = call.engine.store
+    found = await run_in_threadpool(store.list_events, _sequence(q.get("before")), text, size + 1)
     more = len(found) > size
     found = found[:size]
+    # An event still waiting in a burst has started no run yet: say until when.
+    ids = [event.id for event in found]
+    most = max(1, len(ids) * len(call.engine.campaigns.current()))  # one per campaign and event
+    pending = await run_in_threadpool(store.pending_bursts, None, most, ids)
+    debounced: dict[str, list[Burst]] = {}
+    for burst in pending:
+        debounced.setdefault(burst.event_id, []).append(burst)
     following = {"before": str(found[-1].seq), **({"q": text} if text else {})} if more else None
     return call.page(
-        "events.html", events=found, query=dict(q), following=following, sent=q.get("sent")
+        "events.html",
+        events=found,
+        query=dict(q),
+        following=following,
+        sent=q.get("sent"),
+        debounced=debounced,
     )
 
 

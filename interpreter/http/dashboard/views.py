@@ -10,7 +10,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from interpreter.core.model import FINISHED
-from interpreter.language.definitions import WaitForEventStep, WaitForWindowStep, Workflow
+from interpreter.language.definitions import (
+    WaitForAnyStep,
+    WaitForEventStep,
+    WaitForWindowStep,
+    Workflow,
+)
 from interpreter.language.graph.model import window_text
 from interpreter.language.local_time import describe_local, zone_named
 from interpreter.store.records import RunDetail, StepRecord, Wait
@@ -33,6 +38,9 @@ class PendingWait:
     key: str | None  # its indexed equality with the run's value substituted
     timeout_at: datetime | None
     since: datetime
+    # For one entry of a wait's ``any``: "entry 1 of 2, then tips" (or "then the
+    # following step"); None for a single wait or a cancel.
+    entry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,8 +68,11 @@ def pending_waits(waits: list[Wait], workflow: Workflow | None) -> list[PendingW
     for wait in waits:
         source = None
         step = steps.get(wait.step_id or "")
+        entry = None
         if wait.purpose == "step" and isinstance(step, WaitForEventStep) and step.match:
             source = step.match.source
+        elif wait.purpose == "step" and isinstance(step, WaitForAnyStep):
+            source, entry = _entry(step, wait.idx)
         elif wait.purpose == "cancel" and wait.idx < len(cancels) and cancels[wait.idx].if_:
             cancel_if = cancels[wait.idx].if_
             source = cancel_if.source if cancel_if is not None else None
@@ -78,9 +89,20 @@ def pending_waits(waits: list[Wait], workflow: Workflow | None) -> list[PendingW
                 key,
                 wait.timeout_at,
                 wait.since,
+                entry,
             )
         )
     return shown
+
+
+def _entry(step: WaitForAnyStep, index: int) -> tuple[str | None, str | None]:
+    """An ``any`` entry's ``if`` as written, and which entry it is and where it leads."""
+    if not 0 <= index < len(step.entries):
+        return None, None
+    entry = step.entries[index]
+    then = f"then {entry.next}" if entry.next is not None else "then the following step"
+    where = f"entry {index + 1} of {len(step.entries)} (whichever comes first), {then}"
+    return (entry.match.source if entry.match is not None else None), where
 
 
 def timers(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
@@ -115,6 +137,8 @@ def _step_timer(detail: RunDetail, workflow: Workflow | None) -> list[Timer]:
         what = f"step {name} wakes"
     elif isinstance(step, WaitForWindowStep):
         what = f"step {name}: its window ({window_text(step)}) opens {local}"
+    elif kind == "action" and state.get("throttled_until"):
+        what = f"step {name} throttled: waiting for its turn at {local}"
     elif kind == "action" and detail.run.status == "sleeping":
         what = f"step {name} deferred by quiet hours until {local}"
     elif kind == "wait_for_event":

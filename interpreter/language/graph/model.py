@@ -18,6 +18,7 @@ from interpreter.language.definitions import (
     SplitStep,
     Step,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
     WaitForWindowStep,
     Workflow,
@@ -80,7 +81,7 @@ def build_graph(workflow: Workflow) -> Graph:
     nodes = [Node(START_ID, "start", "start", _triggers(workflow))]
     nodes += [Node(step.id, step.kind, step.id, _detail(step)) for step in steps]
     nodes.append(Node(END_ID, "end", "end"))
-    edges = [Edge(START_ID, steps[0].id if steps else END_ID, "flow")]
+    edges = [Edge(START_ID, steps[0].id if steps else END_ID, "flow", _entry_label(workflow))]
     for index, step in enumerate(steps):
         following = steps[index + 1].id if index + 1 < len(steps) else END_ID
         after = _target(step.next) if step.next is not None else following
@@ -88,6 +89,8 @@ def build_graph(workflow: Workflow) -> Graph:
             edges += _switch_edges(step, following)
         elif isinstance(step, SplitStep):
             edges += _split_edges(step)
+        elif isinstance(step, WaitForAnyStep):
+            edges += _wait_any_edges(step, after)
         else:
             edges.append(
                 Edge(
@@ -133,6 +136,20 @@ def share(weight: int, total: int) -> str:
     return f"{round(100 * weight / total, 1):g}%"
 
 
+def _wait_any_edges(step: WaitForAnyStep, after: str) -> list[Edge]:
+    """One edge per entry, labelled with its event (a jump when it has a
+    ``next``), then the timeout's edge to the step after."""
+    edges = [
+        Edge(step.id, _target(entry.next), "jump", shorten(entry.event))
+        if entry.next is not None
+        else Edge(step.id, after, "flow", shorten(entry.event))
+        for entry in step.entries
+    ]
+    if step.timeout is not None:
+        edges.append(Edge(step.id, after, "flow", f"timeout {format_duration(step.timeout)}"))
+    return edges
+
+
 def _target(step_id: str) -> str:
     return END_ID if step_id == END else step_id
 
@@ -140,6 +157,8 @@ def _target(step_id: str) -> str:
 def _detail(step: Step) -> str:
     if isinstance(step, ActionStep):
         text = step.action
+        if step.throttle is not None:  # "http.request, 5 per 1s"
+            text += f", {step.throttle.limit} per {format_duration(step.throttle.period)}"
     elif isinstance(step, SleepStep):
         text = f"sleep {format_duration(step.duration)}"
     elif isinstance(step, SleepUntilStep):
@@ -147,6 +166,9 @@ def _detail(step: Step) -> str:
     elif isinstance(step, WaitForEventStep):
         timeout = f", timeout {format_duration(step.timeout)}" if step.timeout else ""
         text = f"wait for {step.event}{timeout}"
+    elif isinstance(step, WaitForAnyStep):
+        timeout = f", timeout {format_duration(step.timeout)}" if step.timeout else ""
+        text = f"wait for any of {len(step.entries)} events{timeout}"
     elif isinstance(step, WaitForWindowStep):
         text = f"wait for window {window_text(step)}"
     elif isinstance(step, ForEachStep):
@@ -193,6 +215,22 @@ def _triggers(workflow: Workflow) -> str:
         for trigger in workflow.triggers
     ]
     return shorten(", ".join(names), DETAIL_WIDTH)
+
+
+def _entry_label(workflow: Workflow) -> str:
+    """How a trigger becomes a run, on the first arrow: the debounce and the
+    entry rules beyond one run per key (``idempotency`` alone draws nothing)."""
+    parts: list[str] = []
+    if workflow.debounce is not None:
+        rule = workflow.debounce
+        limit = "" if rule.timeout is None else f" \u2264{format_duration(rule.timeout)}"
+        parts.append(f"debounce {format_duration(rule.period)}{limit}")
+    entry = workflow.entry
+    if entry is not None and entry.if_running == "cancel":
+        parts.append("replace")
+    if entry is not None and entry.reentry_after is not None:
+        parts.append(f"re-entry {format_duration(entry.reentry_after)}")
+    return shorten("; ".join(parts))
 
 
 def _source(value: object) -> str:

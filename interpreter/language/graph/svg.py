@@ -37,7 +37,7 @@ def to_svg(graph: Graph) -> str:
     left = int(MARGIN + (len(backward) + 1) * LANE + labels) if backward else MARGIN
     parts: list[str] = []
     extent = float(left + NODE_W)
-    for edge in straight:
+    for edge in _merged(straight):
         parts.append(_straight(edge, position, left))
     lanes = {"right": 0, "left": 0}
     for edge in curved:
@@ -67,6 +67,21 @@ def to_svg(graph: Graph) -> str:
         )
         + "\n"
     )
+
+
+def _merged(edges: list[Edge]) -> list[Edge]:
+    """Straight edges between the same two nodes drawn as one line with their
+    labels joined (an `any` entry without `next` and the wait's timeout both go
+    to the following step): two lines there would overlap, labels and all."""
+    by_ends: dict[tuple[str, str], Edge] = {}
+    for edge in edges:
+        seen = by_ends.get((edge.source, edge.target))
+        if seen is None:
+            by_ends[(edge.source, edge.target)] = edge
+        else:
+            label = " · ".join(text for text in (seen.label, edge.label) if text)
+            by_ends[(edge.source, edge.target)] = Edge(seen.source, seen.target, seen.kind, label)
+    return list(by_ends.values())
 
 
 def _top(index: int) -> int:

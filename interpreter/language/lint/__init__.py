@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from interpreter.language.lint.action_rules import action_inputs, missing_templates
 from interpreter.language.lint.category_rules import unknown_categories
 from interpreter.language.lint.context import LintContext
+from interpreter.language.lint.entry_rules import debounce_rules, entry_and_idempotency
 from interpreter.language.lint.expression_rules import cel_names, cel_syntax
 from interpreter.language.lint.mistake_rules import (
     cancels_taking_waits,
@@ -22,6 +23,7 @@ from interpreter.language.lint.step_rules import (
     unreachable_steps,
     waits_without_timeout,
 )
+from interpreter.language.lint.throttle_rules import throttle_on_steps
 from interpreter.language.lint.time_rules import (
     bad_times,
     bad_windows,
@@ -55,6 +57,9 @@ RULES: tuple[Rule, ...] = (
     unknown_categories,
     split_weights,
     duplicate_path_names,
+    throttle_on_steps,
+    entry_and_idempotency,
+    debounce_rules,
 )
 
 

@@ -21,6 +21,7 @@ from interpreter.language.definitions import (
     SleepUntilStep,
     SplitStep,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
 )
 from interpreter.language.lint.context import LintContext
@@ -59,6 +60,10 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
             yield trigger.if_, Scope("the trigger's if", _TRIGGER_ROOTS)
     if workflow.idempotency is not None:
         yield workflow.idempotency, Scope("idempotency", _TRIGGER_ROOTS)
+    if workflow.entry is not None and workflow.entry.key != workflow.idempotency:
+        yield workflow.entry.key, Scope("entry", _TRIGGER_ROOTS)
+    if workflow.debounce is not None and workflow.debounce.key is not None:
+        yield workflow.debounce.key, Scope("debounce", _TRIGGER_ROOTS)
     for cancel in workflow.cancel_on:
         if cancel.if_ is not None:
             yield cancel.if_, Scope("cancel_on", _RUN_ROOTS | {"async"})
@@ -75,6 +80,8 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
         found: list[Expression] = []
         if isinstance(step, ActionStep):
             found = expressions_in(dict(step.with_))
+            if step.throttle is not None and step.throttle.key is not None:
+                found.append(step.throttle.key)
         elif isinstance(step, SleepUntilStep):
             found = expressions_in(step.until)
         elif isinstance(step, SetStep):
@@ -91,6 +98,10 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
             found = [step.key]
         elif isinstance(step, WaitForEventStep) and step.match is not None:
             yield step.match, Scope(f"step {step.id!r}", _RUN_ROOTS | {"async"}, step=i)
+        elif isinstance(step, WaitForAnyStep):
+            for entry in step.entries:
+                if entry.match is not None:
+                    yield entry.match, Scope(f"step {step.id!r}", _RUN_ROOTS | {"async"}, step=i)
         for expression in found:
             yield expression, scope
 
@@ -145,7 +156,8 @@ def _judge(
     if root not in scope.roots:
         if root == "async":
             return (
-                "async (the candidate event) is only known in wait_for_event.if and cancel_on[].if",
+                "async (the candidate event) is only known in wait_for_event.if, "
+                "wait_for_event.any[].if and cancel_on[].if",
                 at,
             )
         if root in ("item", "index"):

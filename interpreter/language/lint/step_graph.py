@@ -3,8 +3,10 @@
 A step goes on to its ``next``, or to the following step in the list. A
 ``switch`` may also jump to any case's target; it falls through only when it
 has no default case. A ``split`` goes to one of its paths' targets, never
-through. A step with ``on_error`` may also go where that sends it. A step
-skipped by its ``if`` goes on the way it would have after running.
+through. A ``wait_for_event`` with ``any`` may jump to any entry's ``next``, and
+goes on as usual on a timeout or an entry without one. A step with ``on_error``
+may also go where that sends it. A step skipped by its ``if`` goes on the way it
+would have after running.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from interpreter.language.definitions import END, SplitStep, SwitchStep, Workflow
+from interpreter.language.definitions import END, SplitStep, SwitchStep, WaitForAnyStep, Workflow
 from interpreter.language.yaml_source import JsonPath
 
 
@@ -52,6 +54,11 @@ class StepGraph:
                 yield Jump(i, self.index[step.on_error.next], ("steps", i, "on_error", "next"))
         elif step.on_error is not None:
             falls_through = True  # `continue`: a failed step goes on as if it had run
+        if isinstance(step, WaitForAnyStep):
+            where = ("steps", i, "wait_for_event", "any")
+            for k, entry in enumerate(step.entries):
+                if entry.next is not None and entry.next in self.index:
+                    yield Jump(i, self.index[entry.next], (*where, k, "next"))
         if not falls_through and step.if_ is None:
             return
         if step.next is not None:

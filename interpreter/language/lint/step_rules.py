@@ -10,6 +10,7 @@ from interpreter.language.definitions import (
     SleepUntilStep,
     SplitStep,
     SwitchStep,
+    WaitForAnyStep,
     WaitForEventStep,
 )
 from interpreter.language.lint.context import LintContext
@@ -18,7 +19,7 @@ from interpreter.language.problems import Problem
 from interpreter.language.schema_check import suggest
 from interpreter.language.yaml_source import JsonPath
 
-_PAUSING = (SleepStep, SleepUntilStep, WaitForEventStep)
+_PAUSING = (SleepStep, SleepUntilStep, WaitForEventStep, WaitForAnyStep)
 
 
 def duplicate_step_ids(context: LintContext) -> Iterator[Problem]:
@@ -55,6 +56,12 @@ def unknown_targets(context: LintContext) -> Iterator[Problem]:
             ]
         if step.on_error is not None and step.on_error.next is not None:
             targets.append((step.on_error.next, ("steps", i, "on_error", "next")))
+        if isinstance(step, WaitForAnyStep):
+            targets += [
+                (entry.next, ("steps", i, "wait_for_event", "any", k, "next"))
+                for k, entry in enumerate(step.entries)
+                if entry.next is not None
+            ]
         for target, path in targets:
             if target != END and target not in ids:
                 yield Problem.at(
@@ -113,7 +120,7 @@ def waits_without_timeout(context: LintContext) -> Iterator[Problem]:
         return  # the run's own timeout ends any wait
     source = context.document.source
     for i, step in enumerate(context.workflow.steps):
-        if isinstance(step, WaitForEventStep) and step.timeout is None:
+        if isinstance(step, WaitForEventStep | WaitForAnyStep) and step.timeout is None:
             yield Problem.at(
                 source.key(("steps", i, "wait_for_event")),
                 "wait-without-timeout",

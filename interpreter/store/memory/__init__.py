@@ -15,17 +15,32 @@ from contextlib import contextmanager
 
 from interpreter.store.memory._data import Data
 from interpreter.store.memory.browsing import Browsing
+from interpreter.store.memory.bursts import Bursts
 from interpreter.store.memory.cron import Cron
 from interpreter.store.memory.definitions import Definitions
+from interpreter.store.memory.entry import Entry
 from interpreter.store.memory.events import Events
 from interpreter.store.memory.fan_outs import FanOuts
 from interpreter.store.memory.runs import Runs
 from interpreter.store.memory.suppressions import Suppressions
+from interpreter.store.memory.throttles import Throttles
 from interpreter.store.memory.waits import Waits
 from interpreter.store.operations import Store
 
 
-class MemoryTransaction(Definitions, Events, Runs, Waits, Cron, Suppressions, Browsing, FanOuts):
+class MemoryTransaction(
+    Definitions,
+    Events,
+    Runs,
+    Entry,
+    Waits,
+    Cron,
+    Suppressions,
+    Throttles,
+    Browsing,
+    Bursts,
+    FanOuts,
+):
     """Every named operation of ``operations.Transaction``, on dicts."""
 
 

@@ -21,6 +21,8 @@ class Data:
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
     suppressions: dict[tuple[str, str], rec.Suppression] = field(default_factory=dict)
     fan_outs: dict[tuple[str, str, int], rec.FanOutProgress] = field(default_factory=dict)
+    throttle_turns: dict[str, dict[str, tuple[datetime, bool]]] = field(default_factory=dict)
+    bursts: dict[tuple[str, str], rec.Burst] = field(default_factory=dict)
     seq: int = 0
 
     def next_seq(self) -> int:

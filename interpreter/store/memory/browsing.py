@@ -84,15 +84,24 @@ class Browsing(OnData):
                         {
                             (s.run_id, s.step_id)
                             for s in self._d.steps
-                            if s.kind == "wait_for_event"
-                            and isinstance(s.output, dict)
-                            and s.output.get("id") == e.id
+                            if s.kind == "wait_for_event" and _resumed_by(s.output) == e.id
                         }
                     )
                 ),
             )
             for e in events
         ]
+
+
+def _resumed_by(output: JSON) -> JSON:
+    """The id of the event a wait step's output records: the event itself (a
+    single wait) or its ``event`` (a wait with ``any``), as migration 0007 reads it."""
+    if not isinstance(output, dict):
+        return None
+    if isinstance(output.get("id"), str):
+        return output["id"]
+    event = output.get("event")
+    return event.get("id") if isinstance(event, dict) else None
 
 
 def _terms(value: JSON) -> set[str]:

@@ -69,3 +69,34 @@ def test_bad_input_gets_one_line_and_a_nonzero_exit(
     assert result.returncode == code, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_run_simulate_plays_a_debounced_event_on_virtual_time(project: Path) -> None:
+    result = flow(
+        "run",
+        "workflows/cart-abandonment.yaml",
+        "--event",
+        "@workflows/events/cart-updated.json",
+        "--simulate",
+        "--start",
+        "2026-01-05T09:00:00Z",
+        "--format",
+        "json",
+        cwd=project,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "debounced; waiting for its burst" in result.stderr
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["step"] for e in entries] == ["reminder_email", "give_it_a_day", "last_call_email"]
+    # The burst went quiet 30 minutes after the event: the run starts then.
+    assert entries[0]["at"] == "2026-01-05T09:30:00Z"
+
+
+def test_send_says_the_event_was_debounced(project: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'flow.db'}"
+    data = (project / "workflows" / "events" / "cart-updated.json").read_text()
+    payload = json.dumps(json.loads(data)["data"])
+    sent = flow("send", "shop/cart.updated", "--data", payload, "--db", db, cwd=project)
+    assert sent.returncode == 0, sent.stderr
+    assert "started 0 run(s)" in sent.stdout
+    assert "debounced by cart-abandonment" in sent.stdout

@@ -9,7 +9,7 @@ import pytest
 
 from interpreter.store import EventRecord, RunStart, Store, records
 from interpreter.store.records import RunFilter
-from tests.integration.store._factories import T0, at
+from tests.integration.store._factories import T0, at, step
 
 
 def _signups(store: Store, data: list[object]) -> None:
@@ -51,3 +51,24 @@ def test_run_search_is_capped_and_event_listing_is_not(
     runs, events = _found(store, "pro")
     assert runs == ["r0", "r1", "r2"]  # the first matching events, oldest first
     assert events == ["e0", "e1", "e2", "e3", "e4"]
+
+
+def test_an_event_resumes_a_single_wait_and_an_entry_of_an_any_wait(store: Store) -> None:
+    _signups(store, [{"n": 0}, {"n": 1}])
+    clicked = {"id": "e0", "name": "signup", "data": {"n": 0}, "ts": T0.isoformat()}
+    with store.transaction() as tx:
+        tx.record_steps(
+            [
+                step("r0", "wait", kind="wait_for_event", output=clicked),
+                step(
+                    "r1",
+                    "engagement",
+                    kind="wait_for_event",
+                    output={"index": 1, "name": "signup", "event": {**clicked, "id": "e1"}},
+                ),
+                step("r1", "timed_out", kind="wait_for_event", output=None),
+                step("r1", "send", kind="email.send", output={"id": "e0"}),  # not a wait
+            ]
+        )
+    resumed = {event.id: event.resumed for event in store.list_events()}
+    assert resumed == {"e0": (("r0", "wait"),), "e1": (("r1", "engagement"),)}

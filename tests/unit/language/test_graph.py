@@ -152,3 +152,22 @@ def test_a_send_window_is_drawn_as_a_wait_with_its_days_and_hours() -> None:
         )
         assert campaign is not None
         assert build_graph(campaign).nodes[1].detail == f"wait for window {text}"
+
+
+def test_the_first_arrow_says_how_a_trigger_becomes_a_run(tmp_path: Path) -> None:
+    cart, problems = load_workflow(ROOT / "workflows" / "cart-abandonment.yaml")
+    assert cart is not None, problems
+    (first,) = [edge for edge in build_graph(cart).edges if edge.source == "__start__"]
+    assert first == Edge(
+        "__start__", "reminder_email", "flow", "debounce 30m ≤4h; replace; re-entry 1w"
+    )
+    assert '|"debounce 30m ≤4h; replace; re-entry 1w"|' in to_mermaid(build_graph(cart))
+    assert "debounce 30m ≤4h; replace; re-entry 1w" in to_svg(build_graph(cart))
+    plain = _campaign(
+        "id: p\non: {event: go}\nidempotency: event.data.user\n"
+        "debounce: {period: 10m}\nsteps:\n  - {id: a, action: log, with: {message: hi}}\n",
+        tmp_path,
+    )
+    assert build_graph(plain).edges[0].label == "debounce 10m"
+    (seed_first,) = [e for e in build_graph(_seed()).edges if e.source == "__start__"]
+    assert seed_first.label == ""  # idempotency alone draws nothing

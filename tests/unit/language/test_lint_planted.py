@@ -212,9 +212,15 @@ def test_every_campaign_in_workflows_lints_clean() -> None:
     assert problems == []
     # Every campaign file loaded (each example campaign adds one).
     assert len(workflows) == len(campaign_files(WORKFLOWS)) >= 3
-    assert {"signup-drip-campaign", "trial-expiry-reminder", "tips-series", "crm-onboarding"} <= {
-        w.id for w in workflows
-    }
+    assert {
+        "signup-drip-campaign",
+        "trial-expiry-reminder",
+        "tips-series",
+        "crm-onboarding",
+        "account-sync",
+        "cart-abandonment",
+        "welcome-engagement",
+    } <= {w.id for w in workflows}
 
 
 def test_a_misspelt_action_does_not_hide_the_other_mistakes() -> None:
@@ -232,3 +238,32 @@ def test_other_schema_errors_still_stop_the_deeper_rules() -> None:
     text = plant("timeout: 3d", "tiemout: 3d")
     text = plant("next: check_plan", "next: check_plna", text)
     assert [code for _, _, code in found(text)] == ["unknown-key"]
+
+
+def test_throttle_limit_period_and_placement() -> None:
+    campaign = """\
+id: sync
+on: {event: app/account.updated}
+steps:
+  - id: push
+    action: log
+    throttle: {limit: 0, period: 0s}
+    with: {message: hi}
+  - id: pause
+    sleep: 1s
+    throttle: {limit: 1, period: 1s}
+  - id: keyed
+    action: log
+    throttle: {limit: 1, period: 1s, key: event.data.acount}
+    with: {message: hi}
+  - id: unknown_root
+    action: log
+    throttle: {limit: 1, period: 1s, key: vars.nope}
+    with: {message: hi}
+"""
+    assert found(campaign) == [
+        (6, 23, "bad-limit"),
+        (6, 34, "bad-duration"),
+        (10, 5, "throttle-not-action"),
+        (17, 48, "cel-unknown-name"),
+    ]

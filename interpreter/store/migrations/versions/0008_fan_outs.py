@@ -1,7 +1,7 @@
 """Fan-out cursors: how far each ``for_each`` visit has written its events.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from interpreter.store.types import Instant
 
-revision = "0005"
-down_revision = "0004"
+revision = "0008"
+down_revision = "0007"
 
 
 def upgrade() -> None:
