@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ from interpreter.errors import ActionError
 MAX_ROWS = 10_000
 MAX_ENGINES = 16
 _ARGUMENTS = frozenset({"url", "query", "params", "write"})
+_STREAM_ARGUMENTS = frozenset({"url", "query", "params"})
 _READ_KEYWORDS = frozenset({"select", "with", "values", "explain", "show", "table"})
 _LEADING_NOISE = re.compile(r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
 # SQLite reports both "the file is busy" and "the query is wrong" as
@@ -76,6 +77,51 @@ class SqlQueryAction:
                 return self._run(connection, query, params, write)
         except sqlalchemy_exc.SQLAlchemyError as error:
             raise _action_error(error, url) from None
+
+    def stream(
+        self, arguments: Mapping[str, JSON], *, page: int = 1000
+    ) -> Iterator[dict[str, JSON]]:
+        """The rows of a read-only query one by one, fetched ``page`` at a time
+        (a server-side cursor on PostgreSQL), so that a fan-out reads an
+        audience of any size without holding it. The same read-only rules and
+        errors as a call; no row limit."""
+        url, query, params = self._read_arguments(arguments, "for_each.query")
+        engine = self._engine(url, False)
+        try:
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+                result = connection.execution_options(yield_per=page).execute(_text(query), params)
+                for row in result.mappings():
+                    yield {str(key): json_value(value) for key, value in row.items()}
+                connection.rollback()
+        except sqlalchemy_exc.SQLAlchemyError as error:
+            raise _action_error(error, url) from None
+
+    def count(self, arguments: Mapping[str, JSON]) -> int:
+        """How many rows the read-only query gives (a fan-out's total)."""
+        url, query, params = self._read_arguments(arguments, "for_each.query")
+        counting = f"SELECT count(*) FROM ({query.strip().rstrip(';')}) AS counted_rows"
+        try:
+            with self._engine(url, False).connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+                total = connection.execute(_text(counting), params).scalar()
+                connection.rollback()
+        except sqlalchemy_exc.SQLAlchemyError as error:
+            raise _action_error(error, url) from None
+        return int(total or 0)
+
+    def _read_arguments(
+        self, arguments: Mapping[str, JSON], where: str
+    ) -> tuple[URL, str, dict[str, Any]]:
+        reject_unknown(arguments, _STREAM_ARGUMENTS, where)
+        url = _parse_url(require_str(arguments, "url", where))
+        query = require_str(arguments, "query", where)
+        params = dict(optional_mapping(arguments, "params", where) or {})
+        _check_read_only_text(query)
+        _check_sqlite_file_exists(url)
+        return url, query, params
 
     def _run(self, connection: Connection, query: str, params: dict[str, Any], write: bool) -> JSON:
         if not write and connection.dialect.name == "postgresql":

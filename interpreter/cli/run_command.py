@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ from interpreter.daemon.signals import handling_signals
 from interpreter.errors import UsageError
 from interpreter.language.definitions import EventTrigger, Workflow
 from interpreter.language.values import parse_timestamp
+from interpreter.store import Store
 
 # Where runs keep their files: the outbox is under it, in the working directory.
 DATA_DIR = Path(".flow")
@@ -68,6 +70,15 @@ OUTBOX = DATA_DIR / "outbox"
     help="With --simulate: the virtual clock's first moment, e.g. "
     "2026-01-05T22:30:00+01:00 (default: now).",
 )
+@click.option(
+    "--also",
+    "also",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Other campaigns (files or folders) the run's events may start, such as "
+    "a broadcast's per-recipient campaign; their runs are driven too (repeatable).",
+)
 @db_option
 @secret_option
 @format_option
@@ -78,6 +89,7 @@ def run(
     simulate: bool,
     deliver: bool,
     start_text: str | None,
+    also: tuple[Path, ...],
     db_url: str | None,
     secret_pairs: tuple[str, ...],
     output_format: str,
@@ -107,20 +119,22 @@ def run(
         raise Exit(f"{workflow}: not a campaign file")
     (campaign,) = campaigns
     name, data, event_id = _event_parts(payload, campaign)
-    check_declared([campaign], secrets)
+    others = [c for path in also for c in campaigns_or_exit(path) if c.id != campaign.id]
+    check_declared([campaign, *others], secrets)
 
     with tempfile.TemporaryDirectory(prefix="flow-simulate-") as scratch:
         if simulate and db_url is None:
             db_url = f"sqlite:///{scratch}/simulate.db"
         clock = VirtualClock(start or RealClock().now()) if simulate else RealClock()
         engine = open_engine(
-            [campaign],
+            [campaign, *others],
             db_url=db_url,
             secrets=secrets,
             clock=clock,
             data_dir=DATA_DIR,
             deliver=deliver or not simulate,
         )
+        started: str | None = None
         try:
             result = engine.ingest(name, data, event_id=event_id)
             if result.debounced:
@@ -141,14 +155,24 @@ def run(
             else:
                 _drive_in_foreground(engine, run_id)
             detail = engine.store.get_run(run_id)
+            started = _other_runs(engine.store, run_id) if others else None
         finally:
             engine.store.close()
     _report(detail, output_format, simulate)
+    if started is not None and output_format != "json":
+        click.echo(f"other runs it started: {started}")
     if simulate and not deliver:
         _outbox_note(detail, output_format)
     # A run its goal ended (``converted``) worked as well as one that completed.
     if detail.run.status not in ("completed", "converted"):
         raise click.exceptions.Exit(1)
+
+
+def _other_runs(store: Store, run_id: str) -> str:
+    """The runs besides ``run_id`` (the children of a fan-out), by status."""
+    counts = Counter(r.status for r in store.list_runs(limit=1_000_000) if r.id != run_id)
+    total = sum(counts.values())
+    return f"{total:,}" + "".join(f", {n:,} {status}" for status, n in sorted(counts.items()))
 
 
 def _virtual_start(text: str | None, simulate: bool) -> datetime | None:

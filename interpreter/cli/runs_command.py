@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from interpreter.cli.edge import at_the_edge
+from interpreter.cli.fan_out_lines import fan_out_json, fan_out_lines
 from interpreter.cli.options import db_option, format_option
 from interpreter.cli.output import paint, rfc3339, status, table, to_json
 from interpreter.cli.timeline import (
@@ -94,12 +95,14 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
     with open_store(db_url) as store:
         detail = store.get_run(run_id)
         waits = store.list_waits(run_id)
+        fan_outs = store.fan_out_progress(run_id)
     run = detail.run
     if output_format == "json":
         document = _run_json(run)
         document["state"] = run.state
         document["timeline"] = timeline_entries(detail)
         document["waits"] = [asdict(wait) for wait in waits]
+        document["fan_outs"] = fan_out_json(fan_outs)
         click.echo(to_json(document))
         return
     click.echo(f"run           {paint(run.id, bold=True)}")
@@ -121,6 +124,8 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
         until = f", times out {rfc3339(wait.timeout_at)}" if wait.timeout_at else ""
         what = {"step": "waits for", "goal": "converts on"}.get(wait.purpose, "cancelled by")
         click.echo(f"{what:<14}{wait.event_name}{key}{until}")
+    for line in fan_out_lines(fan_outs):
+        click.echo(line)
     click.echo("")
     click.echo(timeline_table(detail))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from interpreter.core._for_each import run_for_each
 from interpreter.core._split import choose, target_of
 from interpreter.core._throttle import is_throttled, reserve
 from interpreter.core._wait_any import enter_wait_any, wait_since
@@ -32,6 +33,7 @@ from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     END,
     ActionStep,
+    ForEachStep,
     SetStep,
     SleepStep,
     SleepUntilStep,
@@ -146,6 +148,9 @@ def _enter(turn: Turn, state: RunState, index: int, step: Step) -> tuple[RunStat
         return enter_wait_any(turn, state, step, entered), None
     if isinstance(step, WaitForWindowStep):
         return _enter_window(turn, state, step, entered)
+    if isinstance(step, ForEachStep):
+        entered.update(status="running", attempt=1, step_started_at=turn.now)
+        return run_for_each(turn, changed(state, **entered), step), None
     if isinstance(step, SwitchStep):
         return _enter_switch(turn, state, step, entered)
     if isinstance(step, SplitStep):

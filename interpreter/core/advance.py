@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from interpreter.core._deferral import defer_step, deferral_ended
+from interpreter.core._for_each import run_for_each
 from interpreter.core._goal import goal_reached, linger_goal, note_email, subscribe_goal
 from interpreter.core._on_error import go_on_after_errors
 from interpreter.core._split import kept_path_key
@@ -75,6 +76,7 @@ from interpreter.language import cel
 from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     ActionStep,
+    ForEachStep,
     SleepStep,
     SleepUntilStep,
     Step,
@@ -191,7 +193,9 @@ def _apply_step_succeeded(turn: Turn, state: RunState, result: StepSucceeded) ->
     step = _awaited_action(turn, state, result.step_id, result.attempt)
     if step is None:
         return state
-    state, after = finish(turn, note_email(state, step, result.output), step, result.output)
+    if isinstance(step, ActionStep):  # a for_each step sends no email
+        state = note_email(state, step, result.output)
+    state, after = finish(turn, state, step, result.output)
     return run_from(turn, state, after)
 
 
@@ -222,7 +226,9 @@ def _apply_step_failed(turn: Turn, state: RunState, failure: StepFailed) -> RunS
 
 def _apply_step_deferred(turn: Turn, state: RunState, deferred: StepDeferred) -> RunState:
     step = _awaited_action(turn, state, deferred.step_id, deferred.attempt)
-    return state if step is None else defer_step(turn, state, step, deferred)
+    if not isinstance(step, ActionStep):  # only an action's send is deferred
+        return state
+    return defer_step(turn, state, step, deferred)
 
 
 def _apply_event_received(turn: Turn, state: RunState, received: EventReceived) -> RunState:
@@ -294,6 +300,8 @@ def _apply_timer_fired(turn: Turn, state: RunState, _timer: TimerFired) -> RunSt
         return run_from(turn, state, after)
     if state.status == "running" and isinstance(step, ActionStep):
         return run_action(turn, changed(state, wake_at=None), step)
+    if state.status == "running" and isinstance(step, ForEachStep):
+        return run_for_each(turn, changed(state, wake_at=None), step)
     if state.status == "sleeping" and isinstance(step, ActionStep) and state.throttled_until:
         # The attempt's turn came: confirm it (the same place in the queue, not a new one).
         return run_action(turn, changed(state, status="running", wake_at=None), step)
@@ -376,13 +384,17 @@ def _apply_retry(turn: Turn, state: RunState, _retry: Retry) -> RunState:
     if state.converted_at is None:
         subscribe_goal(turn, turn.scope(state))
     step = turn.workflow.steps[index]
-    if isinstance(step, ActionStep) and isinstance(spent, int) and spent > 0:
+    if isinstance(step, ActionStep | ForEachStep) and isinstance(spent, int) and spent > 0:
         state = changed(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)
+        if isinstance(step, ForEachStep):
+            return run_for_each(turn, state, step)
         return run_action(turn, state, step)
     return run_from(turn, state, index)
 
 
-def _awaited_action(turn: Turn, state: RunState, step_id: str, attempt: int) -> ActionStep | None:
+def _awaited_action(
+    turn: Turn, state: RunState, step_id: str, attempt: int
+) -> ActionStep | ForEachStep | None:
     """The action step a result belongs to, or None if the result is stale.
 
     A result counts only for the step at the cursor, for the attempt in flight
@@ -391,7 +403,7 @@ def _awaited_action(turn: Turn, state: RunState, step_id: str, attempt: int) -> 
     """
     step = _current_step(turn, state)
     if (
-        not isinstance(step, ActionStep)
+        not isinstance(step, ActionStep | ForEachStep)
         or step.id != step_id
         or state.status != "running"
         or state.wake_at is not None

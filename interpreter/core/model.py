@@ -278,6 +278,27 @@ class Record:
 
 
 @dataclass(frozen=True)
+class FanOut:
+    """Emit one event per item of a ``for_each`` step; the engine answers with
+    ``StepSucceeded({count})`` or ``StepFailed``.
+
+    ``source`` is ``{"items": [...]}`` or ``{"query": {url, query, params}}``,
+    already rendered. ``data`` is the step's template, rendered per item by the
+    engine over ``scope`` plus ``item`` and ``index``; ``id_prefix`` is
+    ``"<run id>:<step id>"``, each event's id that plus ``":<index>"``.
+    """
+
+    step_id: str
+    attempt: int
+    source: JSON
+    event: str
+    data: Any
+    scope: Any
+    id_prefix: str
+    location: str
+
+
+@dataclass(frozen=True)
 class Queue:
     """One queue a throttled attempt joins: at most ``limit`` starts per ``period``."""
 
@@ -334,7 +355,8 @@ class Converted:
 
 
 Command = (
-    RunAction
+    FanOut
+    | RunAction
     | SleepUntil
     | WaitForEvent
     | Complete

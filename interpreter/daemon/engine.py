@@ -36,6 +36,7 @@ from interpreter.core.model import (
     Converted,
     Deadline,
     Fail,
+    FanOut,
     Input,
     Record,
     ReserveSlot,
@@ -55,6 +56,7 @@ from interpreter.daemon.caps import released_sends
 from interpreter.daemon.clock import Clock, RealClock, VirtualClock
 from interpreter.daemon.debounce import fire_due_bursts
 from interpreter.daemon.entry import declared_secrets
+from interpreter.daemon.fanout import fan_out
 from interpreter.daemon.goals import Goals
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick
 from interpreter.daemon.ingest import ingest as ingest_events
@@ -292,6 +294,8 @@ class Engine:
                     outcome.moved_on, outcome.step_waits, outcome.timer = True, [], None
                 if isinstance(command, RunAction):
                     pending.append(self._execute(workflow, outcome, command, lease))
+                elif isinstance(command, FanOut):
+                    pending.append(fan_out(self, outcome, command, lease))
                 elif isinstance(command, ReserveSlot):
                     pending.append(self._reserve(outcome, command))
                 elif isinstance(command, SleepUntil):

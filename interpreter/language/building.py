@@ -258,6 +258,8 @@ class WorkflowBuilder:
                 opens=_clock(opens),
                 closes=_clock(closes),
             )
+        if "for_each" in step:
+            return self._for_each(step["for_each"], (*path, "for_each"), common)
         if "switch" in step:
             return d.SwitchStep(
                 **common,
@@ -278,6 +280,17 @@ class WorkflowBuilder:
                 (name, self._data(value, (*path, "set", name)))
                 for name, value in step["set"].items()
             ),
+        )
+
+    def _for_each(self, value: dict[str, Any], path: JsonPath, common: dict[str, Any]) -> d.Step:
+        query = value.get("query")
+        return d.ForEachStep(
+            **common,
+            items=self._data(value["items"], (*path, "items")) if "items" in value else None,
+            query=self._data(query, (*path, "query")) if isinstance(query, dict) else None,
+            event=value["event"],
+            data=self._data(value.get("data", {}), (*path, "data")),
+            retry=self._retry(value.get("retry"), (*path, "retry")),
         )
 
     def _on_error(self, value: Any, path: JsonPath) -> d.OnError | None:

@@ -256,6 +256,24 @@ class SetStep(StepBase):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ForEachStep(StepBase):
+    """Emit one event per item: of ``items`` (a list, rendered once) or of the
+    rows of ``query`` (sql.query's url, query and params, read-only, streamed).
+
+    ``data`` is rendered per item with ``item`` and ``index`` in scope. The
+    engine writes the events in chunks under a durable cursor; the output is
+    ``{count}``.
+    """
+
+    kind: Literal["for_each"] = "for_each"
+    items: Template = None  # exactly one of items and query is set
+    query: Mapping[str, Template] | None = None
+    event: str
+    data: Template = None
+    retry: RetryPolicy | None = None  # None: the campaign's policy (a query error)
+
+
+@dataclass(frozen=True, kw_only=True)
 class SplitPath:
     name: str
     weight: int
@@ -274,6 +292,7 @@ class SplitStep(StepBase):
 
 Step = (
     ActionStep
+    | ForEachStep
     | SleepStep
     | SleepUntilStep
     | WaitForEventStep

@@ -4,9 +4,9 @@ wrong reason, far from the typo that caused it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from interpreter.language.definitions import ActionStep, Workflow
+from interpreter.language.definitions import ActionStep, ForEachStep, Workflow
 from interpreter.language.problems import Problem
 from interpreter.language.scenario import Scenario
 from interpreter.language.schema_check import known_actions, suggest
@@ -37,8 +37,15 @@ def _problems(scenario: Scenario, workflows: list[Workflow]) -> Iterator[Problem
             f"mocks: {mock.step!r} {why} of campaign {named!r}"
             f"{suggest(mock.step, action_steps) or _listing(action_steps)}",
         )
+    # A fan-out is expected like an action (its output is {count}), never mocked.
+    expected_steps = {
+        step.id: step
+        for w in workflows
+        for step in w.steps
+        if isinstance(step, ActionStep | ForEachStep)
+    }
     for expected in scenario.expect.actions or ():
-        steps, steps_all, where = action_steps, every_step, named
+        steps, steps_all, where = expected_steps, every_step, named
         if expected.campaign is not None:
             chosen = by_id.get(expected.campaign)
             if chosen is None:
@@ -49,7 +56,7 @@ def _problems(scenario: Scenario, workflows: list[Workflow]) -> Iterator[Problem
                     f"scenario{suggest(expected.campaign, by_id)}; it loads {named}",
                 )
                 continue
-            steps = {s.id: s for s in chosen.steps if isinstance(s, ActionStep)}
+            steps = {s.id: s for s in chosen.steps if isinstance(s, ActionStep | ForEachStep)}
             steps_all, where = [s.id for s in chosen.steps], chosen.id
         if expected.step is not None and expected.step not in steps:
             why = "is not an action step" if expected.step in steps_all else "is not a step"
@@ -76,5 +83,5 @@ def _problems(scenario: Scenario, workflows: list[Workflow]) -> Iterator[Problem
             )
 
 
-def _listing(steps: dict[str, ActionStep]) -> str:
+def _listing(steps: Mapping[str, object]) -> str:
     return f"; its action steps: {', '.join(steps)}" if steps else ""

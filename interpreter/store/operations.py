@@ -181,6 +181,14 @@ class Transaction(Protocol):
 
     # ---- cron (store/sql/cron.py) ----------------------------------------------------
 
+    def save_fan_out_progress(self, progress: rec.FanOutProgress) -> None:
+        """Store a fan-out's cursor, replacing the visit's previous one. The
+        engine calls it in the transaction that writes the chunk of events it
+        covers, after ``renew_leases`` confirmed the run is still its own."""
+
+    def fan_out_progress(self, run_id: str) -> list[rec.FanOutProgress]:
+        """The run's fan-out cursors, by step and visit."""
+
     def claim_cron_tick(self, workflow_id: str, tick_at: datetime) -> bool:
         """True for exactly one caller per (campaign, tick), across daemons."""
 
@@ -380,6 +388,7 @@ class Store(ABC):
     get_event = _read(Transaction.get_event)
     events_since = _read(Transaction.events_since)
     list_waits = _read(Transaction.list_waits)
+    fan_out_progress = _read(Transaction.fan_out_progress)
     next_wake_at = _read(Transaction.next_wake_at)
     next_burst_due_at = _read(Transaction.next_burst_due_at)
     pending_bursts = _read(Transaction.pending_bursts)

@@ -198,6 +198,20 @@ class RunDetail:
 
 
 @dataclass(frozen=True, slots=True)
+class FanOutProgress:
+    """How far a ``for_each`` step's visit has written its events: ``done``
+    events are committed (the cursor a taken-over fan-out resumes from), of
+    ``total`` when known (a list's length, a query's count)."""
+
+    run_id: str
+    step_id: str
+    visit: int
+    done: int
+    total: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Suppression:
     """An address campaign email is not sent to, and why (``unsubscribed``,
     ``bounced``, ``complained``, ``manual``). ``category`` None: no email at all;

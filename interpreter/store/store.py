@@ -24,6 +24,7 @@ from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
 from interpreter.store.sql.entry import Entry
 from interpreter.store.sql.events import Events
+from interpreter.store.sql.fan_outs import FanOuts
 from interpreter.store.sql.runs import Runs
 from interpreter.store.sql.sends import Sends
 from interpreter.store.sql.suppressions import Suppressions, suppressed_sql
@@ -51,6 +52,7 @@ class SqlTransaction(
     Bursts,
     Conversions,
     Sends,
+    FanOuts,
 ):
     """Every named operation of ``operations.Transaction``, on one connection;
     each concern's statements live in its module under ``store/sql``."""

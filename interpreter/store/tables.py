@@ -170,6 +170,19 @@ cron_ticks = Table(
     PrimaryKeyConstraint("workflow_id", "tick_at"),
 )
 
+# One row per for_each visit: the durable cursor of its fan-out.
+fan_outs = Table(
+    "fan_outs",
+    metadata,
+    Column("run_id", String(64), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    Column("visit", Integer, nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("total", Integer, nullable=True),
+    Column("updated_at", Instant, nullable=False),
+    PrimaryKeyConstraint("run_id", "step_id", "visit"),
+)
+
 # Throttle and send-rate queues (migration 0005): the start time reserved for
 # each attempt (``holder``) in each queue. Rows older than their period are
 # pruned as new ones are reserved, so a queue holds about its backlog.

@@ -113,7 +113,8 @@ def run_scenario(
                 suppress(store, [address], "manual", scenario.start, "scenario", category)
             clock = VirtualClock(scenario.start)
             engine = _engine(store, workflow, scenario, clock, actions, scratch)
-            play = _Play(scenario, engine, clock, log, frozenset(real))
+            # A for_each step is played and expected as an action (output {count}).
+            play = _Play(scenario, engine, clock, log, frozenset({*real, "for_each"}))
             error = _play(play, horizon)
             runs = play.runs()
             happened = play.actions(runs)

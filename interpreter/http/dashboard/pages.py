@@ -104,6 +104,7 @@ async def run(call: Call) -> Response:
     def load() -> Response:
         detail = store.get_run(run_id)
         waits = store.list_waits(run_id)
+        fan_outs = store.fan_out_progress(run_id)
         workflow: Workflow | None
         try:
             workflow = call.engine.campaigns.pinned(detail.run.workflow_hash)
@@ -121,6 +122,7 @@ async def run(call: Call) -> Response:
             attempts=views.attempts(detail),
             waits=views.pending_waits(waits, workflow),
             timers=views.timers(detail, workflow),
+            fan_outs=fan_outs,
             event=event,
             error=detail.run.state.get("error"),
             finished=detail.run.status in FINISHED,

@@ -11,6 +11,7 @@ from interpreter.language.definitions import (
     ActionStep,
     CronTrigger,
     Expression,
+    ForEachStep,
     Goal,
     SetStep,
     SleepStep,
@@ -34,6 +35,7 @@ NodeKind = Literal[
     "sleep_until",
     "wait_for_event",
     "wait_for_window",
+    "for_each",
     "switch",
     "set",
     "split",
@@ -191,6 +193,9 @@ def _detail(step: Step) -> str:
         text = f"wait for any of {len(step.entries)} events{timeout}"
     elif isinstance(step, WaitForWindowStep):
         text = f"wait for window {window_text(step)}"
+    elif isinstance(step, ForEachStep):
+        source = "row" if step.query is not None else "item"
+        text = f"for each {source} → {step.event}"
     elif isinstance(step, SetStep):
         text = "set " + ", ".join(name for name, _ in step.values)
     elif isinstance(step, SplitStep):

@@ -156,6 +156,10 @@ def _node(node: Node, index: int, left: int, reached: Mapping[str, int] | None) 
     cx, cy = x + NODE_W / 2, y + NODE_H / 2
     if node.kind in ("start", "end", "sleep", "sleep_until", "goal"):
         shape = f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="25" {common}/>'
+    elif node.kind == "for_each":  # a stack of boxes: one event per item
+        back = f'<rect x="{x + 5}" y="{y - 5}" width="{NODE_W}" height="{NODE_H}" rx="6" {common}/>'
+        front = f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" {common}/>'
+        shape = back + front
     elif node.kind == "action":
         shape = f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" {common}/>'
     else:

@@ -13,6 +13,7 @@ COLOURS = {
     "sleep_until": "#fef3c7",
     "wait_for_event": "#dcfce7",
     "wait_for_window": "#dcfce7",  # a window is drawn as a wait
+    "for_each": "#ffedd5",  # a fan-out: a stack of boxes
     "switch": "#fce7f3",
     "set": "#ede9fe",
     "split": "#ffedd5",
@@ -27,6 +28,7 @@ _MERMAID_SHAPES = {
     "sleep_until": ('(["', '"])'),
     "wait_for_event": ('{{"', '"}}'),
     "wait_for_window": ('{{"', '"}}'),
+    "for_each": ('[["', '"]]'),
     "switch": ('{"', '"}'),
     "set": ('[/"', '"/]'),
     "split": ('{"', '"}'),
@@ -40,6 +42,7 @@ _DOT_SHAPES = {
     "sleep_until": "box",
     "wait_for_event": "hexagon",
     "wait_for_window": "hexagon",
+    "for_each": "box3d",
     "switch": "diamond",
     "set": "parallelogram",
     "split": "diamond",

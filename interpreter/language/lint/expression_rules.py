@@ -16,6 +16,7 @@ from interpreter.language.definitions import (
     ActionStep,
     EventTrigger,
     Expression,
+    ForEachStep,
     SetStep,
     SleepUntilStep,
     SplitStep,
@@ -29,7 +30,7 @@ from interpreter.language.problems import Problem
 from interpreter.language.schema_check import suggest
 from interpreter.language.templating import expressions_in
 
-ROOTS = ("event", "vars", "steps", "run", "now", "secrets", "async")
+ROOTS = ("event", "vars", "steps", "run", "now", "secrets", "async", "item", "index")
 _FIELDS = {
     "event": ("id", "name", "data", "ts"),
     "async": ("id", "name", "data", "ts"),
@@ -90,6 +91,12 @@ def _expressions(context: LintContext) -> Iterator[tuple[Expression, Scope]]:
             found = expressions_in([value for _, value in step.values])
         elif isinstance(step, SwitchStep):
             found = [case.if_ for case in step.cases if case.if_ is not None]
+        elif isinstance(step, ForEachStep):
+            found = expressions_in([step.items, dict(step.query or {})])
+            # Only a fan-out's data sees the item it is rendered for.
+            each = Scope(f"step {step.id!r}", _RUN_ROOTS | {"item", "index"}, step=i)
+            for expression in expressions_in(step.data):
+                yield expression, each
         elif isinstance(step, SplitStep) and step.key is not None:
             found = [step.key]
         elif isinstance(step, WaitForEventStep) and step.match is not None:
@@ -156,6 +163,8 @@ def _judge(
                 "wait_for_event.any[].if, cancel_on[].if and goal.if",
                 at,
             )
+        if root in ("item", "index"):
+            return f"{root} is only known in a for_each step's data", at
         return f"{root} is not known yet in {scope.place}", at
     if len(use.path) < 2:
         return None, 0

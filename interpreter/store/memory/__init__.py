@@ -21,6 +21,7 @@ from interpreter.store.memory.cron import Cron
 from interpreter.store.memory.definitions import Definitions
 from interpreter.store.memory.entry import Entry
 from interpreter.store.memory.events import Events
+from interpreter.store.memory.fan_outs import FanOuts
 from interpreter.store.memory.runs import Runs
 from interpreter.store.memory.sends import Sends
 from interpreter.store.memory.suppressions import Suppressions
@@ -42,6 +43,7 @@ class MemoryTransaction(
     Bursts,
     Conversions,
     Sends,
+    FanOuts,
 ):
     """Every named operation of ``operations.Transaction``, on dicts."""
 

@@ -21,6 +21,7 @@ class Data:
     inbox: list[tuple[str, rec.InboxItem]] = field(default_factory=list)
     cron_ticks: set[tuple[str, datetime]] = field(default_factory=set)
     suppressions: dict[tuple[str, str], rec.Suppression] = field(default_factory=dict)
+    fan_outs: dict[tuple[str, str, int], rec.FanOutProgress] = field(default_factory=dict)
     throttle_turns: dict[str, dict[str, tuple[datetime, bool]]] = field(default_factory=dict)
     bursts: dict[tuple[str, str], rec.Burst] = field(default_factory=dict)
     conversions: dict[str, StoredConversion] = field(default_factory=dict)

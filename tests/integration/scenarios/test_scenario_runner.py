@@ -24,11 +24,15 @@ SHIPPED = scenario_files(ROOT / "workflows")
 
 
 def play(scenario: Scenario, horizon: timedelta | None = None) -> ScenarioResult:
-    workflow, problems = load_workflow(scenario.workflow)
-    assert workflow is not None, problems
+    """Play ``scenario`` on every campaign it loads (``workflows:``, or its one ``workflow:``)."""
+    workflows = []
+    for path in scenario.workflows or (scenario.workflow,):
+        workflow, problems = load_workflow(path)
+        assert workflow is not None, problems
+        workflows.append(workflow)
     if horizon is None:
-        return run_scenario(scenario, workflow)
-    return run_scenario(scenario, workflow, horizon=horizon)
+        return run_scenario(scenario, workflows)
+    return run_scenario(scenario, workflows, horizon=horizon)
 
 
 def scenario_of(text: str, tmp_path: Path) -> Scenario:

@@ -75,5 +75,8 @@ def test_the_daemons_refuse_with_one_line_per_campaign_and_secret(
         LINE.format(
             file="signup-drip.yaml", campaign="signup-drip-campaign", name="APP_DATABASE_URL"
         ),
+        LINE.format(
+            file="weekly-newsletter.yaml", campaign="weekly-newsletter", name="APP_DATABASE_URL"
+        ),
     ]
     assert not (flow.project / "flow.db").exists()  # refused before opening the database
