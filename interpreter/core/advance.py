@@ -34,6 +34,11 @@ from interpreter.core._deferral import defer_step, deferral_ended
 from interpreter.core._for_each import run_for_each
 from interpreter.core._goal import goal_reached, linger_goal, note_email, subscribe_goal
 from interpreter.core._on_error import go_on_after_errors
+from interpreter.core._operator_retry import (
+    apply_retry,
+    subscribe_cancel_on,
+)
+from interpreter.core._operator_retry import retry_step_index as retry_step_index
 from interpreter.core._split import kept_path_key
 from interpreter.core._steps import (
     finish,
@@ -65,7 +70,6 @@ from interpreter.core.model import (
     StepFailed,
     StepSucceeded,
     TimerFired,
-    WaitForEvent,
     changed,
 )
 from interpreter.core.outcomes import cancel, current_step_id, fail, fail_expression, time_out
@@ -73,7 +77,6 @@ from interpreter.core.retry import retry_delay
 from interpreter.core.scope import Turn, condition_holds
 from interpreter.errors import ExpressionError
 from interpreter.language import cel
-from interpreter.language.cel_wait_key import match_key
 from interpreter.language.definitions import (
     ActionStep,
     ForEachStep,
@@ -163,30 +166,13 @@ def _apply_start(turn: Turn, state: RunState, start: Start) -> RunState:
     state = changed(state, vars=variables, timezone=zone, timezone_why=why)
     if zone != scope["run"]["timezone"]:  # cancel_on keys may read run.timezone
         scope["run"] = {**scope["run"], "timezone": zone}
-    _subscribe_cancel_on(turn, scope)
+    subscribe_cancel_on(turn, scope)
     if turn.workflow.timeout is not None:
         deadline = now + turn.workflow.timeout
         turn.commands.append(Deadline(deadline))
         state = changed(state, deadline=deadline)
     subscribe_goal(turn, scope, start.event.ts)
     return run_from(turn, state, 0)
-
-
-def _subscribe_cancel_on(turn: Turn, scope: dict[str, Any]) -> None:
-    for index, entry in enumerate(turn.workflow.cancel_on):
-        key = match_key(entry.if_, scope) if entry.if_ is not None else None
-        turn.commands.append(
-            WaitForEvent(
-                step_id=None,
-                event=entry.event,
-                match_path=key[0] if key is not None else None,
-                match_value=key[1] if key is not None else None,
-                timeout_at=None,
-                since=turn.now,
-                purpose="cancel",
-                index=index,
-            )
-        )
 
 
 def _apply_step_succeeded(turn: Turn, state: RunState, result: StepSucceeded) -> RunState:
@@ -346,52 +332,6 @@ def _apply_cancel(turn: Turn, state: RunState, request: Cancel) -> RunState:
     return cancel(turn, state, request.reason)
 
 
-def retry_step_index(workflow: Workflow, state: RunState) -> int | None:
-    """The index of the step a failed run failed at, or None when ``Retry`` cannot
-    resume it: it did not fail, it failed before its first step (in ``vars``),
-    or its definition has no such step."""
-    error = state.error
-    if state.status != "failed" or state.started_at is None or not isinstance(error, dict):
-        return None
-    step_id = error.get("step")
-    if not isinstance(step_id, str):
-        return None
-    try:
-        return workflow.step_index(step_id)
-    except KeyError:
-        return None
-
-
-def _apply_retry(turn: Turn, state: RunState, _retry: Retry) -> RunState:
-    """Resume a failed run at the step that failed, keeping outputs, vars and visits.
-
-    An action that ran and failed is tried again in the same visit: the same
-    idempotency key, so a provider that did get the last attempt can drop the
-    duplicate; attempt numbers go on from the last one, with a fresh retry
-    budget. A step that failed before any action ran (a CEL error, a ``with``
-    that did not resolve) is entered again as a new visit, ``if`` included.
-    """
-    index = retry_step_index(turn.workflow, state)
-    if index is None:
-        return state
-    spent = state.error.get("attempts") if isinstance(state.error, dict) else None
-    state = changed(
-        state, status="running", error=None, cursor=index, wake_at=None, finished_at=None
-    )
-    # A failed run lost its cancel_on subscriptions with its other waits, and
-    # its goal subscription is for a running run again (unless it converted).
-    _subscribe_cancel_on(turn, turn.scope(state))
-    if state.converted_at is None:
-        subscribe_goal(turn, turn.scope(state))
-    step = turn.workflow.steps[index]
-    if isinstance(step, ActionStep | ForEachStep) and isinstance(spent, int) and spent > 0:
-        state = changed(state, attempt=spent + 1, retry_base=spent, step_started_at=turn.now)
-        if isinstance(step, ForEachStep):
-            return run_for_each(turn, state, step)
-        return run_action(turn, state, step)
-    return run_from(turn, state, index)
-
-
 def _awaited_action(
     turn: Turn, state: RunState, step_id: str, attempt: int
 ) -> ActionStep | ForEachStep | None:
@@ -428,7 +368,7 @@ _APPLY: dict[type, Callable[[Turn, RunState, Any], RunState]] = {
     EventReceived: _apply_event_received,
     TimerFired: _apply_timer_fired,
     Cancel: _apply_cancel,
-    Retry: _apply_retry,
+    Retry: apply_retry,
     SlotReserved: _apply_slot_reserved,
     StepDeferred: _apply_step_deferred,
 }

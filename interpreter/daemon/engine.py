@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from interpreter.actions.base import Action, ActionContext
-from interpreter.actions.registry import ACTIONS, has_outside_effect, run_action
+from interpreter.actions.base import Action
+from interpreter.actions.registry import ACTIONS
 from interpreter.core.advance import advance
 from interpreter.core.codec import state_from_json
 from interpreter.core.model import (
@@ -42,20 +41,16 @@ from interpreter.core.model import (
     ReserveSlot,
     RunAction,
     SleepUntil,
-    SlotReserved,
-    StepDeferred,
-    StepFailed,
-    StepSucceeded,
     TimedOut,
     TimerFired,
     WaitForEvent,
 )
-from interpreter.core.scope import run_scope
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.caps import released_sends
-from interpreter.daemon.clock import Clock, RealClock, VirtualClock
+from interpreter.daemon.clock import Clock, VirtualClock
 from interpreter.daemon.debounce import fire_due_bursts
 from interpreter.daemon.entry import declared_secrets
+from interpreter.daemon.executing import execute_action, reserve_turn
 from interpreter.daemon.fanout import fan_out
 from interpreter.daemon.goals import Goals
 from interpreter.daemon.ingest import EventIn, IngestResult, cron_tick
@@ -64,17 +59,14 @@ from interpreter.daemon.leases import (
     BatchLease,
     LeaseLost,
     kept_split_paths,
-    recorded_result,
 )
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.outcome import Outcome, adds_to_waits, inbox_input
 from interpreter.daemon.saving import save_outcomes
-from interpreter.daemon.secrets import redact
-from interpreter.errors import ActionDeferred, ActionError
-from interpreter.language.definitions import ActionStep, Workflow
+from interpreter.language.definitions import Workflow
 from interpreter.language.values import JSON
 from interpreter.store import Store, Transaction
-from interpreter.store.records import ClaimedRun, Delivery, ThrottleQueue
+from interpreter.store.records import ClaimedRun, Delivery
 
 log = logging.getLogger("flow.engine")
 
@@ -88,8 +80,6 @@ DEFAULT_BATCH = 64
 # a failure, a `timed_out` row where the run's timeout stopped it.
 _RECORD_STATUS = {"skipped": "skipped", "on_error": "error", "timed_out": "error"}
 DEFAULT_LEASE_SECONDS = 60
-# The longest a worker waits in hand for a throttled attempt's turn (seconds).
-SHORT_TURN_WAIT = 0.05
 
 
 @dataclass(frozen=True)
@@ -142,7 +132,7 @@ class Engine:
         return self._loaded.secrets
 
     @property
-    def _secret_values(self) -> list[str]:
+    def secret_values(self) -> list[str]:
         return self._loaded.secret_values
 
     def load(self, campaigns: Campaigns, secrets: Mapping[str, str]) -> None:
@@ -293,11 +283,11 @@ class Engine:
                     # and the timer of the step before are spent.
                     outcome.moved_on, outcome.step_waits, outcome.timer = True, [], None
                 if isinstance(command, RunAction):
-                    pending.append(self._execute(workflow, outcome, command, lease))
+                    pending.append(execute_action(self, workflow, outcome, command, lease))
                 elif isinstance(command, FanOut):
                     pending.append(fan_out(self, outcome, command, lease))
                 elif isinstance(command, ReserveSlot):
-                    pending.append(self._reserve(outcome, command))
+                    pending.append(reserve_turn(self, outcome, command))
                 elif isinstance(command, SleepUntil):
                     outcome.timer = command.until
                 elif isinstance(command, Complete | Cancelled | TimedOut):
@@ -310,7 +300,7 @@ class Engine:
                             command.kind,
                             now,
                             now,
-                            self._secret_values,
+                            self.secret_values,
                             status=_RECORD_STATUS.get(command.kind, "ok"),
                             attempt=command.attempt,
                             output=command.output,
@@ -339,93 +329,11 @@ class Engine:
                                 "failed",
                                 now,
                                 now,
-                                self._secret_values,
+                                self.secret_values,
                                 status="error",
                                 error={"message": command.message, "location": command.location},
                             )
                         )
-
-    def _execute(
-        self, workflow: Workflow, outcome: Outcome, command: RunAction, lease: BatchLease
-    ) -> Input:
-        state = outcome.state
-        visit = state.visits.get(command.step_id, 1)
-        done = outcome.recorded.get((command.step_id, visit, command.attempt))
-        if done is not None and done.kind == command.action:
-            # It ran under a worker that died (or lost the run) before saving it.
-            outcome.ahead.append(done)
-            return recorded_result(done)
-        started = self.clock.now()
-        lease.before_action(state.run_id, started)
-        context = ActionContext(
-            run_id=state.run_id,
-            workflow_id=state.workflow_id,
-            step_id=command.step_id,
-            attempt=command.attempt,
-            idempotency_key=command.idempotency_key,
-            files=workflow.files,
-            render_scope=run_scope(state),
-            data_dir=self.data_dir,
-            emit=outcome.emit,
-            now=started,
-            campaign_category=workflow.category,
-            policies=self.campaigns.policies,
-            when_capped=_when_capped(workflow, command.step_id),
-        )
-        result: Input
-        try:
-            output = run_action(command.action, command.input, context, self.actions)
-            result = StepSucceeded(command.step_id, output, command.attempt)
-            row = {"status": "ok", "output": output}
-        except ActionDeferred as deferral:
-            result = StepDeferred(command.step_id, command.attempt, deferral.until)
-            row = {"status": "deferred", "output": deferral.output}
-        except ActionError as error:
-            result = StepFailed(command.step_id, str(error), error.retryable, command.attempt)
-            row = {
-                "status": "error",
-                "error": {"message": str(error), "retryable": error.retryable},
-            }
-        if self.metrics is not None:
-            self.metrics.step_executed(failed=row["status"] == "error")
-        step = outcome.step_row(
-            command.step_id,
-            command.action,
-            started,
-            self.clock.now(),
-            self._secret_values,
-            attempt=command.attempt,
-            input=redact(command.input, self._secret_values),
-            **row,
-        )
-        outcome.steps.append(step)
-        if has_outside_effect(command.action, command.input, self.actions):
-            rows = outcome.unrecorded()
-            lease.record(outcome.run_id, rows)
-            outcome.ahead += rows
-            outcome.steps.clear()
-        return result
-
-    def _reserve(self, outcome: Outcome, command: ReserveSlot) -> Input:
-        """The attempt's turn in its throttle queues, reserved in a transaction of
-        its own so that every other worker counts it at once."""
-        now = self.clock.now()
-        visit = outcome.state.visits.get(command.step_id, 1)
-        if (command.step_id, visit, command.attempt) in outcome.recorded:
-            # A worker that held the run before ran it: its outcome is used, not redone.
-            return SlotReserved(command.step_id, command.attempt, now, started=True)
-        queues = [ThrottleQueue(queue.key, queue.limit, queue.period) for queue in command.queues]
-        while True:
-            with self.store.transaction() as tx:
-                given = tx.reserve_turn(queues, command.holder, self.clock.now)
-            ahead = (given.at - self.clock.now()).total_seconds()
-            # A turn a few milliseconds ahead (an earlier start began a little
-            # late) is waited for here: parking the run would cost a save, a
-            # claim and a wake-up, later than the turn, and every start queued
-            # behind this one would inherit the delay. Virtual time never waits.
-            if given.started or ahead > SHORT_TURN_WAIT or not isinstance(self.clock, RealClock):
-                return SlotReserved(command.step_id, command.attempt, given.at, given.started)
-            time.sleep(max(0.0, ahead))
 
     def _save(self, tx: Transaction, outcomes: list[Outcome]) -> None:
         goals = Goals(self.campaigns, self.secrets)
@@ -453,8 +361,3 @@ def _subscription_only(command: object) -> bool:
     if isinstance(command, WaitForEvent):
         return adds_to_waits(command) or command.purpose == "goal"
     return isinstance(command, Converted) and not command.ends_run
-
-
-def _when_capped(workflow: Workflow, step_id: str) -> str:
-    step = workflow.step(step_id)
-    return step.when_capped if isinstance(step, ActionStep) else "skip"

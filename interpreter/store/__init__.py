@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from interpreter.store.database import DEFAULT_URL, open_store, upgrade
-from interpreter.store.operations import Store, Transaction
+from interpreter.store.handle import Store
+from interpreter.store.operations import Transaction
 from interpreter.store.records import (
     Definition,
     Delivery,

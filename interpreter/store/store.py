@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from interpreter.errors import StoreError
-from interpreter.store.operations import Store
+from interpreter.store.handle import Store
 from interpreter.store.records import blocking
 from interpreter.store.sql.browsing import Browsing
 from interpreter.store.sql.bursts import Bursts

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from interpreter.store.handle import Store
 from interpreter.store.memory._data import Data
 from interpreter.store.memory.browsing import Browsing
 from interpreter.store.memory.bursts import Bursts
@@ -27,7 +28,6 @@ from interpreter.store.memory.sends import Sends
 from interpreter.store.memory.suppressions import Suppressions
 from interpreter.store.memory.throttles import Throttles
 from interpreter.store.memory.waits import Waits
-from interpreter.store.operations import Store
 
 
 class MemoryTransaction(
