@@ -57,10 +57,15 @@ class Policies:
     default_category: str | None = None
     source_file: str | None = None  # None: the folder has no policies.yaml
 
+    def category_name(self, named: str | None, campaign: str | None) -> str | None:
+        """The name a send's category goes by: the one it names, else its
+        campaign's, else the default."""
+        return named or campaign or self.default_category
+
     def category_of(self, named: str | None, campaign: str | None) -> Category | None:
-        """A send's category: the one it names, else its campaign's, else the
-        default; None when the policies define no categories (no caps, no topics)."""
-        name = named or campaign or self.default_category
+        """A send's category (see ``category_name``); None when the policies
+        define no such category (none at all: no caps, no topics)."""
+        name = self.category_name(named, campaign)
         return self.categories.get(name) if name is not None else None
 
 

@@ -287,7 +287,7 @@ def _category(arguments: Mapping[str, JSON], context: ActionContext) -> Category
     ``${ }``) that names no category fails the step: guessing could cap a receipt."""
     named = optional_str(arguments, "category", "email.send")
     category = context.policies.category_of(named, context.campaign_category)
-    name = named or context.campaign_category or context.policies.default_category
+    name = context.policies.category_name(named, context.campaign_category)
     if category is None and name is not None and context.policies.categories:
         raise ActionError(f"email.send: unknown category {name!r}", retryable=False)
     return category
