@@ -104,10 +104,10 @@ def run(
 
     \b
     Example:
-      flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
+      flow run workflows/signup-drip.yaml --event @workflows/events/signup-completed.event.json \\
           --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
-      flow run workflows/trial-expiry.yaml --event @workflows/events/trial-paris.json \\
-          --simulate --start 2026-01-05T22:30:00+01:00
+      flow run workflows/trial-expiry.yaml --simulate --start 2026-01-05T22:30:00+01:00 \\
+          --event @workflows/events/trial-started-paris.event.json
     """
     if deliver and not simulate:
         raise UsageError("--deliver goes with --simulate; a real run delivers as configured")

@@ -60,6 +60,8 @@ def run_tests(paths: Sequence[Path], junit: Path | None, stdout: IO[str], stderr
             stdout.write(paint(f"    {line.text}", _COLOURS[line.kind], enabled=colour) + "\n")
     if junit is not None:
         try:
+            # As pytest's --junitxml does: a CI job names reports/x.xml before reports/ exists.
+            junit.parent.mkdir(parents=True, exist_ok=True)
             write_junit(results, junit)
         except OSError as error:
             raise UsageError(

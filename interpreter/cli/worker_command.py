@@ -30,6 +30,11 @@ from interpreter.daemon.worker import work
 @secret_option
 @lease_option
 @batch_option
+@click.option(
+    "--until-idle",
+    is_flag=True,
+    help="Exit once no run is due (for scripts and cron jobs); sleeping runs stay parked.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @at_the_edge
 def worker(
@@ -38,6 +43,7 @@ def worker(
     secret_pairs: tuple[str, ...],
     lease_seconds: int,
     batch: int,
+    until_idle: bool,
     quiet: bool,
 ) -> None:
     """Drive every due run in the database, in the foreground, until Ctrl-C or
@@ -47,6 +53,7 @@ def worker(
     \b
     Example:
       APP_DATABASE_URL=sqlite:///workflows/demo/app.db flow worker --db sqlite:///.flow/flow.db
+      APP_DATABASE_URL=sqlite:///workflows/demo/app.db flow worker --until-idle
     """
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
@@ -61,10 +68,11 @@ def worker(
     )
     stop = threading.Event()
     if not quiet:
-        click.echo(f"flow worker {engine.owner} on {engine.store.url}; Ctrl-C to stop", err=True)
+        until = "until no run is due" if until_idle else "Ctrl-C to stop"
+        click.echo(f"flow worker {engine.owner} on {engine.store.url}; {until}", err=True)
     try:
         with handling_signals(stop.set, stopping="finishing the batch in hand"):
-            processed = work(engine, stop)
+            processed = work(engine, stop, until_idle=until_idle)
     finally:
         engine.store.close()
     if not quiet:
