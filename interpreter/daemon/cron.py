@@ -81,8 +81,8 @@ def cron_triggers(workflow: Workflow) -> list[CronTrigger]:
 
 def describe_schedule(workflow: Workflow) -> str:
     """The campaign's cron schedules as its author wrote them, e.g.
-    ``0 9 * * MON (Europe/Paris)``; several are joined with "and"."""
-    return " and ".join(f"{t.cron} ({t.timezone})" for t in cron_triggers(workflow))
+    ``0 9 * * MON, Europe/Paris``; several are joined with "; "."""
+    return "; ".join(f"{t.cron}, {t.timezone}" for t in cron_triggers(workflow))
 
 
 def upcoming_tick(workflow: Workflow, now: datetime) -> datetime | None:
