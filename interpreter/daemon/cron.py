@@ -63,13 +63,16 @@ def next_tick(trigger: CronTrigger, after: datetime) -> datetime:
     return _utc(schedule.get_next(datetime))
 
 
-def ticks_within(trigger: CronTrigger, since: datetime, before: datetime) -> list[datetime]:
-    """Every tick of ``trigger`` in [since, before), oldest first, in UTC: the
+def ticks_within(
+    trigger: CronTrigger, since: datetime, before: datetime, limit: int
+) -> list[datetime]:
+    """The ticks of ``trigger`` in [since, before), oldest first, in UTC, at most
+    ``limit`` + 1 of them (so a caller can tell that there are too many): the
     ticks a scenario plays (``until: 3w`` from a Monday sees three Mondays)."""
     ticks: list[datetime] = []
     # Ticks fall on whole minutes: a microsecond back makes ``since`` itself count.
     tick = next_tick(trigger, since - timedelta(microseconds=1))
-    while tick < before:
+    while tick < before and len(ticks) <= limit:
         ticks.append(tick)
         tick = next_tick(trigger, tick)
     return ticks

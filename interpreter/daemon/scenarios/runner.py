@@ -44,6 +44,8 @@ from interpreter.store import Store
 from interpreter.store.database import open_store
 
 HORIZON = timedelta(days=365)
+# More cron ticks than a scenario should play (an every-minute schedule for weeks).
+MAX_TICKS = 10_000
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def run_scenario(
     workflow: Workflow | Sequence[Workflow],
     *,
     horizon: timedelta = HORIZON,
+    max_ticks: int = MAX_TICKS,
 ) -> ScenarioResult:
     """Play ``scenario`` against ``workflow`` (or several campaigns, loaded together
     with the policies of their folder) and judge it. Never raises a FlowError:
@@ -119,7 +122,7 @@ def run_scenario(
             engine = _engine(store, workflow, scenario, clock, actions, scratch)
             # A for_each step is played and expected as an action (output {count}).
             play = _Play(scenario, engine, clock, log, frozenset({*real, "for_each"}))
-            error = _play(play, horizon)
+            error = _play(play, horizon, max_ticks)
             runs = play.runs()
             happened = play.actions(runs)
             conversions = store.count_conversions()
@@ -158,9 +161,10 @@ def _engine(
     )
 
 
-def _timeline(play: _Play) -> list[tuple[datetime, int, ScenarioEvent | Workflow]]:
+def _timeline(play: _Play, max_ticks: int) -> list[tuple[datetime, int, ScenarioEvent | Workflow]]:
     """The scenario's events and cron ticks by moment, each with its index in
-    ``events`` (-1 for a tick); at the same moment an event comes first."""
+    ``events`` (-1 for a tick); at the same moment an event comes first.
+    Raises ``FlowError`` past ``max_ticks`` ticks of one campaign."""
     scenario = play.scenario
     moments: list[tuple[datetime, int, ScenarioEvent | Workflow]] = [
         (scenario.start + event.at, index, event) for index, event in enumerate(scenario.events)
@@ -171,18 +175,27 @@ def _timeline(play: _Play) -> list[tuple[datetime, int, ScenarioEvent | Workflow
             ticks = {
                 tick
                 for trigger in cron_triggers(workflow)
-                for tick in ticks_within(trigger, scenario.start, end)
+                for tick in ticks_within(trigger, scenario.start, end, max_ticks)
             }
+            if len(ticks) > max_ticks:
+                raise FlowError(
+                    f"until: {format_duration(scenario.until)} plays more than {max_ticks:,} "
+                    f"cron ticks of {workflow.id}; shorten it"
+                )
             moments.extend((tick, -1, workflow) for tick in ticks)
     # Stable: events at the same offset keep the order they are written in.
     return sorted(moments, key=lambda moment: (moment[0], moment[1] < 0))
 
 
-def _play(play: _Play, horizon: timedelta) -> str | None:
+def _play(play: _Play, horizon: timedelta, max_ticks: int) -> str | None:
     scenario = play.scenario
     start = scenario.start
     try:
-        for moment, index, what in _timeline(play):
+        timeline = _timeline(play, max_ticks)
+    except FlowError as failure:
+        return str(failure)
+    try:
+        for moment, index, what in timeline:
             play.engine.run_virtual(play.clock, until=moment)
             if isinstance(what, Workflow):
                 run_id = play.engine.fire_cron_tick(what, moment)
@@ -200,11 +213,11 @@ def _play(play: _Play, horizon: timedelta) -> str | None:
                 return f"events[{index}] ({event.name} at +{format_duration(event.at)}): {failure}"
             result = play.engine.ingest(event.name, data, event_id=event.id)
             play.started.extend(result.started)
-        limit = start + horizon
+        limit = start + max(horizon, scenario.until or horizon)
         play.engine.run_virtual(play.clock, until=limit)
         if play.engine.next_wake_at() is not None:
             return (
-                f"runs still had timers after {format_duration(horizon)} of virtual time; "
+                f"runs still had timers after {format_duration(limit - start)} of virtual time; "
                 "stopped there"
             )
     except FlowError as failure:

@@ -59,6 +59,19 @@ def test_only_ticks_inside_until_play_and_none_without_it(tmp_path: Path) -> Non
     assert result.actions == () and result.runs == ()
 
 
+def test_a_schedule_with_too_many_ticks_fails_instead_of_crawling(tmp_path: Path) -> None:
+    every_minute = DIGEST.replace('"30 8 * * MON"', '"* * * * *"')
+    (tmp_path / "minutely.yaml").write_text(every_minute, encoding="utf-8")
+    (tmp_path / "minutely.test.yaml").write_text("workflow: minutely.yaml\nuntil: 1w\n")
+    scenario, _ = load_scenario(tmp_path / "minutely.test.yaml")
+    workflow, _ = load_workflow(tmp_path / "minutely.yaml")
+    assert scenario is not None and workflow is not None
+    # MAX_TICKS is 10,000; a smaller bound keeps the test quick.
+    result = run_scenario(scenario, workflow, max_ticks=100)
+    assert not result.passed and result.runs == ()
+    assert result.error == "until: 1w plays more than 100 cron ticks of digest; shorten it"
+
+
 def test_flow_test_plays_the_shipped_weekly_newsletter_mondays() -> None:
     result = run_flow(["test", "workflows/weekly-newsletter.mondays.test.yaml"], cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
