@@ -84,6 +84,7 @@ class Store(ABC):
     search_runs = _read(Transaction.search_runs)
     funnel = _read(Transaction.funnel)
     count_runs = _read(Transaction.count_runs)
+    replayed_as = _read(Transaction.replayed_as)
     held_back_sends = _read(Transaction.held_back_sends)
     list_events = _read(Transaction.list_events)
     campaign_ids = _read(Transaction.campaign_ids)

@@ -288,6 +288,10 @@ class Transaction(Protocol):
     def count_runs(self, workflow_id: str, since: rec.Bound, until: rec.Bound) -> int:
         """How many runs of the campaign were created in [since, until)."""
 
+    def replayed_as(self, workflow_id: str, run_id: str) -> str | None:
+        """The id of the run that replays ``run_id`` (its idempotency key is
+        ``replay:<run_id>``), or None when it was never replayed."""
+
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50
     ) -> list[rec.EventRuns]:

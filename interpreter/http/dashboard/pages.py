@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from interpreter.core.model import FINISHED, RUN_STATUSES
+from interpreter.daemon.recovery import replay_of
 from interpreter.errors import FlowError, NotFound
 from interpreter.http.dashboard import views
 from interpreter.http.dashboard.guard import Call
@@ -127,6 +128,8 @@ async def run(call: Call) -> Response:
             error=detail.run.state.get("error"),
             finished=detail.run.status in FINISHED,
             conversion=next(iter(store.list_conversions([run_id])), None),
+            replay_of=replay_of(detail.run),
+            replayed_as=store.replayed_as(detail.run.workflow_id, run_id),
         )
 
     return await run_in_threadpool(load)

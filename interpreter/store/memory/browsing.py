@@ -59,6 +59,15 @@ class Browsing(OnData):
     def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
         return len(self._cohort(workflow_id, since, until))
 
+    def replayed_as(self, workflow_id: str, run_id: str) -> str | None:
+        key = f"{records.REPLAY_KEY_PREFIX}{run_id}"
+        found = [
+            r.id
+            for r in self._d.runs.values()
+            if r.workflow_id == workflow_id and r.idempotency_key == key
+        ]
+        return found[0] if found else None
+
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50
     ) -> list[EventRuns]:

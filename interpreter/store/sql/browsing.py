@@ -76,6 +76,13 @@ class Browsing(OnConnection):
         query = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
         return int(self._c.execute(created_in(query, since, until)).scalar_one())
 
+    def replayed_as(self, workflow_id: str, run_id: str) -> str | None:
+        # The runs_idempotency key: one row at most, found by its index.
+        key = f"{records.REPLAY_KEY_PREFIX}{run_id}"
+        query = select(_r.id).where(_r.workflow_id == workflow_id, _r.idempotency_key == key)
+        found: str | None = self._c.execute(query).scalar_one_or_none()
+        return found
+
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50
     ) -> list[EventRuns]:
