@@ -85,6 +85,8 @@ class Store(ABC):
     funnel = _read(Transaction.funnel)
     count_runs = _read(Transaction.count_runs)
     replayed_as = _read(Transaction.replayed_as)
+    runs_at_steps = _read(Transaction.runs_at_steps)
+    email_outcomes = _read(Transaction.email_outcomes)
     held_back_sends = _read(Transaction.held_back_sends)
     list_events = _read(Transaction.list_events)
     campaign_ids = _read(Transaction.campaign_ids)

@@ -68,7 +68,7 @@ class Conversions(OnData):
                 continue
             if s.kind == "split" and isinstance(s.output.get("path"), str):
                 taken.setdefault((s.step_id, s.output["path"]), set()).add(s.run_id)
-            elif _sent(s):
+            elif sent(s):
                 sends.setdefault(s.step_id, []).append({str(s.output["id"]).lower()})
         seen = {name: self._email_ids(names) for name, names in (("o", OPENED), ("c", CLICKED))}
         return GoalFigures(
@@ -98,7 +98,7 @@ class Conversions(OnData):
         return found
 
 
-def _sent(step: rec.StepRecord) -> bool:
+def sent(step: rec.StepRecord) -> bool:
     """An email step's attempt that sent (not one skipped for a suppression)."""
     output = step.output
     return (
