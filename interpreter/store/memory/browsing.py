@@ -8,6 +8,7 @@ import copy
 
 from interpreter.language.values import JSON
 from interpreter.store import records
+from interpreter.store.event_terms import terms
 from interpreter.store.memory._data import OnData
 from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary, recipient_of
 
@@ -138,15 +139,3 @@ def _resumed_by(output: JSON) -> JSON:
         return output["id"]
     event = output.get("event")
     return event.get("id") if isinstance(event, dict) else None
-
-
-def terms(value: JSON) -> set[str]:
-    """The lower-cased strings (up to 200 characters) among a JSON value's
-    string values, at any depth; not its object keys."""
-    if isinstance(value, str):
-        return {value.lower()} if len(value) <= 200 else set()
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return set().union(*(terms(item) for item in value))
-    return set()

@@ -18,8 +18,9 @@ from interpreter.store.conversion_records import (
     PathFigures,
     StoredConversion,
 )
+from interpreter.store.event_terms import terms
 from interpreter.store.memory._data import OnData, utc
-from interpreter.store.memory.browsing import Browsing, terms
+from interpreter.store.memory.browsing import Browsing
 from interpreter.store.records import Bound
 
 

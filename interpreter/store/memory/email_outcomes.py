@@ -4,8 +4,9 @@ bounced, in memory (as ``store/sql/email_outcomes.py``)."""
 from __future__ import annotations
 
 from interpreter.store.conversion_records import BOUNCED, UNSUBSCRIBED, EmailOutcomes
+from interpreter.store.event_terms import terms
 from interpreter.store.memory._data import OnData
-from interpreter.store.memory.browsing import Browsing, terms
+from interpreter.store.memory.browsing import Browsing
 from interpreter.store.memory.conversions import sent
 from interpreter.store.records import Bound
 
@@ -23,9 +24,9 @@ class EmailOutcomesReads(OnData):
             if s.run_id not in cohort or s.kind != "email.send" or not isinstance(s.output, dict):
                 continue
             why = s.output.get("skipped")
-            if s.status == "ok" and why is not None:
+            if s.status == "ok" and isinstance(why, str):
                 by_why = skipped.setdefault(s.step_id, {})
-                by_why[str(why)] = by_why.get(str(why), 0) + 1
+                by_why[why] = by_why.get(why, 0) + 1
             elif sent(s):
                 email = str(s.output["id"]).lower()
                 step = counts.setdefault(s.step_id, {"unsubscribed": 0, "bounced": 0})

@@ -42,3 +42,28 @@ def test_email_outcomes_count_skips_unsubscribes_and_bounces_per_step(store: Sto
     assert everything["welcome"] == EmailOutcomes({}, unsubscribed=1, bounced=2)
     assert store.email_outcomes("other", None, None) == {"welcome": EmailOutcomes({}, 0, 1)}
     assert store.email_outcomes("nothing", None, None) == {}
+
+
+def test_skipped_sends_over_whole_hours_and_their_edges(store: Store) -> None:
+    """Runs every 25 minutes; a period from 09:16 to 12:28 sums 10:00-12:00
+    from the hourly figures and counts both partial hours from the rows."""
+    with store.transaction() as tx:
+        for n in range(10):
+            assert create(tx, f"r{n}", "drip", now=at(n * 1500))
+        why = ["capped", "suppressed"]
+        tx.record_steps(
+            [
+                step(f"r{n}", "nudge", kind="email.send", output={"skipped": why[n % 2]})
+                for n in range(10)
+            ]
+        )
+    period = store.email_outcomes("drip", at(1000), at(12500))  # runs 1 to 8
+    assert period == {"nudge": EmailOutcomes({"suppressed": 4, "capped": 4}, 0, 0)}
+    assert store.email_outcomes("drip", None, at(12500))["nudge"].skipped == {
+        "capped": 5,
+        "suppressed": 4,
+    }
+    assert store.email_outcomes("drip", at(1000), None)["nudge"].skipped == {
+        "capped": 4,
+        "suppressed": 5,
+    }
