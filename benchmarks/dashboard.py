@@ -103,6 +103,11 @@ def generate(store: Store, workflows: list[Any], runs: int, steps: int) -> None:
                     "workflow_id": workflow.id,
                     "workflow_hash": workflow.content_hash,
                     "status": STATUSES[i % len(STATUSES)],
+                    # Where the run is (a going run) or ended (a finished one):
+                    # the funnel's "here now" counts the waiting ones per step.
+                    "step_id": f"s{i % steps}"
+                    if STATUSES[i % len(STATUSES)] == "waiting"
+                    else f"s{steps - 1}",
                     "state": {"cursor": None},
                     "idempotency_key": None,
                     "trigger_event_id": f"evt_{i:09d}",

@@ -259,6 +259,9 @@ class Engine:
                 self.metrics.run_woken((now - outcome.wake_at).total_seconds())
         for item in inputs:
             self._apply(workflow, outcome, item, lease)
+        cursor = outcome.state.cursor
+        if cursor is not None and 0 <= cursor < len(workflow.steps):
+            outcome.step_id = workflow.steps[cursor].id
         return outcome
 
     def _apply(self, workflow: Workflow, outcome: Outcome, first: Input, lease: BatchLease) -> None:

@@ -60,6 +60,9 @@ class Outcome:
     emitted: list[tuple[str, str, JSON]] = field(default_factory=list)
     # Frequency-cap reservations of a send that failed for good (daemon/caps.py).
     released_sends: list[str] = field(default_factory=list)
+    # The id of the step the run is at once processed (None once finished:
+    # the store keeps the step it ended at), for the dashboard's funnel.
+    step_id: str | None = None
 
     def step_row(
         self,

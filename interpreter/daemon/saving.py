@@ -44,6 +44,7 @@ def save_outcomes(
             state_to_json(outcome.state),
             None if outcome.finished else outcome.wake_at,
             outcome.inbox_upto,
+            outcome.step_id,
         )
         for outcome in outcomes
     ]

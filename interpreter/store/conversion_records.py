@@ -11,6 +11,9 @@ from datetime import datetime
 # records both names, a Resend webhook only the second (with Resend's id).
 OPENED = ("email.opened", "resend/email.opened")
 CLICKED = ("email.clicked", "resend/email.clicked")
+# ... unsubscribed from (flow's unsubscribe link) or bounced (a provider's webhook).
+UNSUBSCRIBED = ("email.unsubscribed",)
+BOUNCED = ("email.bounced", "resend/email.bounced")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,17 @@ class EmailFigures:
     sent: int
     opened: int
     clicked: int
+
+
+@dataclass(frozen=True, slots=True)
+class EmailOutcomes:
+    """What else became of an email step's sends: how many went without their
+    email (suppressed, unsubscribed, capped, quiet hours: by why), and how many
+    of the emails sent were unsubscribed from or bounced."""
+
+    skipped: dict[str, int]
+    unsubscribed: int
+    bounced: int
 
 
 @dataclass(frozen=True, slots=True)

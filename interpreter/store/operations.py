@@ -20,7 +20,12 @@ from typing import Protocol
 from interpreter.language.policies import Cap
 from interpreter.language.values import JSON
 from interpreter.store import records as rec
-from interpreter.store.conversion_records import Conversion, GoalFigures, StoredConversion
+from interpreter.store.conversion_records import (
+    Conversion,
+    EmailOutcomes,
+    GoalFigures,
+    StoredConversion,
+)
 
 
 class Transaction(Protocol):
@@ -287,6 +292,26 @@ class Transaction(Protocol):
 
     def count_runs(self, workflow_id: str, since: rec.Bound, until: rec.Bound) -> int:
         """How many runs of the campaign were created in [since, until)."""
+
+    def email_outcomes(
+        self, workflow_id: str, since: rec.Bound, until: rec.Bound
+    ) -> dict[str, EmailOutcomes]:
+        """For runs of the campaign created in [since, until), per email step
+        with any: its sends skipped (an ok ``email.send`` row with ``skipped``,
+        by why), and of its emails sent (as ``goal_figures`` counts them) how
+        many were unsubscribed from or bounced (``UNSUBSCRIBED``/``BOUNCED``
+        events with the email's id, any case, as one of their data's strings)."""
+
+    def runs_at_steps(
+        self, workflow_id: str, since: rec.Bound, until: rec.Bound
+    ) -> dict[str, dict[str, int]]:
+        """For runs of the campaign created in [since, until) still going
+        (running, sleeping, waiting): how many are at each step now, by step
+        id and status."""
+
+    def replayed_as(self, workflow_id: str, run_id: str) -> str | None:
+        """The id of the run that replays ``run_id`` (its idempotency key is
+        ``replay:<run_id>``), or None when it was never replayed."""
 
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50

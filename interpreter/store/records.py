@@ -154,6 +154,9 @@ class RunSave:
     state: JSON
     wake_at: datetime | None
     consumed_inbox_upto: int | None
+    # The id of the step the run is at; None keeps the one stored (a finished
+    # run keeps the step it ended at).
+    step_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +190,7 @@ class RunRecord:
     wake_at: datetime | None
     lease_owner: str | None
     lease_until: datetime | None
+    step_id: str | None = None  # the step the run is at (or ended at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,7 @@ class RunFilter:
     text: str | None = None
     after: tuple[datetime, str] | None = None
     limit: int = 50
+    step_id: str | None = None  # only runs at (or ended at) this step
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +262,25 @@ class RunSummary:
     trigger_event_id: str | None
     created_at: datetime
     updated_at: datetime
+    step_id: str | None = None  # the step it is at, or ended at
+    wake_at: datetime | None = None  # its next wake-up (a leased run's: its lease expiry)
+    # The address of the latest email it sent or skipped (``to``), if any.
+    recipient: str | None = None
+
+
+# The statuses of a run still going, at a step: what the funnel counts as "here now".
+GOING = ("running", "sleeping", "waiting")
+
+
+def recipient_of(output: JSON) -> str | None:
+    """The address an email step's output names as ``to`` (the first of a
+    list, with "+N" for the rest), or None."""
+    to = output.get("to") if isinstance(output, dict) else None
+    if isinstance(to, str):
+        return to
+    if isinstance(to, list) and to and all(isinstance(a, str) for a in to):
+        return str(to[0]) + (f" +{len(to) - 1}" if len(to) > 1 else "")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from interpreter.store.sql.bursts import Bursts
 from interpreter.store.sql.conversions import Conversions
 from interpreter.store.sql.cron import Cron
 from interpreter.store.sql.definitions import Definitions
+from interpreter.store.sql.email_outcomes import EmailOutcomesReads
 from interpreter.store.sql.entry import Entry
 from interpreter.store.sql.events import Events
 from interpreter.store.sql.fan_outs import FanOuts
@@ -49,6 +50,7 @@ class SqlTransaction(
     Suppressions,
     Throttles,
     Browsing,
+    EmailOutcomesReads,
     Bursts,
     Conversions,
     Sends,

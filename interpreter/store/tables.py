@@ -66,6 +66,9 @@ runs = Table(
     Column("wake_at", Instant),
     Column("lease_owner", String(200)),
     Column("lease_until", Instant),
+    # The id of the step the run is at (migration 0011): set by every save of
+    # a run that is at a step; a finished run keeps the step it ended at.
+    Column("step_id", String(200)),
     UniqueConstraint("workflow_id", "idempotency_key", name="runs_idempotency"),
     Index("runs_due", "wake_at", sqlite_where=_WAKING, postgresql_where=_WAKING),
     Index("runs_workflow_status", "workflow_id", "status", "created_at"),
@@ -74,6 +77,8 @@ runs = Table(
     Index("runs_status_created", "status", "created_at", "id"),
     Index("runs_workflow_created", "workflow_id", "created_at", "id"),
     Index("runs_trigger_event", "trigger_event_id"),
+    # The funnel's "here now": a campaign's runs in a status, by the step they are at.
+    Index("runs_workflow_status_step", "workflow_id", "status", "step_id", "created_at"),
 )
 
 steps = Table(

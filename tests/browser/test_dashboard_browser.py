@@ -1,6 +1,8 @@
 """In a real browser: log in, open the failed run, press Retry and see it
-complete; the campaigns page draws its graphs; a campaign's page shows its
-conversions, paths, emails and the runs at each node of its graph.
+complete; the campaigns page draws its graphs, says where runs are now, and
+a node opens the runs at its step; a cancelled run reads grey with its
+reason; a campaign's page shows its conversions, paths, emails and the runs
+at each node of its graph.
 Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
@@ -57,7 +59,32 @@ def test_log_in_retry_a_failed_run_and_see_the_graphs(browser_page: Any, tmp_pat
         page.goto(f"{board.url}/")
         assert page.locator("div.graph svg").count() == 2
         assert page.locator("div.graph svg").first.bounding_box()["height"] > 100
+        # The funnel says where the two drip runs are now, and the graph's
+        # node for that step opens the runs at it.
+        waiting_here = page.locator("tr[data-step='wait_for_engagement'] a[data-here='waiting']")
+        assert waiting_here.first.inner_text() == "2 waiting here"
         _shot(page, "campaigns")
+        page.locator("div.graph svg a:has(g[data-step='wait_for_engagement'])").first.click()
+        page.wait_for_url("**/runs?campaign=signup-drip-campaign&step=wait_for_engagement")
+        assert page.locator("tr.run").count() == 2
+        assert page.locator("tr.run td.step").first.inner_text() == "wait_for_engagement"
+        recipients = sorted(page.locator("tr.run td.recipient").all_inner_texts())
+        assert recipients == ["ada@example.com", "grace@example.com"]
+        _shot(page, "runs-at-step")
+
+        # Cancelled from the dashboard, the run reads grey with its reason, not red.
+        page.goto(f"{board.url}/runs/{waiting}")
+        page.click("text=Cancel run")
+        page.wait_for_selector("h1 .status.cancelled")
+        grey = page.locator("h1 .status.cancelled").evaluate(
+            "e => getComputedStyle(e).backgroundColor"
+        )
+        assert grey == "rgb(229, 231, 235)"
+        assert (
+            "cancelled from the dashboard at" in page.locator("section.cancellation").inner_text()
+        )
+        assert page.locator("section.failure").count() == 0
+        _shot(page, "cancelled-run")
 
         page.goto(f"{board.url}/events")
         page.fill("input[name=name]", "app/ping")

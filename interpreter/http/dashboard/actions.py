@@ -3,6 +3,8 @@ run from its failed step, send a test event, run a cron campaign's tick now."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -23,8 +25,32 @@ async def cancel(call: Call) -> Response:
 
 async def retry(call: Call) -> Response:
     run_id = call.request.path_params["run_id"]
+    # A run already replayed is retried only once confirmed: a form that did
+    # not come from the confirmation page is sent there.
+    if call.form.get("confirmed") != "yes" and await _replayed_as(call, run_id) is not None:
+        return RedirectResponse(f"/runs/{quote(run_id)}/retry", status_code=303)
     await run_in_threadpool(retry_run, call.engine, run_id)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+async def confirm_retry(call: Call) -> Response:
+    """GET: the page that asks before retrying a run that was already replayed
+    (a POST form with the CSRF token, so it works without JavaScript)."""
+    run_id = call.request.path_params["run_id"]
+    replayed_as = await _replayed_as(call, run_id)
+    if replayed_as is None:  # nothing to confirm: the run page's own button
+        return RedirectResponse(f"/runs/{quote(run_id)}", status_code=303)
+    return call.page("retry_confirm.html", run_id=run_id, replayed_as=replayed_as)
+
+
+async def _replayed_as(call: Call, run_id: str) -> str | None:
+    store = call.engine.store
+
+    def find() -> str | None:
+        run = store.get_run(run_id).run  # NotFound → 404
+        return store.replayed_as(run.workflow_id, run_id)
+
+    return await run_in_threadpool(find)
 
 
 async def send_event(call: Call) -> Response:

@@ -6,8 +6,8 @@ also shows its schedule and next tick, with "Run now" (``actions.run_tick``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,13 +17,14 @@ from starlette.responses import Response
 
 from interpreter.daemon.cron import cron_triggers, describe_schedule, upcoming_tick
 from interpreter.errors import NotFound
+from interpreter.http.dashboard.funnel import FunnelRow, funnel_rows, step_links
 from interpreter.http.dashboard.guard import Call
 from interpreter.http.dashboard.pages import PERIODS
 from interpreter.language.definitions import Workflow
 from interpreter.language.durations import format_duration
 from interpreter.language.graph import build_graph, to_svg
 from interpreter.language.graph.model import GOAL_ID, START_ID
-from interpreter.store.conversion_records import EmailFigures, GoalFigures
+from interpreter.store.conversion_records import EmailFigures, EmailOutcomes, GoalFigures
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -50,6 +51,10 @@ class EmailRow:
     clicked: int
     open_rate: float | None
     click_rate: float | None
+    skipped: int = 0  # sends that went without their email
+    skipped_why: Mapping[str, int] = field(default_factory=dict)
+    unsubscribed: int = 0
+    bounced: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class CampaignFigures:
     workflow: Workflow
     svg: Markup
     started: int
-    reached: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
+    reached: Sequence[FunnelRow]  # per step: runs that reached it, runs there now
     converted: int
     rate: float | None
     paths: Sequence[PathRow]
@@ -95,13 +100,33 @@ def path_rows(figures: GoalFigures) -> list[PathRow]:
     return rows
 
 
-def email_rows(emails: Sequence[EmailFigures]) -> list[EmailRow]:
-    return [
-        EmailRow(
-            e.step_id, e.sent, e.opened, e.clicked, rate(e.opened, e.sent), rate(e.clicked, e.sent)
+def email_rows(
+    workflow: Workflow, emails: Sequence[EmailFigures], outcomes: Mapping[str, EmailOutcomes]
+) -> list[EmailRow]:
+    """One row per email step that sent or skipped anything, in the order of
+    the campaign's steps."""
+    sent = {e.step_id: e for e in emails}
+    rows = []
+    for step in workflow.steps:
+        e, more = sent.get(step.id), outcomes.get(step.id)
+        if e is None and more is None:
+            continue
+        e = e or EmailFigures(step.id, 0, 0, 0)
+        rows.append(
+            EmailRow(
+                step.id,
+                e.sent,
+                e.opened,
+                e.clicked,
+                rate(e.opened, e.sent),
+                rate(e.clicked, e.sent),
+                sum(more.skipped.values()) if more else 0,
+                dict(sorted(more.skipped.items())) if more else {},
+                more.unsubscribed if more else 0,
+                more.bounced if more else 0,
+            )
         )
-        for e in emails
-    ]
+    return rows
 
 
 async def campaign(call: Call) -> Response:
@@ -125,17 +150,19 @@ async def campaign(call: Call) -> Response:
         reached = {START_ID: started, **{s.id: funnel.get(s.id, 0) for s in workflow.steps}}
         if workflow.goal is not None:
             reached[GOAL_ID] = figures.converted
-        # The SVG is built by flow itself, escaping every label.
-        svg = Markup(to_svg(build_graph(workflow), reached))
+        # The SVG is built by flow itself, escaping every label; a step's node
+        # links to the runs at that step.
+        svg = Markup(to_svg(build_graph(workflow), reached, step_links(workflow)))
+        here = store.runs_at_steps(workflow.id, since, None)
         return CampaignFigures(
             workflow,
             svg,
             started,
-            [(s.id, s.kind, funnel.get(s.id, 0)) for s in workflow.steps],
+            funnel_rows(workflow, funnel, here),
             figures.converted,
             rate(figures.converted, started),
             path_rows(figures),
-            email_rows(figures.emails),
+            email_rows(workflow, figures.emails, store.email_outcomes(workflow.id, since, None)),
             format_duration(workflow.goal.within)
             if workflow.goal is not None and workflow.goal.within
             else None,

@@ -12,8 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from interpreter.core.model import FINISHED, RUN_STATUSES
+from interpreter.daemon.recovery import replay_of
 from interpreter.errors import FlowError, NotFound
 from interpreter.http.dashboard import views
+from interpreter.http.dashboard.funnel import FunnelRow, funnel_rows, step_links
 from interpreter.http.dashboard.guard import Call
 from interpreter.language.definitions import Workflow
 from interpreter.language.graph import build_graph, to_svg
@@ -30,7 +32,7 @@ class CampaignView:
     workflow: Workflow
     svg: Markup
     started: int
-    funnel: Sequence[tuple[str, str, int]]  # step id, kind, runs that reached it
+    funnel: Sequence[FunnelRow]  # per step: runs that reached it, runs there now
     bursts: Sequence[Burst] = ()  # debounced events whose run has not started yet
     # email.send steps that went without their email, by why (capped,
     # unsubscribed, suppressed), and the sends a full cap deferred.
@@ -51,11 +53,13 @@ async def campaigns(call: Call) -> Response:
             # The funnel's counts, from the hourly figures (campaign_hours).
             reached = dict(store.goal_figures(workflow.id, since, None).reached)
             started = store.count_runs(workflow.id, since, None)
-            rows = [(s.id, s.kind, reached.get(s.id, 0)) for s in workflow.steps]
+            here = store.runs_at_steps(workflow.id, since, None)
+            rows = funnel_rows(workflow, reached, here)
             held_back = store.held_back_sends(workflow.id, since, None)
             # The SVG is built by flow itself, escaping every label; each node
-            # shows how many runs reached it.
-            svg = Markup(to_svg(build_graph(workflow), {START_ID: started, **reached}))
+            # shows how many runs reached it and links to the runs at it.
+            counts = {START_ID: started, **reached}
+            svg = Markup(to_svg(build_graph(workflow), counts, step_links(workflow)))
             bursts = store.pending_bursts(workflow.id, BURSTS_SHOWN) if workflow.debounce else []
             shown.append(CampaignView(workflow, svg, started, rows, bursts, held_back))
         return shown
@@ -75,6 +79,7 @@ async def runs(call: Call) -> Response:
         text=_text(q.get("q")),
         after=_cursor(q.get("after")),
         limit=size + 1,
+        step_id=_text(q.get("step")),
     )
     found, names = await run_in_threadpool(
         lambda: (call.engine.store.search_runs(where), call.engine.store.campaign_ids())
@@ -127,6 +132,8 @@ async def run(call: Call) -> Response:
             error=detail.run.state.get("error"),
             finished=detail.run.status in FINISHED,
             conversion=next(iter(store.list_conversions([run_id])), None),
+            replay_of=replay_of(detail.run),
+            replayed_as=store.replayed_as(detail.run.workflow_id, run_id),
         )
 
     return await run_in_threadpool(load)

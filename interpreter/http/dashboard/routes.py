@@ -44,6 +44,7 @@ def dashboard_routes(engine: Engine, settings: DashboardSettings) -> list[BaseRo
         get("/runs", pages.runs),
         get("/runs/{run_id}", pages.run),
         post("/runs/{run_id}/cancel", actions.cancel),
+        get("/runs/{run_id}/retry", actions.confirm_retry),
         post("/runs/{run_id}/retry", actions.retry),
         get("/events", pages.events),
         post("/events/test", actions.send_event),

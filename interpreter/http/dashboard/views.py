@@ -28,6 +28,19 @@ class Attempt:
     # Since the previous attempt of the same step (and visit) finished: the retry delay.
     delay: timedelta | None
 
+    @property
+    def shown(self) -> str:
+        """The status as the timeline reads it: a send that went without its
+        email (suppressed, unsubscribed, capped, quiet hours) is "skipped",
+        not "ok", though the step itself succeeded."""
+        return "skipped" if self.skipped_why is not None else self.step.status
+
+    @property
+    def skipped_why(self) -> str | None:
+        output = self.step.output
+        why = output.get("skipped") if isinstance(output, dict) else None
+        return str(why) if self.step.status == "ok" and why else None
+
 
 @dataclass(frozen=True)
 class PendingWait:

@@ -24,9 +24,14 @@ LANE = 24  # horizontal distance between neighbouring curves
 CHAR_W = 6.2  # an estimate of the label font's average advance, for the canvas width
 
 
-def to_svg(graph: Graph, reached: Mapping[str, int] | None = None) -> str:
+def to_svg(
+    graph: Graph,
+    reached: Mapping[str, int] | None = None,
+    links: Mapping[str, str] | None = None,
+) -> str:
     """The drawing; with ``reached`` (node id -> runs, the dashboard's figures)
-    each node so counted shows how many runs reached it."""
+    each node so counted shows how many runs reached it, and with ``links``
+    (node id -> URL) a node is a link (the dashboard's runs at that step)."""
     position = {node.id: index for index, node in enumerate(graph.nodes)}
     straight: list[Edge] = []
     curved: list[Edge] = []
@@ -49,7 +54,10 @@ def to_svg(graph: Graph, reached: Mapping[str, int] | None = None) -> str:
         svg, reach = _curve(edge, position, left, side, lanes[side])
         parts.append(svg)
         extent = max(extent, reach)
-    parts += [_node(node, index, left, reached) for index, node in enumerate(graph.nodes)]
+    parts += [
+        _linked(_node(node, index, left, reached), (links or {}).get(node.id))
+        for index, node in enumerate(graph.nodes)
+    ]
     width = int(extent + MARGIN)
     height = MARGIN * 2 + len(graph.nodes) * NODE_H + (len(graph.nodes) - 1) * GAP
     return (
@@ -186,6 +194,10 @@ def _node(node: Node, index: int, left: int, reached: Mapping[str, int] | None) 
         f'<g class="node node-{node.kind}" data-step={quoteattr(node.id)}>'
         f"<title>{escape(tooltip)}</title>{shape}{''.join(texts)}</g>"
     )
+
+
+def _linked(svg: str, href: str | None) -> str:
+    return f"<a href={quoteattr(href)}>{svg}</a>" if href is not None else svg
 
 
 def _points(kind: str, x: int, y: int) -> str:

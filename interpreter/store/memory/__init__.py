@@ -20,6 +20,7 @@ from interpreter.store.memory.bursts import Bursts
 from interpreter.store.memory.conversions import Conversions
 from interpreter.store.memory.cron import Cron
 from interpreter.store.memory.definitions import Definitions
+from interpreter.store.memory.email_outcomes import EmailOutcomesReads
 from interpreter.store.memory.entry import Entry
 from interpreter.store.memory.events import Events
 from interpreter.store.memory.fan_outs import FanOuts
@@ -40,6 +41,7 @@ class MemoryTransaction(
     Suppressions,
     Throttles,
     Browsing,
+    EmailOutcomesReads,
     Bursts,
     Conversions,
     Sends,

@@ -8,8 +8,9 @@ import copy
 
 from interpreter.language.values import JSON
 from interpreter.store import records
+from interpreter.store.event_terms import terms
 from interpreter.store.memory._data import OnData
-from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary
+from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary, recipient_of
 
 
 class Browsing(OnData):
@@ -27,17 +28,44 @@ class Browsing(OnData):
             if (events is None or r.trigger_event_id in events)
             and (not where.workflow_id or r.workflow_id == where.workflow_id)
             and (not where.status or r.status == where.status)
+            and (not where.step_id or r.step_id == where.step_id)
             and (where.since is None or r.created_at >= where.since)
             and (where.until is None or r.created_at < where.until)
             and (where.after is None or (r.created_at, r.id) < where.after)
         ]
         runs.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+        chosen = runs[: where.limit]
+        ids = {r.id for r in chosen}
+        sent_to: dict[str, str] = {}
+        for s in self._d.steps:  # in the order recorded: the latest wins
+            to = recipient_of(s.output) if s.kind == "email.send" and s.status == "ok" else None
+            if s.run_id in ids and to is not None:
+                sent_to[s.run_id] = to
         return [
             RunSummary(
-                r.id, r.workflow_id, r.status, r.trigger_event_id, r.created_at, r.updated_at
+                r.id,
+                r.workflow_id,
+                r.status,
+                r.trigger_event_id,
+                r.created_at,
+                r.updated_at,
+                r.step_id,
+                r.wake_at,
+                sent_to.get(r.id),
             )
-            for r in runs[: where.limit]
+            for r in chosen
         ]
+
+    def runs_at_steps(
+        self, workflow_id: str, since: Bound, until: Bound
+    ) -> dict[str, dict[str, int]]:
+        here: dict[str, dict[str, int]] = {}
+        for run_id in self._cohort(workflow_id, since, until):
+            r = self._d.runs[run_id]
+            if r.status in records.GOING and r.step_id is not None:
+                by_status = here.setdefault(r.step_id, {})
+                by_status[r.status] = by_status.get(r.status, 0) + 1
+        return here
 
     def _cohort(self, workflow_id: str, since: Bound, until: Bound) -> set[str]:
         return {
@@ -58,6 +86,15 @@ class Browsing(OnData):
 
     def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
         return len(self._cohort(workflow_id, since, until))
+
+    def replayed_as(self, workflow_id: str, run_id: str) -> str | None:
+        key = f"{records.REPLAY_KEY_PREFIX}{run_id}"
+        found = [
+            r.id
+            for r in self._d.runs.values()
+            if r.workflow_id == workflow_id and r.idempotency_key == key
+        ]
+        return found[0] if found else None
 
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50
@@ -102,15 +139,3 @@ def _resumed_by(output: JSON) -> JSON:
         return output["id"]
     event = output.get("event")
     return event.get("id") if isinstance(event, dict) else None
-
-
-def terms(value: JSON) -> set[str]:
-    """The lower-cased strings (up to 200 characters) among a JSON value's
-    string values, at any depth; not its object keys."""
-    if isinstance(value, str):
-        return {value.lower()} if len(value) <= 200 else set()
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return set().union(*(terms(item) for item in value))
-    return set()

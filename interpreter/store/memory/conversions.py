@@ -18,8 +18,9 @@ from interpreter.store.conversion_records import (
     PathFigures,
     StoredConversion,
 )
+from interpreter.store.event_terms import terms
 from interpreter.store.memory._data import OnData, utc
-from interpreter.store.memory.browsing import Browsing, terms
+from interpreter.store.memory.browsing import Browsing
 from interpreter.store.records import Bound
 
 
@@ -68,7 +69,7 @@ class Conversions(OnData):
                 continue
             if s.kind == "split" and isinstance(s.output.get("path"), str):
                 taken.setdefault((s.step_id, s.output["path"]), set()).add(s.run_id)
-            elif _sent(s):
+            elif sent(s):
                 sends.setdefault(s.step_id, []).append({str(s.output["id"]).lower()})
         seen = {name: self._email_ids(names) for name, names in (("o", OPENED), ("c", CLICKED))}
         return GoalFigures(
@@ -98,7 +99,7 @@ class Conversions(OnData):
         return found
 
 
-def _sent(step: rec.StepRecord) -> bool:
+def sent(step: rec.StepRecord) -> bool:
     """An email step's attempt that sent (not one skipped for a suppression)."""
     output = step.output
     return (

@@ -146,6 +146,7 @@ class Runs(OnData):
                 wake_at=wake_at,
                 lease_owner=None,
                 lease_until=None,
+                step_id=save.step_id or self._d.runs[run_id].step_id,
             )
         return held
 

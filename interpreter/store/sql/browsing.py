@@ -8,6 +8,7 @@ keys), an exact, case-insensitive match on a string in the event's data.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, tuple_
@@ -15,12 +16,22 @@ from sqlalchemy.sql import Select
 
 from interpreter.store import records
 from interpreter.store import tables as t
-from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary
+from interpreter.store.records import Bound, EventRuns, RunFilter, RunSummary, recipient_of
 from interpreter.store.sql._connection import OnConnection
 from interpreter.store.sql.runs import created_in
 
 _r, _e, _m = t.runs.c, t.events.c, t.event_terms.c
-_SUMMARY = (_r.id, _r.workflow_id, _r.status, _r.trigger_event_id, _r.created_at, _r.updated_at)
+_SUMMARY = (
+    _r.id,
+    _r.workflow_id,
+    _r.status,
+    _r.trigger_event_id,
+    _r.created_at,
+    _r.updated_at,
+    _r.step_id,
+    _r.wake_at,
+)
+_s = t.steps.c
 
 
 def _term(text: str) -> Any:
@@ -49,6 +60,8 @@ class Browsing(OnConnection):
             query = query.where(_r.workflow_id == where.workflow_id)
         if where.status:
             query = query.where(_r.status == where.status)
+        if where.step_id:
+            query = query.where(_r.step_id == where.step_id)
         query = created_in(query, where.since, where.until)
         if where.after is not None:
             at, run_id = where.after
@@ -57,7 +70,43 @@ class Browsing(OnConnection):
                 if not self._postgres
                 else tuple_(_r.created_at, _r.id) < tuple_(at, run_id)
             )
-        return [RunSummary(*row) for row in self._c.execute(query)]
+        found = [RunSummary(*row) for row in self._c.execute(query)]
+        sent_to = self._recipients([run.id for run in found])
+        return [replace(run, recipient=sent_to.get(run.id)) for run in found]
+
+    def _recipients(self, run_ids: list[str]) -> dict[str, str]:
+        """Per run, the ``to`` of its latest email step (sent or skipped): one
+        page of runs, found by the steps_attempt key's run_id."""
+        if not run_ids:
+            return {}
+        query = (
+            select(_s.run_id, _s.output)
+            .where(_s.run_id.in_(run_ids), _s.kind == "email.send", _s.status == "ok")
+            .order_by(_s.seq)
+        )
+        found: dict[str, str] = {}
+        for run_id, output in self._c.execute(query):
+            if (to := recipient_of(output)) is not None:
+                found[run_id] = to  # the latest wins
+        return found
+
+    def runs_at_steps(
+        self, workflow_id: str, since: Bound, until: Bound
+    ) -> dict[str, dict[str, int]]:
+        # One range of runs_workflow_status_step per status, read from the index alone.
+        query = (
+            select(_r.step_id, _r.status, func.count())
+            .where(
+                _r.workflow_id == workflow_id,
+                _r.status.in_(records.GOING),
+                _r.step_id.is_not(None),
+            )
+            .group_by(_r.step_id, _r.status)
+        )
+        here: dict[str, dict[str, int]] = {}
+        for step_id, status, n in self._c.execute(created_in(query, since, until)):
+            here.setdefault(step_id, {})[status] = int(n)
+        return here
 
     def funnel(self, workflow_id: str, since: Bound, until: Bound) -> dict[str, int]:
         s = t.steps.c
@@ -75,6 +124,13 @@ class Browsing(OnConnection):
     def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
         query = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
         return int(self._c.execute(created_in(query, since, until)).scalar_one())
+
+    def replayed_as(self, workflow_id: str, run_id: str) -> str | None:
+        # The runs_idempotency key: one row at most, found by its index.
+        key = f"{records.REPLAY_KEY_PREFIX}{run_id}"
+        query = select(_r.id).where(_r.workflow_id == workflow_id, _r.idempotency_key == key)
+        found: str | None = self._c.execute(query).scalar_one_or_none()
+        return found
 
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50

@@ -93,7 +93,7 @@ class Conversions(OnConnection):
 
     def goal_figures(self, workflow_id: str, since: Bound, until: Bound) -> GoalFigures:
         # Whole hours from campaign_hours; the partial hours at the edges, live.
-        first, last = _whole_hours(since, until)
+        first, last = whole_hours(since, until)
         counts: Counts = {}
         if first is not None and last is not None and first >= last:
             self._live(counts, workflow_id, since, until)
@@ -202,7 +202,7 @@ def _figures(counts: Counts) -> GoalFigures:
     )
 
 
-def _whole_hours(since: Bound, until: Bound) -> tuple[Bound, Bound]:
+def whole_hours(since: Bound, until: Bound) -> tuple[Bound, Bound]:
     """The whole UTC hours inside [since, until): the first one's start and the
     end of the last (None for an open side)."""
     first = None

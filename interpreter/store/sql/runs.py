@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, or_, select, update
+from sqlalchemy import String, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.sql import Select
 
 from interpreter.core.model import FINISHED
@@ -51,6 +51,7 @@ _SAVE = (
         state=bindparam("b_state", type_=Document),
         updated_at=_NOW,
         wake_at=bindparam("b_wake_at", type_=Instant()),
+        step_id=func.coalesce(bindparam("b_step", type_=String()), _r.step_id),
         lease_owner=None,
         lease_until=None,
     )
@@ -219,6 +220,7 @@ class Runs(OnConnection):
                     "b_state": dict(save.state),
                     "b_now": now,
                     "b_wake_at": None if save.status in FINISHED else save.wake_at,
+                    "b_step": save.step_id,
                 }
                 for save in kept
             ],

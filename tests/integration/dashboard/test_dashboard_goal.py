@@ -38,7 +38,10 @@ def test_the_campaign_page_shows_conversions_paths_and_emails(tmp_path: Path, db
             ["offer", "a", "2", "2", "100.0%", "\u2013"],
             ["offer", "b", "2", "0", "0.0%", "-100.0 pp"],
         ]
-        assert _cells(html, "email") == [["welcome", "4", "2", "50.0%", "1", "25.0%"]]
+        # sent, skipped, opened, open rate, clicked, click rate, unsubscribed, bounced
+        assert _cells(html, "email") == [
+            ["welcome", "4", "0", "2", "50.0%", "1", "25.0%", "0", "0"]
+        ]
         # The graph: each node shows how many runs reached it, the goal its conversions.
         assert re.search(r'data-step="__goal__">.*?class="reached"[^>]*>2</text>', html)
         assert re.search(r'data-step="welcome">.*?class="reached"[^>]*>4</text>', html)

@@ -72,3 +72,13 @@ def test_an_event_resumes_a_single_wait_and_an_entry_of_an_any_wait(store: Store
         )
     resumed = {event.id: event.resumed for event in store.list_events()}
     assert resumed == {"e0": (("r0", "wait"),), "e1": (("r1", "engagement"),)}
+
+
+def test_replayed_as_finds_the_run_that_replays_another(store: Store) -> None:
+    _signups(store, [{"n": 0}, {"n": 1}])
+    with store.transaction() as tx:
+        key = f"{records.REPLAY_KEY_PREFIX}r0"
+        tx.start_runs([RunStart("r9", "drip", "h", key, "e0", {}, {})], T0)
+    assert store.replayed_as("drip", "r0") == "r9"
+    assert store.replayed_as("drip", "r1") is None  # never replayed
+    assert store.replayed_as("other", "r0") is None  # a replay is of its own campaign

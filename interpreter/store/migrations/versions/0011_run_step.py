@@ -1,0 +1,103 @@
+"""The step each run is at, indexed with its campaign and status, so the
+dashboard counts the runs sleeping or waiting at each step ("120 sleeping
+here") and lists the runs at a step without reading state documents; and a
+``campaign_hours`` figure more (the rules of 0008): skipped, an
+``email.send`` row that is ok with a ``skipped`` string (suppressed,
+unsubscribed, capped, quiet_hours), counted per step with the why as its
+path, so a campaign page sums hours instead of reading every step row.
+
+Runs saved before this migration have no step until their next save; their
+skipped sends are counted once, here.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+
+
+_INSERT = "INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n) "
+_S_HOUR = "substr(r.created_at, 1, 13) || ':00:00.000000'"
+_S_BUMP = "ON CONFLICT (workflow_id, hour, metric, step_id, path) DO UPDATE SET n = n + excluded.n"
+_P_HOUR = "date_trunc('hour', r.created_at, 'UTC')"
+_P_BUMP = (
+    "ON CONFLICT (workflow_id, hour, metric, step_id, path) "
+    "DO UPDATE SET n = campaign_hours.n + EXCLUDED.n"
+)
+_S_SKIPPED = (
+    "s.kind = 'email.send' AND s.status = 'ok' AND json_valid(s.output) "
+    "AND json_type(s.output, '$.skipped') = 'text'"
+)
+_P_SKIPPED = (
+    "s.kind = 'email.send' AND s.status = 'ok' AND jsonb_typeof(s.output -> 'skipped') = 'string'"
+)
+
+SQLITE = (
+    f"""
+    CREATE TRIGGER campaign_hours_skipped AFTER INSERT ON steps
+    WHEN {_S_SKIPPED.replace("s.", "NEW.")}
+    BEGIN
+      {_INSERT}
+      SELECT r.workflow_id, {_S_HOUR}, 'skipped', NEW.step_id,
+        json_extract(NEW.output, '$.skipped'), 1
+      FROM runs r WHERE r.id = NEW.run_id {_S_BUMP};
+    END
+    """,
+)
+POSTGRES = (
+    f"""
+    CREATE FUNCTION flow_campaign_hours_skipped() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF {_P_SKIPPED.replace("s.", "NEW.")} THEN
+        {_INSERT}
+        SELECT r.workflow_id, {_P_HOUR}, 'skipped', NEW.step_id, NEW.output ->> 'skipped', 1
+        FROM runs r WHERE r.id = NEW.run_id {_P_BUMP};
+      END IF;
+      RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER campaign_hours_skipped AFTER INSERT ON steps
+    FOR EACH ROW EXECUTE FUNCTION flow_campaign_hours_skipped()
+    """,
+)
+
+
+def upgrade() -> None:
+    op.add_column("runs", sa.Column("step_id", sa.String(200)))
+    op.create_index(
+        "runs_workflow_status_step", "runs", ["workflow_id", "status", "step_id", "created_at"]
+    )
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for statement in POSTGRES if postgres else SQLITE:
+        op.execute(statement)
+    hour, why = (
+        (_P_HOUR, "s.output ->> 'skipped'")
+        if postgres
+        else (_S_HOUR, "json_extract(s.output, '$.skipped')")
+    )
+    op.execute(
+        _INSERT + f"SELECT r.workflow_id, {hour}, 'skipped', s.step_id, {why}, count(*) "
+        f"FROM steps s JOIN runs r ON r.id = s.run_id "
+        f"WHERE {_P_SKIPPED if postgres else _S_SKIPPED} "
+        f"GROUP BY r.workflow_id, {hour}, s.step_id, {why}"
+    )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER campaign_hours_skipped ON steps")
+        op.execute("DROP FUNCTION flow_campaign_hours_skipped()")
+    else:
+        op.execute("DROP TRIGGER campaign_hours_skipped")
+    op.execute("DELETE FROM campaign_hours WHERE metric = 'skipped'")
+    op.drop_index("runs_workflow_status_step", table_name="runs")
+    with op.batch_alter_table("runs") as batch:
+        batch.drop_column("step_id")
