@@ -99,4 +99,4 @@ def test_send_says_the_event_was_debounced(project: Path, tmp_path: Path) -> Non
     sent = flow("send", "shop/cart.updated", "--data", payload, "--db", db, cwd=project)
     assert sent.returncode == 0, sent.stderr
     assert "started 0 run(s)" in sent.stdout
-    assert "debounced by cart-abandonment" in sent.stdout
+    assert "  cart-abandonment: debounced: its run starts after 30m without" in sent.stdout
