@@ -21,7 +21,7 @@ def cli() -> None:
     \b
     Example:
       flow lint workflows/
-      flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
+      flow run workflows/signup-drip.yaml --event @workflows/events/signup-completed.event.json \\
           --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
     """
 

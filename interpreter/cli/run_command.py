@@ -1,4 +1,5 @@
-"""``flow run``: start one run of a campaign and drive it in the foreground."""
+"""``flow run``: start one run of a campaign (for an event, or a cron tick) and
+drive it in the foreground."""
 
 from __future__ import annotations
 
@@ -18,6 +19,15 @@ from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option, secret_option
 from interpreter.cli.output import offset, paint, status, to_json
+from interpreter.cli.run_tick import (
+    TICK_NOW,
+    check_cron,
+    fire_tick,
+    no_event_given,
+    tick_line,
+    tick_moment,
+    why_not_taken,
+)
 from interpreter.cli.timeline import (
     describe_error,
     run_started_at,
@@ -27,6 +37,7 @@ from interpreter.cli.timeline import (
 )
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
+from interpreter.daemon.cron import cron_triggers
 from interpreter.daemon.email_setup import email_destination
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.ingest import IngestResult
@@ -48,9 +59,18 @@ OUTBOX = DATA_DIR / "outbox"
 @click.option(
     "--event",
     "event_text",
-    required=True,
     metavar="JSON|@FILE|-",
     help="The trigger event {name, data, id?}; name defaults to the campaign's trigger.",
+)
+@click.option(
+    "--tick",
+    "tick_text",
+    is_flag=False,
+    flag_value=TICK_NOW,
+    metavar="[RFC3339]",
+    help="Instead of --event, for a cron campaign: run its tick now, or as at "
+    "TIME (e.g. 2026-03-30T09:00:00+02:00), with the flow/cron event the "
+    "scheduler sends. Under --simulate the virtual clock starts at TIME.",
 )
 @click.option(
     "--simulate",
@@ -87,7 +107,8 @@ OUTBOX = DATA_DIR / "outbox"
 @at_the_edge
 def run(
     workflow: Path,
-    event_text: str,
+    event_text: str | None,
+    tick_text: str | None,
     simulate: bool,
     deliver: bool,
     start_text: str | None,
@@ -96,7 +117,8 @@ def run(
     secret_pairs: tuple[str, ...],
     output_format: str,
 ) -> None:
-    """Start a run of WORKFLOW for one event and drive it until it finishes.
+    """Start a run of WORKFLOW for one event (or, with --tick, one cron tick)
+    and drive it until it finishes.
 
     The campaign is linted first; lint errors stop here with exit 1. The exit
     status is 0 when the run completes and 1 when it fails or is cancelled.
@@ -106,28 +128,38 @@ def run(
 
     \b
     Example:
-      flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
+      flow run workflows/signup-drip.yaml --event @workflows/events/signup-completed.event.json \\
           --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
-      flow run workflows/trial-expiry.yaml --event @workflows/events/trial-paris.json \\
-          --simulate --start 2026-01-05T22:30:00+01:00
+      flow run workflows/trial-expiry.yaml --simulate --start 2026-01-05T22:30:00+01:00 \\
+          --event @workflows/events/trial-started-paris.event.json
+      flow run workflows/weekly-newsletter.yaml --tick 2026-03-30T09:00:00+02:00 \\
+          --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
     """
     if deliver and not simulate:
         raise UsageError("--deliver goes with --simulate; a real run delivers as configured")
+    if event_text is not None and tick_text is not None:
+        raise UsageError("--event and --tick: give one (an event, or a cron tick)")
     start = _virtual_start(start_text, simulate)
-    payload = read_json_argument(event_text, "--event")
+    payload = None if event_text is None else read_json_argument(event_text, "--event")
     secrets = split_pairs(secret_pairs, "--secret")
     campaigns = campaigns_or_exit(workflow)
     if len(campaigns) != 1:
         raise Exit(f"{workflow}: not a campaign file")
     (campaign,) = campaigns
-    name, data, event_id = _event_parts(payload, campaign)
+    tick: datetime | None = None
+    if tick_text is not None:
+        check_cron(campaign)
+        tick = tick_moment(tick_text, start or RealClock().now(), simulate)
+    elif payload is None:
+        raise no_event_given(campaign)
+    name, data, event_id = ("", None, None) if tick is not None else _event_parts(payload, campaign)
     others = [c for path in also for c in campaigns_or_exit(path) if c.id != campaign.id]
     check_declared([campaign, *others], secrets)
 
     with tempfile.TemporaryDirectory(prefix="flow-simulate-") as scratch:
         if simulate and db_url is None:
             db_url = f"sqlite:///{scratch}/simulate.db"
-        clock = VirtualClock(start or RealClock().now()) if simulate else RealClock()
+        clock = VirtualClock(start or tick or RealClock().now()) if simulate else RealClock()
         engine = open_engine(
             [campaign, *others],
             db_url=db_url,
@@ -138,15 +170,12 @@ def run(
         )
         started: str | None = None
         try:
-            result = engine.ingest(name, data, event_id=event_id)
-            if result.debounced:
-                click.echo(
-                    f"flow: event {result.event_id} debounced; waiting for its burst", err=True
-                )
-                result = _burst_started(engine, campaign.id, result)
-            if not result.started:
-                raise Exit(f"no run started: {_why_not(result, campaign.id, name)}")
-            run_id = result.started[0]
+            if tick is not None:
+                run_id = fire_tick(engine, campaign, tick)
+                if output_format != "json":
+                    click.echo(tick_line(campaign, tick))
+            else:
+                run_id = _event_run(engine, campaign, name, data, event_id)
             if isinstance(clock, VirtualClock):
                 engine.run_virtual(clock)
             else:
@@ -164,14 +193,17 @@ def run(
         raise click.exceptions.Exit(1)
 
 
-def _why_not(result: IngestResult, campaign_id: str, name: str) -> str:
-    """The campaign's own outcome of the event (its `if`, its key, an entry rule)."""
-    if result.duplicate:
-        return f"event {result.event_id} was already recorded"
-    mine = [c for c in result.campaigns if c.campaign == campaign_id and c.reason is not None]
-    if mine:
-        return mine[0].line
-    return f"{campaign_id} has no trigger for event {name}"
+def _event_run(
+    engine: Engine, campaign: Workflow, name: str, data: Any, event_id: str | None
+) -> str:
+    """Send the event; the run it started, or a clear line why there is none."""
+    result = engine.ingest(name, data, event_id=event_id)
+    if result.debounced:
+        click.echo(f"flow: event {result.event_id} debounced; waiting for its burst", err=True)
+        result = _burst_started(engine, campaign.id, result)
+    if not result.started:
+        raise Exit(f"no run started: {why_not_taken(campaign, name, result)}")
+    return result.started[0]
 
 
 def _other_runs(store: Store, run_id: str) -> str:
@@ -202,6 +234,8 @@ def _event_parts(payload: Any, campaign: Workflow) -> tuple[str, Any, str | None
     if name is None:
         triggers = [t.event for t in campaign.triggers if isinstance(t, EventTrigger)]
         if not triggers:
+            if cron_triggers(campaign):
+                raise no_event_given(campaign)
             raise UsageError("--event: give a name; the campaign has no event trigger")
         name = triggers[0]
     if not isinstance(name, str) or not name:

@@ -52,7 +52,7 @@ def retry(
 
     \b
     Example:
-      flow runs retry run_0123456789abcdef --secret APP_DATABASE_URL=sqlite:///app.db
+      flow runs retry run_0123456789abcdef --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db
     """
     overrides = split_pairs(secret_pairs, "--secret")
     with open_store(db_url) as store:

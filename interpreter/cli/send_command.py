@@ -67,8 +67,8 @@ def send(
     \b
     Example:
       flow send app/signup.completed --data '{"user": {"id": 7, "email": "ada@example.com"}}'
-      flow send resend/email.clicked --data @click.json --id evt_123
-      flow send app/signup.completed --data @signup.json --url http://127.0.0.1:8288
+      flow send resend/email.clicked --data @workflows/events/email-clicked.data.json --id evt_123
+      flow send app/signup.completed --data @workflows/events/signup-completed.data.json --url http://127.0.0.1:8288
     """
     if not name.strip():
         raise UsageError("NAME must not be empty")

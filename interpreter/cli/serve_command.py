@@ -85,7 +85,7 @@ def serve_command(
     Examples:
       flow serve
       flow serve --db postgresql://postgres@127.0.0.1:5432/flow --concurrency 4 --log-format json
-      curl localhost:8288/e/KEY -H 'content-type: application/json' -d '{"name": "app/x"}'
+      curl localhost:8288/e/local-key -H 'content-type: application/json' -d '{"name": "app/x"}'
     """
     workflows = campaigns_or_exit(workflows_dir)
     secrets = split_pairs(secret_pairs, "--secret")

@@ -60,6 +60,8 @@ def run_tests(paths: Sequence[Path], junit: Path | None, stdout: IO[str], stderr
             stdout.write(paint(f"    {line.text}", _COLOURS[line.kind], enabled=colour) + "\n")
     if junit is not None:
         try:
+            # As pytest's --junitxml does: a CI job names reports/x.xml before reports/ exists.
+            junit.parent.mkdir(parents=True, exist_ok=True)
             write_junit(results, junit)
         except OSError as error:
             raise UsageError(
@@ -139,7 +141,8 @@ def test(paths: tuple[Path, ...], report: tuple[str, Path] | None) -> int:
 
     PATHS are scenario files or folders (every *.test.yaml below them); the
     default is workflows/. Each scenario sends its events at their moments to
-    a throwaway database and expects actions at theirs; days pass in
+    a throwaway database (with `until: 3w`, also plays its campaigns' cron
+    ticks for three weeks) and expects actions at theirs; days pass in
     milliseconds. Prints PASS or FAIL per scenario, a diff of expected against
     actual actions for each failure, and last `N passed, N failed`.
 
@@ -150,6 +153,7 @@ def test(paths: tuple[Path, ...], report: tuple[str, Path] | None) -> int:
     Examples:
       flow test
       flow test workflows/signup-drip.click.test.yaml
+      flow test workflows/weekly-newsletter.mondays.test.yaml
       flow test --format junit reports/flow-test.xml
     """
     junit = report[1] if report is not None else None

@@ -35,6 +35,11 @@ DATA_DIR = Path(".flow")
 @secret_option
 @lease_option
 @batch_option
+@click.option(
+    "--until-idle",
+    is_flag=True,
+    help="Exit once no run is due (for scripts and cron jobs); sleeping runs stay parked.",
+)
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @at_the_edge
 def worker(
@@ -43,6 +48,7 @@ def worker(
     secret_pairs: tuple[str, ...],
     lease_seconds: int,
     batch: int,
+    until_idle: bool,
     quiet: bool,
 ) -> None:
     """Drive every due run in the database, in the foreground, until Ctrl-C or
@@ -52,6 +58,7 @@ def worker(
     \b
     Example:
       APP_DATABASE_URL=sqlite:///workflows/demo/app.db flow worker --db sqlite:///.flow/flow.db
+      APP_DATABASE_URL=sqlite:///workflows/demo/app.db flow worker --until-idle
     """
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
@@ -71,11 +78,12 @@ def worker(
     )
     stop = threading.Event()
     if not quiet:
-        click.echo(f"flow worker {engine.owner} on {engine.store.url}; Ctrl-C to stop", err=True)
+        until = "until no run is due" if until_idle else "Ctrl-C to stop"
+        click.echo(f"flow worker {engine.owner} on {engine.store.url}; {until}", err=True)
         click.echo(f"email: {email_destination(os.environ, DATA_DIR)}", err=True)
     try:
         with handling_signals(stop.set, stopping="finishing the batch in hand"):
-            processed = work(engine, stop)
+            processed = work(engine, stop, until_idle=until_idle)
     finally:
         engine.store.close()
     if not quiet:

@@ -63,8 +63,35 @@ def next_tick(trigger: CronTrigger, after: datetime) -> datetime:
     return _utc(schedule.get_next(datetime))
 
 
+def ticks_within(
+    trigger: CronTrigger, since: datetime, before: datetime, limit: int
+) -> list[datetime]:
+    """The ticks of ``trigger`` in [since, before), oldest first, in UTC, at most
+    ``limit`` + 1 of them (so a caller can tell that there are too many): the
+    ticks a scenario plays (``until: 3w`` from a Monday sees three Mondays)."""
+    ticks: list[datetime] = []
+    # Ticks fall on whole minutes: a microsecond back makes ``since`` itself count.
+    tick = next_tick(trigger, since - timedelta(microseconds=1))
+    while tick < before and len(ticks) <= limit:
+        ticks.append(tick)
+        tick = next_tick(trigger, tick)
+    return ticks
+
+
 def cron_triggers(workflow: Workflow) -> list[CronTrigger]:
     return [trigger for trigger in workflow.triggers if isinstance(trigger, CronTrigger)]
+
+
+def describe_schedule(workflow: Workflow) -> str:
+    """The campaign's cron schedules as its author wrote them, e.g.
+    ``0 9 * * MON, Europe/Paris``; several are joined with "; "."""
+    return "; ".join(f"{t.cron}, {t.timezone}" for t in cron_triggers(workflow))
+
+
+def upcoming_tick(workflow: Workflow, now: datetime) -> datetime | None:
+    """The campaign's next tick after ``now`` (the earliest of its schedules), or
+    None for a campaign without cron."""
+    return min((next_tick(t, now) for t in cron_triggers(workflow)), default=None)
 
 
 @dataclass(frozen=True)
@@ -116,12 +143,8 @@ class CronScheduler:
 
     def next_due(self, now: datetime) -> datetime | None:
         """When the next tick of any known campaign falls, or None without cron."""
-        upcoming = [
-            next_tick(trigger, now)
-            for workflow in self.engine.campaigns.current()
-            for trigger in cron_triggers(workflow)
-        ]
-        return min(upcoming, default=None)
+        upcoming = [upcoming_tick(workflow, now) for workflow in self.engine.campaigns.current()]
+        return min((tick for tick in upcoming if tick is not None), default=None)
 
     def _resume_point(self, workflow_id: str, now: datetime) -> datetime:
         known = self._progress.get(workflow_id)

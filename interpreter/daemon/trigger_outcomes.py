@@ -154,14 +154,15 @@ def reentry_too_soon(key: str, holder: RunRecord, after: datetime) -> str:
 
 def cron_only(workflow: Workflow) -> CampaignOutcome:
     """An event sent to a campaign that starts on its cron schedule only."""
-    schedules = ", ".join(
-        f"{t.cron} {t.timezone}" for t in workflow.triggers if isinstance(t, CronTrigger)
+    # As ``cron.describe_schedule`` writes it (that module needs the engine: a cycle).
+    schedules = "; ".join(
+        f"{t.cron}, {t.timezone}" for t in workflow.triggers if isinstance(t, CronTrigger)
     )
     return CampaignOutcome(
         workflow.id,
         reason="cron_only",
-        message=f"it starts on its cron schedule only ({schedules}), never on a sent event"
-        " (a running flow serve or flow worker fires its ticks)",
+        message=f"it starts on its cron schedule only ({schedules}), never on a sent event;"
+        f" to run a tick now: flow run {workflow.source_file or workflow.id} --tick",
         field="on",
     )
 

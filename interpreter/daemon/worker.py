@@ -31,6 +31,7 @@ def work(
     poll: timedelta = timedelta(milliseconds=500),
     on_batch: Callable[[int], None] | None = None,
     wait: Callable[[float], object] | None = None,
+    until_idle: bool = False,
 ) -> int:
     """Drive runs until ``stop`` is set; returns how many runs were advanced (a
     run claimed in several batches counts each time).
@@ -39,7 +40,10 @@ def work(
     (default ``stop.wait``): ``flow serve`` passes one that also returns on a
     wake-up (new work committed here, or a NOTIFY from another process) and
     on stop. While the database is unavailable (a restart, a network cut) it
-    retries with backoff, and says so once per outage (``Outage``)."""
+    retries with backoff, and says so once per outage (``Outage``).
+
+    ``until_idle`` returns instead once no run is due: a script or a cron job
+    carries the due work forward and leaves sleeping runs parked."""
     idle = wait or stop.wait
     outage = Outage(engine.owner)
     processed = 0
@@ -56,6 +60,8 @@ def work(
             if on_batch is not None:
                 on_batch(claimed)
             continue
+        if until_idle:
+            break
         idle(pause.total_seconds())
     return processed
 

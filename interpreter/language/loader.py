@@ -20,6 +20,7 @@ from interpreter.language.lint.action_rules import is_inside_folder, template_pa
 from interpreter.language.policies import Policies, is_policies_file, load_policies
 from interpreter.language.problems import Problem, has_errors, sort_problems
 from interpreter.language.schema_check import check_workflow
+from interpreter.language.schema_repair import usable_document
 from interpreter.language.yaml_source import (
     MAX_FILE_BYTES,
     Document,
@@ -53,12 +54,6 @@ def load_workflow_bytes(
     return load_workflow_text(text, file, base_dir=base_dir)
 
 
-# Schema problems that leave the campaign's shape intact: a misspelt action name
-# is still a step with an action, so every other rule can run and the author
-# sees all the mistakes at once instead of one round at a time.
-_SHAPE_PRESERVING = frozenset({"unknown-action"})
-
-
 def load_workflow_text(
     text: str,
     file: str,
@@ -76,14 +71,16 @@ def load_workflow_text(
     if document is None:
         return None, problems
     schema_problems = check_workflow(document.data, document.source)
-    if any(problem.code not in _SHAPE_PRESERVING for problem in schema_problems):
-        # Past a schema error the document's shape is unknown, so the deeper
-        # rules would only guess; the author fixes these first.
+    # The rules go on over every part whose shape the schema accepts, so the
+    # author sees all the mistakes at once instead of one round at a time.
+    usable = usable_document(document)
+    if usable is None:
         return None, sort_problems(schema_problems)
-    workflow, problems = build_workflow(document)
-    template_files = _template_files(document, workflow, files, base_dir)
-    context = LintContext(workflow, document, base_dir, template_files, policies)
-    problems = sort_problems([*schema_problems, *problems, *run_rules(context)])
+    workflow, problems = build_workflow(usable.document)
+    template_files = _template_files(usable.document, workflow, files, base_dir)
+    context = LintContext(workflow, usable.document, base_dir, template_files, policies)
+    found = usable.keep([*problems, *run_rules(context)])
+    problems = sort_problems([*schema_problems, *found])
     if has_errors(problems):
         return None, problems
     workflow = dataclasses.replace(

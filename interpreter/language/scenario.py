@@ -104,6 +104,8 @@ class Scenario:
     # On the suppression list at the start: (address, category or None for all).
     suppressions: tuple[tuple[str, str | None], ...] = ()
     events: tuple[ScenarioEvent, ...] = ()
+    # How long the campaigns' cron ticks are played from ``start``; None: no tick.
+    until: timedelta | None = None
     expect: Expectations = field(default_factory=Expectations)
     description: str | None = None
 
@@ -187,7 +189,16 @@ class _ScenarioBuilder:
     def build(self) -> Scenario:
         data = self.data
         file = self.source.file
-        events = [self._event(item, ("events", i)) for i, item in enumerate(data["events"])]
+        events = [self._event(item, ("events", i)) for i, item in enumerate(data.get("events", []))]
+        until = None if "until" not in data else self._duration(data["until"], ("until",))
+        for index, event in enumerate(events):
+            if until is not None and event.at >= until:
+                self._problem(
+                    ("events", index, "at"),
+                    "event-after-until",
+                    f"+{format_duration(event.at)} is not before until "
+                    f"({format_duration(until)}); the scenario stops playing there",
+                )
         if "workflows" in data:
             paths = [self.base_dir / name for name in data["workflows"]]
             where = [self.source.value(("workflows", i)) for i in range(len(paths))]
@@ -211,6 +222,7 @@ class _ScenarioBuilder:
             ),
             # Stable: events given at the same offset keep the order they are written in.
             events=tuple(sorted(events, key=lambda event: event.at)),
+            until=until,
             expect=self._expect(data.get("expect", {})),
             description=data.get("description"),
         )

@@ -78,6 +78,14 @@ def check_workflow(data: Any, source: SourceMap) -> list[Problem]:
     return problems
 
 
+def is_shape_preserving(error: ValidationError) -> bool:
+    """A misspelt action name leaves a step with an action: every rule can still run."""
+    path = tuple(error.absolute_path)
+    return (
+        error.validator == "enum" and len(path) == 3 and path[0] == "steps" and path[-1] == "action"
+    )
+
+
 def check_policies(data: Any, source: SourceMap) -> list[Problem]:
     """Schema problems of a ``policies.yaml``."""
     problems: list[Problem] = []

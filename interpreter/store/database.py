@@ -67,7 +67,11 @@ def normalize_url(url: str | None) -> URL:
         raise StoreError(f"not a database URL: {text!r}") from error
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if url is None and parsed.database:
+    default_folder = Path(make_url(DEFAULT_URL).database or "").parent
+    if parsed.database and (url is None or Path(parsed.database).parent == default_folder):
+        # The default's folder (.flow/) is flow's own to make, also when the URL
+        # is written out; any other folder is the author's, and a typo in it
+        # should be an error, not a new directory.
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     return parsed
 

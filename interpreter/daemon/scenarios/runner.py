@@ -2,9 +2,12 @@
 
 Each event is sent at its moment: the engine first drives every run up to it
 (jumping from timer to timer), then the event's ``${ }`` are resolved against
-what has happened so far and it is ingested. Last, the runs go as far as they
-can. Time is bounded by ``HORIZON``, so a campaign that never stops sleeping
-fails its scenario instead of hanging it.
+what has happened so far and it is ingested. With ``until``, the campaigns'
+cron ticks in [start, start + until) are played the same way, each fired as
+the daemon's scheduler fires it (``Engine.fire_cron_tick``, the one
+``flow/cron`` event). Last, the runs go as far as they can. Time is bounded
+by ``HORIZON``, so a campaign that never stops sleeping fails its scenario
+instead of hanging it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from interpreter.actions.base import Action
@@ -21,6 +24,7 @@ from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.caps import reserve_send
 from interpreter.daemon.clock import VirtualClock
+from interpreter.daemon.cron import cron_triggers, ticks_within
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.scenarios.compare import Verdict, judge
 from interpreter.daemon.scenarios.history import (
@@ -35,11 +39,13 @@ from interpreter.errors import FlowError
 from interpreter.language.cel import render
 from interpreter.language.definitions import Workflow
 from interpreter.language.durations import format_duration
-from interpreter.language.scenario import Scenario
+from interpreter.language.scenario import Scenario, ScenarioEvent
 from interpreter.store import Store
 from interpreter.store.database import open_store
 
 HORIZON = timedelta(days=365)
+# More cron ticks than a scenario should play (an every-minute schedule for weeks).
+MAX_TICKS = 10_000
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ def run_scenario(
     workflow: Workflow | Sequence[Workflow],
     *,
     horizon: timedelta = HORIZON,
+    max_ticks: int = MAX_TICKS,
 ) -> ScenarioResult:
     """Play ``scenario`` against ``workflow`` (or several campaigns, loaded together
     with the policies of their folder) and judge it. Never raises a FlowError:
@@ -115,7 +122,7 @@ def run_scenario(
             engine = _engine(store, workflow, scenario, clock, actions, scratch)
             # A for_each step is played and expected as an action (output {count}).
             play = _Play(scenario, engine, clock, log, frozenset({*real, "for_each"}))
-            error = _play(play, horizon)
+            error = _play(play, horizon, max_ticks)
             runs = play.runs()
             happened = play.actions(runs)
             conversions = store.count_conversions()
@@ -154,12 +161,47 @@ def _engine(
     )
 
 
-def _play(play: _Play, horizon: timedelta) -> str | None:
+def _timeline(play: _Play, max_ticks: int) -> list[tuple[datetime, int, ScenarioEvent | Workflow]]:
+    """The scenario's events and cron ticks by moment, each with its index in
+    ``events`` (-1 for a tick); at the same moment an event comes first.
+    Raises ``FlowError`` past ``max_ticks`` ticks of one campaign."""
+    scenario = play.scenario
+    moments: list[tuple[datetime, int, ScenarioEvent | Workflow]] = [
+        (scenario.start + event.at, index, event) for index, event in enumerate(scenario.events)
+    ]
+    if scenario.until is not None:
+        end = scenario.start + scenario.until
+        for workflow in play.engine.campaigns.current():
+            ticks = {
+                tick
+                for trigger in cron_triggers(workflow)
+                for tick in ticks_within(trigger, scenario.start, end, max_ticks)
+            }
+            if len(ticks) > max_ticks:
+                raise FlowError(
+                    f"until: {format_duration(scenario.until)} plays more than {max_ticks:,} "
+                    f"cron ticks of {workflow.id}; shorten it"
+                )
+            moments.extend((tick, -1, workflow) for tick in ticks)
+    # Stable: events at the same offset keep the order they are written in.
+    return sorted(moments, key=lambda moment: (moment[0], moment[1] < 0))
+
+
+def _play(play: _Play, horizon: timedelta, max_ticks: int) -> str | None:
     scenario = play.scenario
     start = scenario.start
     try:
-        for index, event in enumerate(scenario.events):
-            play.engine.run_virtual(play.clock, until=start + event.at)
+        timeline = _timeline(play, max_ticks)
+    except FlowError as failure:
+        return str(failure)
+    try:
+        for moment, index, what in timeline:
+            play.engine.run_virtual(play.clock, until=moment)
+            if isinstance(what, Workflow):
+                run_id = play.engine.fire_cron_tick(what, moment)
+                play.started.extend([run_id] if run_id is not None else [])
+                continue
+            event = what
             runs = play.runs()
             scope = {
                 "actions": [action.as_cel() for action in play.actions(runs)],
@@ -171,11 +213,11 @@ def _play(play: _Play, horizon: timedelta) -> str | None:
                 return f"events[{index}] ({event.name} at +{format_duration(event.at)}): {failure}"
             result = play.engine.ingest(event.name, data, event_id=event.id)
             play.started.extend(result.started)
-        limit = start + horizon
+        limit = start + max(horizon, scenario.until or horizon)
         play.engine.run_virtual(play.clock, until=limit)
         if play.engine.next_wake_at() is not None:
             return (
-                f"runs still had timers after {format_duration(horizon)} of virtual time; "
+                f"runs still had timers after {format_duration(limit - start)} of virtual time; "
                 "stopped there"
             )
     except FlowError as failure:

@@ -1,12 +1,14 @@
 """The dashboard's actions (POST, CSRF-checked): cancel a run, retry a failed
-run from its failed step, send a test event."""
+run from its failed step, send a test event, run a cron campaign's tick now."""
 
 from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
+from interpreter.daemon.cron import cron_triggers
 from interpreter.daemon.recovery import cancel_run, retry_run
+from interpreter.errors import NotFound
 from interpreter.http.dashboard.guard import Call
 from interpreter.http.event_batch import check_document, event_in, parse_json
 from interpreter.http.rejection import Rejected
@@ -41,3 +43,22 @@ async def send_event(call: Call) -> Response:
         return call.page("message.html", 400, title="Bad event", message=error.message)
     [result] = await run_in_threadpool(call.engine.ingest_many, [event])
     return call.page("event_sent.html", result=result, event_name=event.name)
+
+
+async def run_tick(call: Call) -> Response:
+    """ "Run now" on a cron campaign's page: a tick at this second, claimed and
+    started exactly as the scheduler does (the same ``flow/cron`` event), so a
+    click at a scheduled minute and the scheduler share one run."""
+    campaign_id = call.request.path_params["campaign_id"]
+    workflow = call.engine.campaigns.named(campaign_id)
+    if workflow is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    if not cron_triggers(workflow):
+        message = f"Campaign {campaign_id} has no cron trigger: it starts on events."
+        return call.page("message.html", 409, title="Not a cron campaign", message=message)
+    tick = call.engine.clock.now().replace(microsecond=0)
+    run_id = await run_in_threadpool(call.engine.fire_cron_tick, workflow, tick)
+    if run_id is None:
+        message = f"The tick at {tick.isoformat()} was already taken; try again in a second."
+        return call.page("message.html", 409, title="Not done", message=message)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)

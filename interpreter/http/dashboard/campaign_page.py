@@ -1,17 +1,21 @@
 """A campaign's page: does it work? Of the runs started in the chosen period,
 how many reached each step (drawn into the graph), how many converted (the
 campaign's ``goal``), the same per split path with the difference between
-paths, and each email step's sends, opens and clicks."""
+paths, and each email step's sends, opens and clicks. A cron campaign's page
+also shows its schedule and next tick, with "Run now" (``actions.run_tick``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from interpreter.daemon.cron import cron_triggers, describe_schedule, upcoming_tick
 from interpreter.errors import NotFound
 from interpreter.http.dashboard.guard import Call
 from interpreter.http.dashboard.pages import PERIODS
@@ -61,6 +65,22 @@ class CampaignFigures:
     within: str | None  # the goal's attribution window, as written
 
 
+@dataclass(frozen=True)
+class CronFacts:
+    schedule: str  # as the author wrote it: ``0 9 * * MON, Europe/Paris``
+    next_tick: datetime
+    next_local: str  # the next tick in the schedule's own zone
+
+
+def cron_facts(workflow: Workflow, now: datetime) -> CronFacts | None:
+    tick = upcoming_tick(workflow, now)
+    if tick is None:
+        return None
+    zone = cron_triggers(workflow)[0].timezone
+    local = tick.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M %Z")
+    return CronFacts(describe_schedule(workflow), tick, f"{local}, {zone}")
+
+
 def path_rows(figures: GoalFigures) -> list[PathRow]:
     rows: list[PathRow] = []
     first: dict[str, float | None] = {}
@@ -90,7 +110,8 @@ async def campaign(call: Call) -> Response:
     if period not in PERIODS:
         period = "7d"
     length = PERIODS[period]
-    since = call.engine.clock.now() - length if length is not None else None
+    now = call.engine.clock.now()
+    since = now - length if length is not None else None
     found = [w for w in call.engine.campaigns.current() if w.id == campaign_id]
     if not found:
         raise NotFound(f"no campaign {campaign_id}")
@@ -121,4 +142,10 @@ async def campaign(call: Call) -> Response:
         )
 
     shown = await run_in_threadpool(load)
-    return call.page("campaign.html", c=shown, period=period, periods=list(PERIODS))
+    return call.page(
+        "campaign.html",
+        c=shown,
+        cron=cron_facts(workflow, now),
+        period=period,
+        periods=list(PERIODS),
+    )

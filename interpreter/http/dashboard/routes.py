@@ -40,6 +40,7 @@ def dashboard_routes(engine: Engine, settings: DashboardSettings) -> list[BaseRo
         post("/logout", logout),
         get("/", pages.campaigns),
         get("/campaigns/{campaign_id}", campaign_page.campaign),
+        post("/campaigns/{campaign_id}/tick", actions.run_tick),
         get("/runs", pages.runs),
         get("/runs/{run_id}", pages.run),
         post("/runs/{run_id}/cancel", actions.cancel),

@@ -20,7 +20,7 @@ RUN = (
     "run",
     "workflows/signup-drip.yaml",
     "--event",
-    "@workflows/events/signup.json",
+    "@workflows/events/signup-completed.event.json",
     "--secret",
     f"APP_DATABASE_URL={APP_DB}",
 )

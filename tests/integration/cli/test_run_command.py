@@ -76,7 +76,7 @@ def test_run_simulate_plays_a_debounced_event_on_virtual_time(project: Path) -> 
         "run",
         "workflows/cart-abandonment.yaml",
         "--event",
-        "@workflows/events/cart-updated.json",
+        "@workflows/events/cart-updated.event.json",
         "--simulate",
         "--start",
         "2026-01-05T09:00:00Z",
@@ -94,9 +94,8 @@ def test_run_simulate_plays_a_debounced_event_on_virtual_time(project: Path) -> 
 
 def test_send_says_the_event_was_debounced(project: Path, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'flow.db'}"
-    data = (project / "workflows" / "events" / "cart-updated.json").read_text()
-    payload = json.dumps(json.loads(data)["data"])
-    sent = flow("send", "shop/cart.updated", "--data", payload, "--db", db, cwd=project)
+    data = "@workflows/events/cart-updated.data.json"
+    sent = flow("send", "shop/cart.updated", "--data", data, "--db", db, cwd=project)
     assert sent.returncode == 0, sent.stderr
     assert "started 0 run(s)" in sent.stdout
     assert "  cart-abandonment: debounced: its run starts after 30m without" in sent.stdout

@@ -168,8 +168,8 @@ def test_a_debounced_event_and_a_cron_campaign(project: Path, db_url: str) -> No
     assert burst.startswith("  carts: debounced: its run starts after 30m without another event")
     assert "at the latest)" in burst
     expected = (
-        "not started: it starts on its cron schedule only (0 9 * * 1 Europe/Paris), never on"
-        " a sent event (a running flow serve or flow worker fires its ticks)"
+        "not started: it starts on its cron schedule only (0 9 * * 1, Europe/Paris), never on"
+        " a sent event; to run a tick now: flow run workflows/digest.yaml --tick"
     )
     assert lines(send(project, db_url, "flow/cron", {})) == [f"  digest: {expected}"]
     assert lines(send(project, db_url, "digest", {})) == [f"  digest: {expected}"]

@@ -15,7 +15,7 @@ import pytest
 from tests._cli import ROOT, Ran, run_flow
 
 CAMPAIGN = "workflows/welcome-engagement.yaml"
-SIGNUP = "@workflows/events/user-registered.json"  # user 42
+SIGNUP = "@workflows/events/user-registered.event.json"  # user 42
 
 
 def flow(*arguments: str, cwd: Path) -> Ran:

@@ -63,7 +63,7 @@ def test_force_color_colours_the_main_job_into_a_pipe(
             "run",
             "workflows/signup-drip.yaml",
             "--event",
-            "@workflows/events/signup.json",
+            "@workflows/events/signup-completed.event.json",
             "--secret",
             f"APP_DATABASE_URL={APP_DB}",
             "--simulate",

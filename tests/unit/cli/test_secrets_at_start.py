@@ -13,7 +13,7 @@ RUN = (
     "run",
     "workflows/signup-drip.yaml",
     "--event",
-    "@workflows/events/signup.json",
+    "@workflows/events/signup-completed.event.json",
     "--simulate",
 )
 SECOND = """\

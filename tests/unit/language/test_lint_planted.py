@@ -238,10 +238,42 @@ def test_a_misspelt_action_does_not_hide_the_other_mistakes() -> None:
     ]
 
 
-def test_other_schema_errors_still_stop_the_deeper_rules() -> None:
-    text = plant("timeout: 3d", "tiemout: 3d")
-    text = plant("next: check_plan", "next: check_plna", text)
-    assert [code for _, _, code in found(text)] == ["unknown-key"]
+def test_ten_mistakes_show_on_the_first_run() -> None:
+    """Schema mistakes set their own part aside; every other rule still runs."""
+    plants = [
+        ("idempotency: event.data.user.id", "idempotency: event.data.user.id ="),
+        ("event: app/user.deleted", "evnt: app/user.deleted"),
+        ("secrets: [APP_DATABASE_URL]", "secrets: APP"),
+        (
+            "to: ${ vars.email }\n      subject: Welcome",
+            "to: ${ vars.emial }\n      subject: Welcome",
+        ),
+        ("timeout: 3d", "tiemout: 3d"),
+        ("- id: route", "- id: Route"),
+        ("sleep: 1d\n\n  - id: send", "sleep: 1 day\n\n  - id: send"),
+        ("template: templates/power-tips.html", "template: templates/power-tip.html"),
+        ("action: sql.query", "action: sql.qurey"),
+        ('!= "pro"', '!= "pro" &&'),
+    ]
+    text = SEED_TEXT
+    for old, new in plants:
+        text = plant(old, new, text)
+    lines = {line for line, _, _ in found(text)}
+    assert lines == {9, 12, 15, 25, 33, 35, 41, 48, 54, 62}
+    assert len(lines) == len(plants)
+
+
+def test_a_part_set_aside_is_not_reported_twice() -> None:
+    # The bad secrets list is one mistake: its uses are not "undeclared secret" too,
+    # and a step with a bad id is not also a jump to "no step 'Route'".
+    text = plant("secrets: [APP_DATABASE_URL]", "secrets: APP")
+    text = text.replace("check_plan", "Check_plan")
+    assert found(text) == [(15, 10, "schema"), (38, 15, "schema"), (53, 9, "schema")]
+
+
+def test_a_broken_step_list_still_stops_the_deeper_rules() -> None:
+    text = SEED_TEXT[: SEED_TEXT.index("steps:")] + "steps: {welcome: 1}\n"
+    assert [code for _, _, code in found(text)] == ["schema"]
 
 
 def test_throttle_limit_period_and_placement() -> None:

@@ -57,7 +57,7 @@ def test_mutants_of_the_seed_campaign_never_reach_an_internal_error(
                 "run",
                 str(target),
                 "--event",
-                "@workflows/events/signup.json",
+                "@workflows/events/signup-completed.event.json",
                 "--simulate",
                 "--format",
                 "json",

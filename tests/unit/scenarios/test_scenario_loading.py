@@ -128,7 +128,15 @@ events:
         ),
         (
             "workflow: w.yaml\n",
-            "workflows/a.test.yaml:1:1: error schema the scenario needs the key 'events'",
+            "workflows/a.test.yaml:1:1: error schema the scenario needs one of events, until",
+        ),
+        (
+            "workflow: w.yaml\nuntil: 1w\nevents:\n  - {at: 0s, name: x}\n  - {at: 1w, name: y}\n",
+            "workflows/a.test.yaml:5:10: error event-after-until +1w is not before until (1w)",
+        ),
+        (
+            "workflow: w.yaml\nuntil: three weeks\n",
+            "workflows/a.test.yaml:2:8: error bad-duration 'three weeks' is not a duration",
         ),
         (
             "workflow: w.yaml\nstart: next monday\nevents: []\n",
@@ -156,6 +164,13 @@ events:
 def test_problems_point_at_the_line_to_fix(text: str, expected: str) -> None:
     found = problems_of(text)
     assert any(line.startswith(expected) for line in found), found
+
+
+def test_until_plays_cron_ticks_without_events() -> None:
+    scenario = load("workflow: weekly-newsletter.yaml\nuntil: 3w\n")
+    assert scenario.until == timedelta(weeks=3)
+    assert scenario.events == ()
+    assert load(MINIMAL).until is None  # without until, no cron tick is played
 
 
 def test_scenario_files_finds_only_scenarios(tmp_path: Path) -> None:
