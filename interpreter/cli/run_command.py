@@ -3,6 +3,7 @@ drive it in the foreground."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from collections import Counter
@@ -37,6 +38,7 @@ from interpreter.cli.timeline import (
 from interpreter.core.model import FINISHED
 from interpreter.daemon.clock import RealClock, VirtualClock
 from interpreter.daemon.cron import cron_triggers
+from interpreter.daemon.email_setup import email_destination
 from interpreter.daemon.engine import Engine
 from interpreter.daemon.ingest import IngestResult
 from interpreter.daemon.secrets import check_declared
@@ -185,8 +187,7 @@ def run(
     _report(detail, output_format, simulate)
     if started is not None and output_format != "json":
         click.echo(f"other runs it started: {started}")
-    if simulate and not deliver:
-        _outbox_note(detail, output_format)
+    _email_note(detail, output_format, rehearsal=simulate and not deliver)
     # A run its goal ended (``converted``) worked as well as one that completed.
     if detail.run.status not in ("completed", "converted"):
         raise click.exceptions.Exit(1)
@@ -303,8 +304,10 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
         click.echo(f"error in {describe_error(run.state.get('error'))}", err=True)
 
 
-def _outbox_note(detail: Any, output_format: str) -> None:
-    """Where a rehearsal's emails went, so nobody wonders whether they were sent."""
+def _email_note(detail: Any, output_format: str, *, rehearsal: bool) -> None:
+    """Where the run's emails went, so nobody wonders whether they were sent:
+    a rehearsal's to the outbox, else wherever the environment's email set-up
+    sends them (``email_destination``, the line `flow worker` starts with)."""
     written = sum(
         1
         for step in detail.steps
@@ -315,8 +318,9 @@ def _outbox_note(detail: Any, output_format: str) -> None:
     )
     if not written:
         return
-    note = (
-        f"{written} email{'s' * (written != 1)} written to {OUTBOX}/, none delivered "
-        "(--deliver sends them)"
-    )
+    emails = f"{written} email{'s' * (written != 1)}"
+    if rehearsal:
+        note = f"{emails} written to {OUTBOX}/, none delivered (--deliver sends them)"
+    else:
+        note = f"{emails} handed to {email_destination(os.environ, DATA_DIR)}"
     click.echo(note, err=output_format == "json")

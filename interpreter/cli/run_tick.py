@@ -94,7 +94,7 @@ def why_not_taken(campaign: Workflow, name: str, result: IngestResult) -> str:
                 f"trigger of it takes {name!r}: run its tick with --tick [TIME]"
             )
         return f"no trigger of {campaign.id} takes {name!r}"
-    return (
-        "the event was not taken, because of its `if` filter or idempotency key "
-        "(a run with that key exists)"
-    )
+    mine = [c for c in result.campaigns if c.campaign == campaign.id and c.reason is not None]
+    if mine:  # its own reason: the `if` that was false, the key that failed or is taken
+        return mine[0].line
+    return f"{campaign.id} started no run for {name!r}"

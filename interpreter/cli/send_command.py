@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +13,7 @@ from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, format_option, workflows_option
 from interpreter.cli.output import to_json
 from interpreter.daemon.setup import open_engine
+from interpreter.daemon.trigger_outcomes import outcome_line
 from interpreter.errors import UsageError
 from interpreter.http.client import send_event
 
@@ -58,7 +60,9 @@ def send(
     output_format: str,
 ) -> None:
     """Record event NAME: it starts the runs of campaigns it triggers and wakes
-    the runs waiting for it. A running `flow worker` carries them on.
+    the runs waiting for it. A running `flow worker` carries them on. Prints
+    one line per campaign NAME triggers: the run it started, or why none
+    (its `if` was false, an expression failed, an entry rule, a debounce).
 
     \b
     Example:
@@ -70,35 +74,34 @@ def send(
         raise UsageError("NAME must not be empty")
     data = read_json_argument(data_text, "--data")
     if server_url is not None:
-        sent_id = send_event(server_url, name, data, key=event_key, event_id=event_id)
-        click.echo(to_json({"id": sent_id}) if output_format == "json" else sent_id)
-        return
-    engine = open_engine(campaigns_or_exit(workflows_dir), db_url=db_url)
-    try:
-        result = engine.ingest(name, data, event_id=event_id)
-    finally:
-        engine.store.close()
+        outcome = send_event(server_url, name, data, key=event_key, event_id=event_id)
+    else:
+        engine = open_engine(campaigns_or_exit(workflows_dir), db_url=db_url)
+        try:
+            outcome = engine.ingest(name, data, event_id=event_id).as_json()
+        finally:
+            engine.store.close()
     if output_format == "json":
-        click.echo(
-            to_json(
-                {
-                    "id": result.event_id,
-                    "duplicate": result.duplicate,
-                    "started": list(result.started),
-                    "resumed": result.delivered,
-                    "debounced": list(result.debounced),
-                }
-            )
-        )
+        click.echo(to_json(outcome))
         return
-    if result.duplicate:
-        click.echo(f"event {result.event_id} was already recorded; nothing done")
-        return
-    click.echo(
-        f"recorded {result.event_id}: started {len(result.started)} run(s), "
-        f"woke {result.delivered} waiting run(s)"
-    )
-    for run_id in result.started:
-        click.echo(f"  started {run_id}")
-    for campaign in result.debounced:
-        click.echo(f"  debounced by {campaign}: its run starts when the burst goes quiet")
+    for line in _lines(name, outcome):
+        click.echo(line)
+
+
+def _lines(name: str, outcome: dict[str, Any]) -> list[str]:
+    """One line for the event, then one per campaign its name triggers."""
+    event_id = outcome.get("id")
+    if outcome.get("duplicate"):
+        return [f"event {event_id} was already recorded; nothing done"]
+    if "campaigns" not in outcome:  # a server that does not say what it did
+        return [str(event_id)]
+    started, woken = outcome.get("started") or [], outcome.get("woken") or []
+    lines = [
+        f"recorded {event_id}: started {len(started)} run(s), woke {len(woken)} waiting run(s)"
+    ]
+    campaigns = outcome.get("campaigns") or []
+    lines += [f"  {outcome_line(campaign)}" for campaign in campaigns]
+    lines += [f"  woke {run_id}" for run_id in woken]
+    if not campaigns and not woken:
+        lines.append(f"  no campaign starts on {name} and no run is waiting for it")
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -18,10 +19,14 @@ from interpreter.cli.options import (
     secret_option,
     workflows_option,
 )
+from interpreter.daemon.email_setup import email_destination
 from interpreter.daemon.secrets import check_declared
 from interpreter.daemon.setup import open_engine
 from interpreter.daemon.signals import handling_signals
 from interpreter.daemon.worker import work
+
+# Where open_engine keeps the outbox (its default data directory).
+DATA_DIR = Path(".flow")
 
 
 @click.command("worker")
@@ -64,12 +69,18 @@ def worker(
     secrets = split_pairs(secret_pairs, "--secret")
     check_declared(campaigns, secrets)
     engine = open_engine(
-        campaigns, db_url=db_url, secrets=secrets, lease_seconds=lease_seconds, batch=batch
+        campaigns,
+        db_url=db_url,
+        secrets=secrets,
+        lease_seconds=lease_seconds,
+        batch=batch,
+        data_dir=DATA_DIR,
     )
     stop = threading.Event()
     if not quiet:
         until = "until no run is due" if until_idle else "Ctrl-C to stop"
         click.echo(f"flow worker {engine.owner} on {engine.store.url}; {until}", err=True)
+        click.echo(f"email: {email_destination(os.environ, DATA_DIR)}", err=True)
     try:
         with handling_signals(stop.set, stopping="finishing the batch in hand"):
             processed = work(engine, stop, until_idle=until_idle)

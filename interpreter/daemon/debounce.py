@@ -17,7 +17,13 @@ from datetime import datetime
 
 from interpreter.core.model import Event
 from interpreter.daemon.campaigns import Campaigns
-from interpreter.daemon.entry import Candidate, declared_secrets, run_start, start_runs
+from interpreter.daemon.entry import (
+    Candidate,
+    declared_secrets,
+    key_failed,
+    run_start,
+    start_runs,
+)
 from interpreter.daemon.events import event_from_document
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate
@@ -36,17 +42,12 @@ CAMPAIGN_KEY = ""
 
 def burst_event(
     workflow: Workflow, event: Event, scope: Mapping[str, JSON], now: datetime
-) -> BurstEvent | None:
-    """What ``event`` adds to its burst; None (logged) when the key does not evaluate."""
+) -> BurstEvent:
+    """What ``event`` adds to its burst; raises ExpressionError when the key
+    does not evaluate (the caller says so)."""
     rule = workflow.debounce
     assert rule is not None  # only debounced campaigns come here
-    key = CAMPAIGN_KEY
-    if rule.key is not None:
-        try:
-            key = canonical(evaluate(rule.key, scope))
-        except ExpressionError as error:
-            log.warning("%s: event %s not debounced: %s", workflow.id, event.id, error)
-            return None
+    key = CAMPAIGN_KEY if rule.key is None else canonical(evaluate(rule.key, scope))
     timeout_at = None if rule.timeout is None else now + rule.timeout
     return BurstEvent(
         workflow.id, key, event.id, event.as_cel(), now, now + rule.period, timeout_at
@@ -91,7 +92,8 @@ def fire_due_bursts(
             continue
         event = event_from_document(burst.event)
         scope = {"event": burst.event, "now": now, "secrets": declared_secrets(workflow, secrets)}
-        start = run_start(workflow, event, scope)
-        if start is not None:
-            candidates.append((workflow, start))
-    return start_runs(tx, campaigns, secrets, candidates, now)
+        try:
+            candidates.append((workflow, run_start(workflow, event, scope)))
+        except ExpressionError as error:
+            key_failed(workflow, event.id, error)
+    return start_runs(tx, campaigns, secrets, candidates, now).started

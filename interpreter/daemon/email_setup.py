@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from interpreter.actions.base import Action
@@ -53,6 +54,30 @@ def email_transport(environ: Mapping[str, str]) -> EmailTransport | None:
     if provider == "smtp":
         raise EmailSettingsError("FLOW_EMAIL_PROVIDER=smtp needs FLOW_SMTP_URL")
     return None
+
+
+def email_destination(environ: Mapping[str, str], data_dir: Path) -> str:
+    """Where email goes and which setting says so, for the line ``flow serve``
+    and ``flow worker`` print at start; call it once ``email_transport`` has
+    accepted ``environ``. Names the server, never a credential."""
+    smtp_url = environ.get("FLOW_SMTP_URL", "").strip()
+    provider = environ.get("FLOW_EMAIL_PROVIDER", "").strip().lower()
+    if smtp_url:
+        smtp = parse_smtp_url(smtp_url)
+        if smtp.implicit_tls:
+            tls = "TLS"
+        elif not smtp.starttls:
+            tls = "no TLS"
+        else:  # as SmtpTransport upgrades
+            tls = "STARTTLS, required to log in" if smtp.username else "STARTTLS when offered"
+        ignored = f"; FLOW_EMAIL_PROVIDER={provider} is ignored" if provider == "resend" else ""
+        return f"SMTP {smtp.where} ({tls}, from FLOW_SMTP_URL{ignored})"
+    if provider == "resend":
+        base_url = environ.get("RESEND_API_URL", "").strip()
+        source = "FLOW_EMAIL_PROVIDER=resend" + (" and RESEND_API_URL" if base_url else "")
+        return f"Resend's API at {base_url or DEFAULT_URL} (from {source})"
+    source = "FLOW_EMAIL_PROVIDER=outbox" if provider == "outbox" else "no FLOW_SMTP_URL set"
+    return f"the outbox, .eml files under {data_dir / 'outbox'}/, none delivered (from {source})"
 
 
 def check_links(environ: Mapping[str, str]) -> None:

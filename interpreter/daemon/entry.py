@@ -21,11 +21,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from interpreter.core.advance import advance, new_run_state
 from interpreter.core.codec import state_from_json, state_to_json
 from interpreter.core.model import FINISHED, Cancel, Event
+from interpreter.daemon import trigger_outcomes as outcomes
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate
@@ -53,21 +55,30 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:20]}"
 
 
-def run_start(workflow: Workflow, event: Event, scope: Mapping[str, JSON]) -> RunStart | None:
-    """The run ``event`` would start, its entry key evaluated; None (logged)
-    when the key does not evaluate."""
+def run_start(workflow: Workflow, event: Event, scope: Mapping[str, JSON]) -> RunStart:
+    """The run ``event`` would start, its entry key evaluated; raises
+    ExpressionError when the key does not evaluate (the caller says so)."""
     key: str | None = None
     if workflow.entry is not None:
-        try:
-            key = canonical(evaluate(workflow.entry.key, scope))
-        except ExpressionError as error:
-            log.warning("%s: no run started for event %s: %s", workflow.id, event.id, error)
-            return None
+        key = canonical(evaluate(workflow.entry.key, scope))
     run_id = new_id("run")
     state = state_to_json(new_run_state(workflow, run_id))
     return RunStart(
         run_id, workflow.id, workflow.content_hash, key, event.id, state, event.as_cel()
     )
+
+
+def key_failed(workflow: Workflow, event_id: str, error: ExpressionError) -> None:
+    log.warning("%s: no run started for event %s: %s", workflow.id, event_id, error)
+
+
+@dataclass(frozen=True)
+class Starts:
+    """The runs that started, and for each candidate the entry rules held
+    back, why (a sentence from ``trigger_outcomes``)."""
+
+    started: set[str]
+    held: dict[str, str]
 
 
 def start_runs(
@@ -76,15 +87,24 @@ def start_runs(
     secrets: Mapping[str, str],
     candidates: Sequence[Candidate],
     now: datetime,
-) -> set[str]:
-    """Start the runs the entry rules allow, in the caller's transaction;
-    returns the ids started."""
+) -> Starts:
+    """Start the runs the entry rules allow, in the caller's transaction."""
     plain = [start for workflow, start in candidates if not _looks_up(workflow, start)]
     started = tx.start_runs(plain, now)
+    held = {
+        start.run_id: outcomes.key_taken(start.idempotency_key or "")
+        for start in plain
+        if start.run_id not in started
+    }
     for workflow, start in candidates:
-        if _looks_up(workflow, start) and _start(tx, campaigns, secrets, workflow, start, now):
+        if not _looks_up(workflow, start):
+            continue
+        why = _start(tx, campaigns, secrets, workflow, start, now)
+        if why is None:
             started.add(start.run_id)
-    return started
+        else:
+            held[start.run_id] = why
+    return Starts(started, held)
 
 
 def _looks_up(workflow: Workflow, start: RunStart) -> bool:
@@ -103,7 +123,8 @@ def _start(
     workflow: Workflow,
     start: RunStart,
     now: datetime,
-) -> bool:
+) -> str | None:
+    """None when the run started, else why the entry rules held it back."""
     rule, key = workflow.entry, start.idempotency_key
     assert rule is not None and key is not None  # _looks_up said so
     for _ in range(_ATTEMPTS):
@@ -111,20 +132,24 @@ def _start(
         if holder is not None:
             if holder.status not in FINISHED:
                 if rule.if_running == "skip":
-                    return False
+                    return outcomes.holder_running(key, holder)
                 reason = f"replaced by event {start.trigger_event_id}"
                 tx.cancel_runs([_cancelled(tx, campaigns, secrets, holder, reason, now)], now)
-            elif rule.reentry_after is None or now - holder.created_at < rule.reentry_after:
-                return False
+            elif rule.reentry_after is None:
+                return outcomes.holder_finished(key, holder)
+            elif now - holder.created_at < rule.reentry_after:
+                return outcomes.reentry_too_soon(
+                    key, holder, holder.created_at + rule.reentry_after
+                )
             tx.release_entry_keys([holder.id])
         if tx.start_runs([start], now):
-            return True
+            return None
     log.warning(
         "%s: no run started for event %s: its key kept changing hands",
         workflow.id,
         start.trigger_event_id,
     )
-    return False
+    return f"the key {key} kept changing hands (other starts took it meanwhile)"
 
 
 def _cancelled(

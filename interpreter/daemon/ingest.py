@@ -14,13 +14,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from interpreter.core.model import Event
+from interpreter.daemon import trigger_outcomes as outcomes
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.debounce import burst_event, debounce
-from interpreter.daemon.entry import Candidate, declared_secrets, new_id, run_start, start_runs
+from interpreter.daemon.entry import (
+    Candidate,
+    Starts,
+    declared_secrets,
+    key_failed,
+    new_id,
+    run_start,
+    start_runs,
+)
 from interpreter.daemon.goals import Goals
+from interpreter.daemon.trigger_outcomes import CampaignOutcome
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate_condition
-from interpreter.language.definitions import EventTrigger, Workflow
+from interpreter.language.definitions import CronTrigger, EventTrigger, Expression, Workflow
 from interpreter.language.values import JSON
 from interpreter.store import Transaction
 from interpreter.store.records import BurstEvent, Delivery, EventRecord
@@ -43,11 +53,37 @@ class EventIn:
 
 @dataclass(frozen=True)
 class IngestResult:
+    """What one event did: the runs it started and woke, and for each campaign
+    whose trigger names it, that campaign's outcome (a run, or why none)."""
+
     event_id: str
     duplicate: bool
     started: tuple[str, ...] = ()
-    delivered: int = 0
-    debounced: tuple[str, ...] = ()  # the campaigns whose burst took the event
+    woken: tuple[str, ...] = ()  # the waiting runs it was delivered to
+    campaigns: tuple[CampaignOutcome, ...] = ()
+
+    @property
+    def delivered(self) -> int:
+        return len(self.woken)
+
+    @property
+    def debounced(self) -> tuple[str, ...]:
+        """The campaigns whose burst took the event."""
+        return tuple(c.campaign for c in self.campaigns if c.reason == "debounced")
+
+    def as_json(self) -> dict[str, JSON]:
+        """What ``POST /e/`` answers under ``outcomes`` (``flow send --format json`` too)."""
+        return {
+            "id": self.event_id,
+            "duplicate": self.duplicate,
+            "started": list(self.started),
+            "woken": list(self.woken),
+            "campaigns": [campaign.as_json() for campaign in self.campaigns],
+        }
+
+
+# A campaign's outcome decided while reading the event, or a run the entry rules decide on.
+_Pending = CampaignOutcome | Candidate
 
 
 def ingest(
@@ -64,27 +100,23 @@ def ingest(
     events = [Event(e.id or new_id("evt"), e.name, e.data, e.ts or now) for e in incoming]
     new = tx.record_events([EventRecord(e.id, e.name, e.data, e.ts, now) for e in events])
     fresh = [event for event, is_new in zip(events, new, strict=True) if is_new]
-    starts: dict[str, list[Candidate]] = {}
-    bursts: dict[str, list[BurstEvent]] = {}
+    pending: dict[str, list[_Pending]] = {}
+    bursts: list[BurstEvent] = []
     for event in fresh:
-        starts[event.id], bursts[event.id] = _run_starts(campaigns, secrets, event, now)
-    every_burst = [b for each in bursts.values() for b in each]
-    debounce(tx, campaigns, secrets, every_burst, now)
-    candidates = [candidate for each in starts.values() for candidate in each]
-    started = start_runs(tx, campaigns, secrets, candidates, now)
-    delivered = _deliver(tx, fresh, now, Goals(campaigns, secrets))
-    return [
-        IngestResult(
-            event.id,
-            False,
-            tuple(s.run_id for _, s in starts[event.id] if s.run_id in started),
-            delivered[event.id],
-            tuple(b.workflow_id for b in bursts[event.id]),
-        )
-        if is_new
-        else IngestResult(event.id, duplicate=True)
-        for event, is_new in zip(events, new, strict=True)
-    ]
+        pending[event.id] = _run_starts(campaigns, secrets, event, now, bursts)
+    debounce(tx, campaigns, secrets, bursts, now)
+    candidates = [p for each in pending.values() for p in each if isinstance(p, tuple)]
+    starts = start_runs(tx, campaigns, secrets, candidates, now)
+    woken = _deliver(tx, fresh, now, Goals(campaigns, secrets))
+    results = []
+    for event, is_new in zip(events, new, strict=True):
+        if not is_new:
+            results.append(IngestResult(event.id, duplicate=True))
+            continue
+        decided = tuple(_decided(each, starts) for each in pending[event.id])
+        runs = tuple(outcome.run_id for outcome in decided if outcome.run_id is not None)
+        results.append(IngestResult(event.id, False, runs, woken[event.id], decided))
+    return results
 
 
 def cron_tick(
@@ -109,51 +141,110 @@ def cron_tick(
     if not inserted:
         return None
     scope = {"event": event.as_cel(), "now": now, "secrets": declared_secrets(workflow, secrets)}
-    start = run_start(workflow, event, scope)
-    if start is None or not start_runs(tx, campaigns, secrets, [(workflow, start)], now):
+    try:
+        start = run_start(workflow, event, scope)
+    except ExpressionError as error:
+        key_failed(workflow, event.id, error)
+        return None
+    if not start_runs(tx, campaigns, secrets, [(workflow, start)], now).started:
         return None
     return start.run_id
 
 
 def _run_starts(
-    campaigns: Campaigns, secrets: Mapping[str, str], event: Event, now: datetime
-) -> tuple[list[Candidate], list[BurstEvent]]:
-    """The runs ``event`` would start, and what it adds to the bursts of the
-    campaigns that debounce (their runs start when the burst is due)."""
-    starts: list[Candidate] = []
-    bursts: list[BurstEvent] = []
+    campaigns: Campaigns,
+    secrets: Mapping[str, str],
+    event: Event,
+    now: datetime,
+    bursts: list[BurstEvent],
+) -> list[_Pending]:
+    """For each campaign ``event`` triggers, the run it would start or why it
+    starts none; what it adds to the bursts of the campaigns that debounce
+    goes to ``bursts`` (their runs start when the burst is due)."""
+    pending: list[_Pending] = []
     document = event.as_cel()
     for workflow in campaigns.triggered_by(event.name):
         scope = {"event": document, "now": now, "secrets": declared_secrets(workflow, secrets)}
-        if not any(_trigger_accepts(t, event, scope) for t in workflow.triggers):
+        refused = _trigger_refusal(workflow, event, scope)
+        if refused is not None:
+            pending.append(refused)
             continue
-        if workflow.debounce is not None:
-            burst = burst_event(workflow, event, scope, now)
-            if burst is not None:
+        rule = workflow.debounce
+        try:
+            if rule is not None:
+                burst = burst_event(workflow, event, scope, now)
                 bursts.append(burst)
+                pending.append(outcomes.debounced(workflow, burst))
+            else:
+                pending.append((workflow, run_start(workflow, event, scope)))
+        except ExpressionError as error:
+            key_failed(workflow, event.id, error)
+            if rule is not None and rule.key is not None:
+                pending.append(
+                    outcomes.expression_failed(workflow, "debounce.key", rule.key, error)
+                )
+            elif workflow.entry is not None:
+                pending.append(
+                    outcomes.expression_failed(workflow, "entry.key", workflow.entry.key, error)
+                )
+    pending.extend(_cron_only(campaigns, event))
+    return pending
+
+
+def _trigger_refusal(
+    workflow: Workflow, event: Event, scope: Mapping[str, JSON]
+) -> CampaignOutcome | None:
+    """None when a trigger of ``workflow`` for the event accepts it, else why
+    none did: an ``if`` that failed (the first), or every ``if`` false."""
+    false: list[Expression] = []
+    failed: tuple[Expression, ExpressionError] | None = None
+    for trigger in workflow.triggers:
+        if not isinstance(trigger, EventTrigger) or trigger.event != event.name:
             continue
-        start = run_start(workflow, event, scope)
-        if start is not None:
-            starts.append((workflow, start))
-    return starts, bursts
+        if trigger.if_ is None:
+            return None
+        try:
+            if evaluate_condition(trigger.if_, scope):
+                return None
+            false.append(trigger.if_)
+        except ExpressionError as error:
+            failed = failed or (trigger.if_, error)
+    if failed is not None:
+        return outcomes.expression_failed(workflow, "if", *failed)
+    return outcomes.if_false(workflow, false)
 
 
-def _trigger_accepts(trigger: object, event: Event, scope: Mapping[str, JSON]) -> bool:
-    if not isinstance(trigger, EventTrigger) or trigger.event != event.name:
-        return False
-    if trigger.if_ is None:
-        return True
-    try:
-        return evaluate_condition(trigger.if_, scope)
-    except ExpressionError:
-        return False
+def _cron_only(campaigns: Campaigns, event: Event) -> list[CampaignOutcome]:
+    """A ``flow/cron`` event sent from outside (only a tick starts a cron run),
+    or an event named as a campaign that only cron starts: say so."""
+    if event.name == CRON_EVENT:
+        named = event.data.get("campaign") if isinstance(event.data, dict) else None
+        return [
+            outcomes.cron_only(workflow)
+            for workflow in campaigns.current()
+            if any(isinstance(t, CronTrigger) for t in workflow.triggers)
+            and (named is None or named == workflow.id)
+        ]
+    workflow = campaigns.named(event.name)
+    if workflow is not None and outcomes.is_cron_only(workflow):
+        return [outcomes.cron_only(workflow)]
+    return []
+
+
+def _decided(pending: _Pending, starts: Starts) -> CampaignOutcome:
+    if isinstance(pending, CampaignOutcome):
+        return pending
+    workflow, start = pending
+    if start.run_id in starts.started:
+        return outcomes.started(workflow, start.run_id)
+    return outcomes.entry_held(workflow, starts.held.get(start.run_id, "the entry rules held it"))
 
 
 def _deliver(
     tx: Transaction, events: Sequence[Event], now: datetime, goals: Goals
-) -> dict[str, int]:
+) -> dict[str, tuple[str, ...]]:
     """Queue each event for the runs whose waits it may resolve (found by
-    index, one look-up per event name); returns how many runs per event. A
+    index, one look-up per event name); returns those runs per event. A
     goal subscription of a finished run (its attribution window) has no
     inbox to queue into: the event is offered to it here."""
     by_name: dict[str, list[Event]] = {}
@@ -174,4 +265,4 @@ def _deliver(
         finished = [run_id for run_id in goal_runs[event.id] if run_id not in woken]
         if finished:
             goals.convert_finished(tx, event, finished, now)
-    return {event.id: len(runs[event.id]) for event in events}
+    return {event.id: tuple(runs[event.id]) for event in events}

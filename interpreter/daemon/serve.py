@@ -39,7 +39,7 @@ from interpreter.daemon import heap
 from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.clock import RealClock
 from interpreter.daemon.cron import CronScheduler
-from interpreter.daemon.email_setup import configured_actions
+from interpreter.daemon.email_setup import configured_actions, email_destination
 from interpreter.daemon.engine import DEFAULT_BATCH, DEFAULT_LEASE_SECONDS, Engine
 from interpreter.daemon.metrics import Metrics
 from interpreter.daemon.secrets import gather
@@ -176,6 +176,9 @@ class Daemon:
                 self.store.url,
                 extra={"port": self.port, "owner": self.owner},
             )
+            if self.settings.actions is None:  # tests that bring their own say nothing
+                where = email_destination(os.environ, self.settings.data_dir)
+                log.info("email: %s", where, extra={"email": where})
             while not self._stop.is_set():
                 self._attention.wait(1.0)
                 self._attention.clear()

@@ -26,8 +26,10 @@ def send_event(
     event_id: str | None = None,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
-) -> str:
-    """POST one event to ``{url}/e/{key}``; returns the id the server recorded it under."""
+) -> dict[str, Any]:
+    """POST one event to ``{url}/e/{key}``; returns what the server says it did
+    (``IngestResult.as_json``: the id it recorded it under, the runs started and
+    woken, each campaign's outcome). A server too old to say has only the id."""
     if not url.startswith(("http://", "https://")):
         raise UsageError(f"--url must start with http:// or https://, not {url!r}")
     event: dict[str, Any] = {"name": name, "data": data}
@@ -43,10 +45,14 @@ def send_event(
     if not response.is_success:
         raise SendFailed(f"the server answered {response.status_code}: {_error_of(response)}")
     try:
-        ids = response.json()["ids"]
-        return str(ids[0])
+        answer = response.json()
+        sent_id = str(answer["ids"][0])
     except (ValueError, KeyError, IndexError, TypeError):
         raise SendFailed(f"the server's answer is not flow's: {response.text[:200]!r}") from None
+    outcomes = answer.get("outcomes")
+    if isinstance(outcomes, list) and outcomes and isinstance(outcomes[0], dict):
+        return dict(outcomes[0])
+    return {"id": sent_id}
 
 
 def _error_of(response: httpx.Response) -> str:

@@ -3,7 +3,9 @@
 Parse and check the whole body, record its events in one transaction (shared
 with concurrent requests: group commit), answer ``{"ids": [...], "status": 200}``
 with the ids in request order. A duplicate id is answered with its id and
-triggers nothing.
+triggers nothing. ``outcomes`` (flow's own, beside Inngest's keys) says per
+event which runs it started and woke and, per campaign its name triggers, why
+one did not start.
 """
 
 from __future__ import annotations
@@ -43,7 +45,13 @@ async def post_events(request: Request) -> Response:
         events = parse_events(body, **limits)
     results = await context.intake.submit(events)
     context.metrics.event_received("api", len(results))
-    return JSONResponse({"ids": [result.event_id for result in results], "status": 200})
+    return JSONResponse(
+        {
+            "ids": [result.event_id for result in results],
+            "status": 200,
+            "outcomes": [result.as_json() for result in results],
+        }
+    )
 
 
 def check_event_key(given: str, keys: tuple[str, ...]) -> None:

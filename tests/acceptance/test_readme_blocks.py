@@ -68,7 +68,10 @@ def test_every_runnable_block_runs_in_a_fresh_copy(tmp_path: Path) -> None:
     assert ran.returncode == 0, f"failed in {where[-1] if where else '?'}:\n{ran.stderr[-3000:]}"
     assert len(where) == len(blocks)
     # What the blocks say happened, happened.
-    assert '{"ids":["signup-7"],"status":200}' in ran.stdout
+    answer = '{"ids":["signup-7"],"status":200,"outcomes":[{"id":"signup-7","duplicate":false,'
+    assert answer + '"started":["run_' in ran.stdout
+    # flow send --url says what the event did, per campaign.
+    assert "  signup-drip-campaign: started run_" in ran.stdout
     assert "retried at step check_plan: completed" in ran.stdout
     assert (copy / "signup-drip.svg").read_text().startswith("<svg")
     assert (copy / "reports" / "flow-test.xml").is_file()

@@ -55,7 +55,9 @@ async def _replayed_as(call: Call, run_id: str) -> str | None:
 
 async def send_event(call: Call) -> Response:
     """Checked exactly as ``POST /e/`` checks an event (the same parser), so the
-    form stores nothing the API would refuse."""
+    form stores nothing the API would refuse. Answered with what the event did
+    (the runs it started and woke, and why a campaign it names started none),
+    not a redirect: that is known only now."""
     name = call.form.get("name", "").strip()
     text = call.form.get("data", "").strip() or "{}"
     try:
@@ -66,7 +68,7 @@ async def send_event(call: Call) -> Response:
     except Rejected as error:
         return call.page("message.html", 400, title="Bad event", message=error.message)
     [result] = await run_in_threadpool(call.engine.ingest_many, [event])
-    return RedirectResponse(f"/events?sent={result.event_id}", status_code=303)
+    return call.page("event_sent.html", result=result, event_name=event.name)
 
 
 async def run_tick(call: Call) -> Response:

@@ -160,7 +160,6 @@ async def events(call: Call) -> Response:
         events=found,
         query=dict(q),
         following=following,
-        sent=q.get("sent"),
         debounced=debounced,
     )
 

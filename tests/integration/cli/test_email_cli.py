@@ -121,6 +121,10 @@ def test_flow_run_simulate_deliver_sends_through_the_configured_smtp_server(
         inbox.envelopes[0].original_content or b""
     )
     assert not (project / ".flow" / "outbox").exists()
+    where = url.removeprefix("smtp://")
+    assert result.stdout.splitlines()[-1] == (
+        f"2 emails handed to SMTP {where} (STARTTLS when offered, from FLOW_SMTP_URL)"
+    )
 
 
 def test_a_suppressed_address_gets_no_email_and_the_run_completes(project: Path) -> None:

@@ -46,7 +46,9 @@ def test_send_url_records_the_event_on_the_server(live: Live, tmp_path: Path) ->
         key="the-key",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "signup-7"
+    recorded, started = result.stdout.splitlines()
+    assert recorded == "recorded signup-7: started 1 run(s), woke 0 waiting run(s)"
+    assert started == f"  signup-drip-campaign: started {live.store.list_runs()[0].id}"
     assert live.store.get_event("signup-7").data["user"]["id"] == 7
     assert len(live.store.list_runs()) == 1
     assert not (tmp_path / ".flow").exists(), "--url must not touch a local database"
@@ -72,3 +74,18 @@ def test_send_url_to_nothing_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_send_url_says_why_no_run_started(live: Live, tmp_path: Path) -> None:
+    data = '{"user": {"id": 7, "email": "ada@example.com", "first_name": "Ada"}}'
+    send = ("send", "app/signup.completed", "--data", data, "--url", live.url)
+    assert flow(*send, cwd=tmp_path, key="the-key").returncode == 0
+    again = flow(*send, cwd=tmp_path, key="the-key")
+    assert again.stdout.splitlines() == [
+        again.stdout.splitlines()[0],
+        "  signup-drip-campaign: not started: a run with the key 7 exists already,"
+        " and a key starts one run",
+    ]
+    as_json = json.loads(flow(*send, "--format", "json", cwd=tmp_path, key="the-key").stdout)
+    assert as_json["started"] == [] and as_json["campaigns"][0]["reason"] == "entry"
+    assert set(as_json) == {"id", "duplicate", "started", "woken", "campaigns"}

@@ -98,4 +98,18 @@ def test_send_says_the_event_was_debounced(project: Path, tmp_path: Path) -> Non
     sent = flow("send", "shop/cart.updated", "--data", data, "--db", db, cwd=project)
     assert sent.returncode == 0, sent.stderr
     assert "started 0 run(s)" in sent.stdout
-    assert "debounced by cart-abandonment" in sent.stdout
+    assert "  cart-abandonment: debounced: its run starts after 30m without" in sent.stdout
+
+
+def test_run_says_why_its_event_started_no_run(project: Path) -> None:
+    (project / "gated.yaml").write_text(
+        "id: gated\non:\n  event: app/go\n  if: event.data.plan == 'trial'\n"
+        "steps:\n  - {id: hello, action: log, with: {message: hi}}\n"
+    )
+    ran = flow(
+        "run", "gated.yaml", "--event", '{"data": {"plan": "pro"}}', "--simulate", cwd=project
+    )
+    assert ran.returncode == 1
+    assert ran.stderr.strip() == (
+        "flow: no run started: gated: not started: its if was false (event.data.plan == 'trial')"
+    )

@@ -67,7 +67,7 @@ def test_without_a_token_a_rebound_host_gets_nothing(tmp_path: Path) -> None:
                     data={"name": "app/ping", "csrf": token},
                     headers={"host": "localhost"},
                 ).status_code
-                == 303
+                == 200
             )
         assert [e.name for e in board.engine.store.list_events(None, None, 10)] == ["app/ping"]
 
@@ -165,7 +165,7 @@ def test_the_test_event_form_checks_as_the_api_does(
             headers=BEARER,
             data={"name": "app/ping", "data": '{"s": "\\ud83d\\ude00"}'},
         )
-        assert good.status_code == 303
+        assert good.status_code == 200
         [event] = board.engine.store.list_events(None, None, 10)
         assert (event.name, event.data) == ("app/ping", {"s": "\U0001f600"})
 

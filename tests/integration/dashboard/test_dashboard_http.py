@@ -51,7 +51,7 @@ def test_bearer_token_works_for_scripts(board: LiveDashboard) -> None:
     sent = httpx.post(
         f"{board.url}/events/test", headers=BEARER, data={"name": "app/ping", "data": '{"a": 1}'}
     )
-    assert sent.status_code == 303
+    assert sent.status_code == 200
 
 
 def test_a_form_without_the_right_csrf_token_is_refused(board: LiveDashboard) -> None:
@@ -63,7 +63,7 @@ def test_a_form_without_the_right_csrf_token_is_refused(board: LiveDashboard) ->
             assert answer.status_code == 403
             assert "CSRF" in answer.text
         good = client.post("/events/test", data={"name": "app/ping", "csrf": _csrf(page.text)})
-        assert good.status_code == 303
+        assert good.status_code == 200
         assert client.get("/events/test").status_code == 405  # POST only
 
 
@@ -81,7 +81,7 @@ def test_without_a_token_loopback_is_open_but_forms_need_csrf(tmp_path: Path) ->
         assert page.status_code == 200
         assert client.post("/events/test", data={"name": "app/ping"}).status_code == 403
         good = client.post("/events/test", data={"name": "app/ping", "csrf": _csrf(page.text)})
-        assert good.status_code == 303
+        assert good.status_code == 200
 
 
 def test_event_data_is_escaped(board: LiveDashboard) -> None:
@@ -153,3 +153,32 @@ def test_campaigns_page_draws_graphs_and_funnels(board: LiveDashboard) -> None:
     assert "Funnel · 1 run started" in html
     assert httpx.get(f"{board.url}/suppressions", headers=BEARER).status_code == 200
     assert httpx.get(f"{board.url}/dashboard.css").headers["content-type"].startswith("text/css")
+
+
+def test_a_test_event_shows_what_it_started_and_why_not(board: LiveDashboard) -> None:
+    def sent(data: str) -> str:
+        answer = httpx.post(
+            f"{board.url}/events/test",
+            headers=BEARER,
+            data={"name": "app/signup.completed", "data": data},
+        )
+        assert answer.status_code == 200, answer.text[:300]
+        return " ".join(answer.text.replace("&#34;", '"').replace("&#39;", "'").split())
+
+    user = '{"user": {"id": "u-9", "email": "ada@example.com", "first_name": "Ada"}}'
+    page = sent(user)
+    assert "Started 2 run(s), woke 0 waiting run(s)." in page  # crm-sync starts too
+    found = re.search(
+        r'<code>signup-drip-campaign</code>: started <a href="/runs/(run_\w+)">', page
+    )
+    assert found is not None, page
+    assert board.engine.store.get_run(found.group(1)).run.idempotency_key == '"u-9"'
+
+    again = sent(user)
+    assert (
+        '<code>signup-drip-campaign</code>: not started: a run with the key "u-9" exists'
+        " already, and a key starts one run"
+    ) in again
+    keyless = sent("{}")
+    assert "not started: its entry key failed at " in keyless
+    assert "signup-drip.yaml:9:14: no such member in mapping: 'user'" in keyless

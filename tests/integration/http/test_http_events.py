@@ -161,3 +161,37 @@ def test_unknown_paths_and_methods_answer_json(serve: Serve) -> None:
     assert httpx.get(f"{live.url}/nowhere").json() == {"error": "Not Found"}
     wrong = httpx.get(f"{live.url}/e/k")
     assert wrong.status_code == 405 and "error" in wrong.json()
+
+
+def test_the_answer_says_per_event_what_it_started_and_why_not(serve: Serve, db_url: str) -> None:
+    live = serve(db_url=db_url)
+    body = [signup(7, id="first"), signup(7, id="again"), {"name": "app/signup.completed"}]
+    answer = httpx.post(f"{live.url}/e/any-key", json=body).json()
+    assert (answer["ids"], answer["status"]) == (["first", "again", answer["ids"][2]], 200)
+    first, again, keyless = answer["outcomes"]
+    (run_id,) = first["started"]
+    assert first == {
+        "id": "first",
+        "duplicate": False,
+        "started": [run_id],
+        "woken": [],
+        "campaigns": [{"campaign": "signup-drip-campaign", "run": run_id}],
+    }
+    [held] = again["campaigns"]
+    assert again["started"] == [] and held["reason"] == "entry"
+    assert held["message"] == "a run with the key 7 exists already, and a key starts one run"
+    [failed] = keyless["campaigns"]
+    assert failed["reason"] == "expression_error" and failed["field"] == "entry.key"
+    assert failed["location"].endswith("workflows/signup-drip.yaml:9:14")
+    assert failed["error"] == "no such member in mapping: 'user' in 'event.data.user.id'"
+    # A duplicate id triggers nothing, and says so; an id no campaign takes is an empty list.
+    replay = httpx.post(f"{live.url}/e/any-key", json=[signup(7, id="first"), {"name": "x"}])
+    duplicate, unknown = replay.json()["outcomes"]
+    assert duplicate == {
+        "id": "first",
+        "duplicate": True,
+        "started": [],
+        "woken": [],
+        "campaigns": [],
+    }
+    assert unknown["campaigns"] == [] and not unknown["duplicate"]
