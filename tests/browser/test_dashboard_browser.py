@@ -90,7 +90,8 @@ def test_log_in_retry_a_failed_run_and_see_the_graphs(browser_page: Any, tmp_pat
         page.fill("input[name=name]", "app/ping")
         page.fill("textarea[name=data]", '{"note": "<b>hi</b>"}')
         page.click("form.card button[type=submit]")
-        page.wait_for_selector("p.notice")
+        page.wait_for_selector("p.notice")  # the answer: what it started, and why not
+        page.goto(f"{board.url}/events")
         assert "<b>hi</b>" in page.locator("table.list").inner_text()  # shown as text
         _shot(page, "events")
 
