@@ -2,13 +2,16 @@
 outlive their run swept when their window closes, and the dashboard's
 figures per campaign, each one GROUP BY over indexed columns.
 
-The figures of whole hours are sums over ``campaign_hours``, which database
-triggers keep as rows arrive (migration 0008 has the rules); the partial
-hours at a period's edges are counted from the rows by the same rules: a
-campaign's runs created then (``runs_workflow_created``), their step rows
-through ``steps_attempt`` (run id first), an email's opens and clicks as
-events whose data holds its id, found through ``event_terms``. So a period of
-30 days reads about 720 hours of sums and two hours of rows.
+The figures of whole days are sums over ``campaign_days`` (migration 0011)
+and those of the whole hours beside them sums over ``campaign_hours``, which
+database triggers keep as rows arrive (migration 0008 has the rules; the
+days follow the hours); the partial hours at a period's edges are counted
+from the rows by the same rules: a campaign's runs created then
+(``runs_workflow_created``), their step rows through ``steps_attempt`` (run
+id first), an email's opens and clicks as events whose data holds its id,
+found through ``event_terms``. So a period of 30 days reads about 30 days
+and 46 hours of sums and two hours of rows; the whole history one row per
+day and figure.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, select
+from sqlalchemy import Table, and_, bindparam, case, exists, func, select
 from sqlalchemy.sql import Select
 
 from interpreter.store import records as rec
@@ -92,30 +95,43 @@ class Conversions(OnConnection):
         return int(self._c.execute(_SWEEP, {"b_now": now}).rowcount)
 
     def goal_figures(self, workflow_id: str, since: Bound, until: Bound) -> GoalFigures:
-        # Whole hours from campaign_hours; the partial hours at the edges, live.
-        first, last = _whole_hours(since, until)
+        # Whole days from campaign_days, the whole hours beside them from
+        # campaign_hours, the partial hours at the edges live from the rows.
+        first, last = _whole(since, until, timedelta(hours=1))
         counts: Counts = {}
         if first is not None and last is not None and first >= last:
             self._live(counts, workflow_id, since, until)
-        else:
-            self._summed(counts, workflow_id, first, last)
-            if first is not None:
-                self._live(counts, workflow_id, since, first)
-            if last is not None:
-                self._live(counts, workflow_id, last, until)
+            return _figures(counts)
+        if first is not None:
+            self._live(counts, workflow_id, since, first)
+        if last is not None:
+            self._live(counts, workflow_id, last, until)
+        day_first, day_last = _whole(first, last, timedelta(days=1))
+        if day_first is not None and day_last is not None and day_first >= day_last:
+            self._summed(counts, t.campaign_hours, workflow_id, first, last)
+            return _figures(counts)
+        self._summed(counts, t.campaign_days, workflow_id, day_first, day_last)
+        if first is not None:
+            self._summed(counts, t.campaign_hours, workflow_id, first, day_first)
+        if last is not None:
+            self._summed(counts, t.campaign_hours, workflow_id, day_last, last)
         return _figures(counts)
 
-    def _summed(self, counts: Counts, workflow_id: str, first: Bound, last: Bound) -> None:
-        h = t.campaign_hours.c
+    def _summed(
+        self, counts: Counts, table: Table, workflow_id: str, first: Bound, last: Bound
+    ) -> None:
+        """The sums of [first, last) from campaign_hours or campaign_days."""
+        h = table.c
+        at = h.day if "day" in h else h.hour
         query = (
             select(h.metric, h.step_id, h.path, func.sum(h.n))
             .where(h.workflow_id == workflow_id)
             .group_by(h.metric, h.step_id, h.path)
         )
         if first is not None:
-            query = query.where(h.hour >= first)
+            query = query.where(at >= first)
         if last is not None:
-            query = query.where(h.hour < last)
+            query = query.where(at < last)
         for metric, step_id, path, n in self._c.execute(query):
             _add(counts, metric, step_id, path, int(n))
 
@@ -202,16 +218,18 @@ def _figures(counts: Counts) -> GoalFigures:
     )
 
 
-def _whole_hours(since: Bound, until: Bound) -> tuple[Bound, Bound]:
-    """The whole UTC hours inside [since, until): the first one's start and the
-    end of the last (None for an open side)."""
+def _whole(since: Bound, until: Bound, unit: timedelta) -> tuple[Bound, Bound]:
+    """The whole UTC hours (or days) inside [since, until): the first one's
+    start and the end of the last (None for an open side)."""
+
+    def floor(at: datetime) -> datetime:
+        at = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        return at.replace(hour=0) if unit == timedelta(days=1) else at
+
     first = None
     if since is not None:
-        floor = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        first = floor if floor == since else floor + timedelta(hours=1)
-    last = None
-    if until is not None:
-        last = until.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        first = floor(since) if floor(since) == since else floor(since) + unit
+    last = floor(until) if until is not None else None
     return first, last
 
 
