@@ -72,10 +72,6 @@ class Browsing(OnConnection):
             for step_id, count in self._c.execute(created_in(query, since, until))
         }
 
-    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
-        query = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
-        return int(self._c.execute(created_in(query, since, until)).scalar_one())
-
     def list_events(
         self, before_seq: int | None = None, text: str | None = None, limit: int = 50
     ) -> list[EventRuns]:

@@ -95,37 +95,55 @@ class Conversions(OnConnection):
         return int(self._c.execute(_SWEEP, {"b_now": now}).rowcount)
 
     def goal_figures(self, workflow_id: str, since: Bound, until: Bound) -> GoalFigures:
+        return _figures(self._counts(workflow_id, since, until, _FIGURES))
+
+    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
+        """The runs of a campaign created in [since, until), as the page's
+        figures are counted (metric ``started``, migration 0011)."""
+        counts = self._counts(workflow_id, since, until, ("started",))
+        return counts.get(("started", "", ""), 0)
+
+    def _counts(
+        self, workflow_id: str, since: Bound, until: Bound, metrics: tuple[str, ...]
+    ) -> Counts:
         # Whole days from campaign_days, the whole hours beside them from
         # campaign_hours, the partial hours at the edges live from the rows.
         first, last = _whole(since, until, timedelta(hours=1))
         counts: Counts = {}
         if first is not None and last is not None and first >= last:
-            self._live(counts, workflow_id, since, until)
-            return _figures(counts)
+            self._live(counts, workflow_id, since, until, metrics)
+            return counts
         if first is not None:
-            self._live(counts, workflow_id, since, first)
+            self._live(counts, workflow_id, since, first, metrics)
         if last is not None:
-            self._live(counts, workflow_id, last, until)
+            self._live(counts, workflow_id, last, until, metrics)
         day_first, day_last = _whole(first, last, timedelta(days=1))
-        if day_first is not None and day_last is not None and day_first >= day_last:
-            self._summed(counts, t.campaign_hours, workflow_id, first, last)
-            return _figures(counts)
-        self._summed(counts, t.campaign_days, workflow_id, day_first, day_last)
-        if first is not None:
-            self._summed(counts, t.campaign_hours, workflow_id, first, day_first)
-        if last is not None:
-            self._summed(counts, t.campaign_hours, workflow_id, day_last, last)
-        return _figures(counts)
+        summed = (
+            [(t.campaign_hours, first, last)]
+            if day_first is not None and day_last is not None and day_first >= day_last
+            else [(t.campaign_days, day_first, day_last)]
+            + ([(t.campaign_hours, first, day_first)] if first is not None else [])
+            + ([(t.campaign_hours, day_last, last)] if last is not None else [])
+        )
+        for table, start, end in summed:
+            self._summed(counts, table, workflow_id, start, end, metrics)
+        return counts
 
     def _summed(
-        self, counts: Counts, table: Table, workflow_id: str, first: Bound, last: Bound
+        self,
+        counts: Counts,
+        table: Table,
+        workflow_id: str,
+        first: Bound,
+        last: Bound,
+        metrics: tuple[str, ...],
     ) -> None:
         """The sums of [first, last) from campaign_hours or campaign_days."""
         h = table.c
         at = h.day if "day" in h else h.hour
         query = (
             select(h.metric, h.step_id, h.path, func.sum(h.n))
-            .where(h.workflow_id == workflow_id)
+            .where(h.workflow_id == workflow_id, h.metric.in_(metrics))
             .group_by(h.metric, h.step_id, h.path)
         )
         if first is not None:
@@ -135,8 +153,25 @@ class Conversions(OnConnection):
         for metric, step_id, path, n in self._c.execute(query):
             _add(counts, metric, step_id, path, int(n))
 
-    def _live(self, counts: Counts, workflow_id: str, since: Bound, until: Bound) -> None:
+    def _live(
+        self,
+        counts: Counts,
+        workflow_id: str,
+        since: Bound,
+        until: Bound,
+        metrics: tuple[str, ...],
+    ) -> None:
         """The figures of [since, until) from the rows, by campaign_hours' rules."""
+        if metrics == ("started",):
+            started = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
+            _add(
+                counts,
+                "started",
+                "",
+                "",
+                int(self._c.execute(_runs_in(started, since, until)).scalar_one()),
+            )
+            return
         converted = select(func.count()).select_from(t.conversions)
         converted = converted.where(_c.workflow_id == workflow_id)
         if since is not None:
@@ -191,6 +226,9 @@ class Conversions(OnConnection):
             _add(counts, "opened", step_id, "", int(opened or 0))
             _add(counts, "clicked", step_id, "", int(clicked or 0))
 
+
+# The metrics goal_figures reads (count_runs reads "started").
+_FIGURES = ("reached", "path", "won", "converted", "sent", "opened", "clicked")
 
 # (metric, step id, path) -> how many; '' where the metric has no step or path.
 Counts = dict[tuple[str, str, str], int]

@@ -213,12 +213,16 @@ def test_figures_over_whole_days_are_the_rows_own(store: Store) -> None:
     for since, until in periods:
         expected = twin.goal_figures("drip", since, until)
         assert store.goal_figures("drip", since, until) == expected, (since, until)
-        decided += expected.converted + len(expected.paths) + len(expected.emails)
+        started = twin.count_runs("drip", since, until)
+        assert store.count_runs("drip", since, until) == started, (since, until)
+        decided += expected.converted + len(expected.paths) + len(expected.emails) + started
+    assert store.count_runs("drip", None, None) == 14
+    assert store.count_runs("other", None, None) == 0
     everything = store.goal_figures("drip", None, None)
     assert everything.converted == 4
     assert everything.emails == (EmailFigures("welcome", sent=14, opened=5, clicked=3),)
     assert dict(everything.reached) == {"offer": 14, "welcome": 14, "later": 5}
-    assert decided >= 40
+    assert decided >= 80
 
 
 def test_each_day_counts_what_its_hours_count(store: Store) -> None:
@@ -248,4 +252,12 @@ def test_each_day_counts_what_its_hours_count(store: Store) -> None:
         )
     assert days == recount
     assert len({row[1] for row in days}) >= 4  # runs on four days at least
-    assert {row[2] for row in days} >= {"reached", "path", "won", "converted", "sent", "opened"}
+    assert {row[2] for row in days} >= {
+        "started",
+        "reached",
+        "path",
+        "won",
+        "converted",
+        "sent",
+        "opened",
+    }

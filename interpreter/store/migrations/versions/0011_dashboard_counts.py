@@ -1,6 +1,9 @@
 """Per campaign and day, the figures of ``campaign_hours``: a long period on the
 campaign page sums days (a year is about 365 rows per figure) instead of
-hours (8,760).
+hours (8,760); and the runs started, a figure of both (metric ``started``),
+counted by a trigger on ``runs`` as each run is created (a run's campaign and
+creation time never change, and no run is deleted), so that the runs of a
+long period are not counted one by one either.
 
 ``campaign_days`` is kept by triggers on ``campaign_hours`` itself, so the
 rules stay in one place (0008): each hour row inserted adds its ``n`` to its
@@ -27,7 +30,16 @@ _COLUMNS = "workflow_id, day, metric, step_id, path, n"
 _KEY = "(workflow_id, day, metric, step_id, path)"
 
 _S_DAY = "substr(NEW.hour, 1, 10) || ' 00:00:00.000000'"
-SQLITE = tuple(
+_STARTED = "'started', '', '', 1"
+_S_STARTED = f"""
+    CREATE TRIGGER campaign_hours_started AFTER INSERT ON runs
+    BEGIN
+      INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
+      VALUES (NEW.workflow_id, substr(NEW.created_at, 1, 13) || ':00:00.000000', {_STARTED})
+      ON CONFLICT (workflow_id, hour, metric, step_id, path) DO UPDATE SET n = n + excluded.n;
+    END
+"""
+_S_DAYS = tuple(
     f"""
     CREATE TRIGGER campaign_days_{name} AFTER {event} ON campaign_hours
     BEGIN
@@ -41,8 +53,23 @@ SQLITE = tuple(
         ("update", "UPDATE OF n", "NEW.n - OLD.n"),
     )
 )
+SQLITE = (_S_STARTED, *_S_DAYS)
 
 POSTGRES = (
+    f"""
+    CREATE FUNCTION flow_campaign_hours_started() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
+      VALUES (NEW.workflow_id, date_trunc('hour', NEW.created_at, 'UTC'), {_STARTED})
+      ON CONFLICT (workflow_id, hour, metric, step_id, path)
+      DO UPDATE SET n = campaign_hours.n + EXCLUDED.n;
+      RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER campaign_hours_started AFTER INSERT ON runs
+    FOR EACH ROW EXECUTE FUNCTION flow_campaign_hours_started()
+    """,
     f"""
     CREATE FUNCTION flow_campaign_days() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -90,7 +117,11 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER campaign_days_fill ON campaign_hours")
         op.execute("DROP FUNCTION flow_campaign_days()")
+        op.execute("DROP TRIGGER campaign_hours_started ON runs")
+        op.execute("DROP FUNCTION flow_campaign_hours_started()")
     else:
         op.execute("DROP TRIGGER campaign_days_insert")
         op.execute("DROP TRIGGER campaign_days_update")
+        op.execute("DROP TRIGGER campaign_hours_started")
+    op.execute("DELETE FROM campaign_hours WHERE metric = 'started'")
     op.drop_table("campaign_days")
