@@ -131,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         default="1d,7d,30d,all",
         help="the periods the campaign page is measured for (all: every run)",
     )
+    parser.add_argument(
+        "--only-campaign-page",
+        action="store_true",
+        help="measure the campaign page alone (not the runs, run and campaigns pages)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch, _database(args, Path(scratch)) as url:
         store = open_store(url)  # migrates to the latest revision, as flow serve does
@@ -170,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             ],
             "run detail": [f"/runs/run_{i:012d}" for i in ids],
         }
-        pages["campaigns: 7d"] = ["/?period=7d"]
+        if args.only_campaign_page:
+            pages.clear()
+        else:
+            pages["campaigns: 7d"] = ["/?period=7d"]
         for period in args.campaign_periods.split(","):
             pages[f"campaign page: {period}"] = [
                 f"/campaigns/bench-{i % 2}?period={period}" for i in ids

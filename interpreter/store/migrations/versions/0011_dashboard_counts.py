@@ -99,6 +99,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("workflow_id", "day", "metric", "step_id", "path"),
     )
     postgres = op.get_bind().dialect.name == "postgresql"
+    hour = (
+        "date_trunc('hour', created_at, 'UTC')"
+        if postgres
+        else "substr(created_at, 1, 13) || ':00:00.000000'"
+    )
+    op.execute(
+        "INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n) "
+        f"SELECT workflow_id, {hour}, 'started', '', '', count(*) FROM runs "
+        f"GROUP BY workflow_id, {hour}"
+    )
     day = (
         "date_trunc('day', hour, 'UTC')"
         if postgres
