@@ -1,11 +1,14 @@
 """The dashboard's runs, run-detail and campaign pages over a big database.
 
     python benchmarks/dashboard.py [--db URL] [--runs 1000000] [--steps-per-run 10]
+    python benchmarks/dashboard.py --db sqlite:////var/tmp/b.db --reuse --only-campaign-page
 
-Generates the runs, their trigger events and step rows with bulk inserts
-(executemany in big chunks), then requests each page through the real app
-in-process (httpx ASGITransport) and prints p50/p99 per page; the last line
-is the figures as JSON.
+Generates the runs, their trigger events and step rows inside the database
+(``_dashboard_data.py``; ``--reuse`` keeps them for the next measurement),
+checks the campaign page's figures against the generator's rules, then
+requests each page over HTTP through the real app in-process (httpx
+ASGITransport, the handler and store reads production runs) and prints
+p50/p95/p99 per page; the last line is the figures as JSON.
 
 Each run's first step row is a split (``{path, bucket}``: paths a, b and
 holdout), its second an email sent; a third of those emails are opened and a
