@@ -254,6 +254,20 @@ campaign_hours = Table(
     PrimaryKeyConstraint("workflow_id", "hour", "metric", "step_id", "path"),
 )
 
+# The same figures per campaign and UTC day (migration 0012), kept by
+# triggers on campaign_hours: a long period sums days, its edges hours.
+campaign_days = Table(
+    "campaign_days",
+    metadata,
+    Column("workflow_id", String(200), nullable=False),
+    Column("day", Instant, nullable=False),
+    Column("metric", String(16), nullable=False),
+    Column("step_id", String(200), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workflow_id", "day", "metric", "step_id", "path"),
+)
+
 # The emails sent (an ``email.send`` row that is ok, has an id and was not
 # skipped), by their id lower-cased: how an open or a click finds its step.
 email_sends = Table(

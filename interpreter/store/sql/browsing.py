@@ -121,10 +121,6 @@ class Browsing(OnConnection):
             for step_id, count in self._c.execute(created_in(query, since, until))
         }
 
-    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
-        query = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
-        return int(self._c.execute(created_in(query, since, until)).scalar_one())
-
     def replayed_as(self, workflow_id: str, run_id: str) -> str | None:
         # The runs_idempotency key: one row at most, found by its index.
         key = f"{records.REPLAY_KEY_PREFIX}{run_id}"

@@ -2,13 +2,16 @@
 outlive their run swept when their window closes, and the dashboard's
 figures per campaign, each one GROUP BY over indexed columns.
 
-The figures of whole hours are sums over ``campaign_hours``, which database
-triggers keep as rows arrive (migration 0008 has the rules); the partial
-hours at a period's edges are counted from the rows by the same rules: a
-campaign's runs created then (``runs_workflow_created``), their step rows
-through ``steps_attempt`` (run id first), an email's opens and clicks as
-events whose data holds its id, found through ``event_terms``. So a period of
-30 days reads about 720 hours of sums and two hours of rows.
+The figures of whole days are sums over ``campaign_days`` (migration 0012)
+and those of the whole hours beside them sums over ``campaign_hours``, which
+database triggers keep as rows arrive (migration 0008 has the rules; the
+days follow the hours); the partial hours at a period's edges are counted
+from the rows by the same rules: a campaign's runs created then
+(``runs_workflow_created``), their step rows through ``steps_attempt`` (run
+id first), an email's opens and clicks as events whose data holds its id,
+found through ``event_terms``. So a period of 30 days reads about 30 days
+and 46 hours of sums and two hours of rows; the whole history one row per
+day and figure.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, select
+from sqlalchemy import Table, and_, bindparam, case, exists, func, select
 from sqlalchemy.sql import Select
 
 from interpreter.store import records as rec
@@ -92,35 +95,83 @@ class Conversions(OnConnection):
         return int(self._c.execute(_SWEEP, {"b_now": now}).rowcount)
 
     def goal_figures(self, workflow_id: str, since: Bound, until: Bound) -> GoalFigures:
-        # Whole hours from campaign_hours; the partial hours at the edges, live.
-        first, last = whole_hours(since, until)
+        return _figures(self._counts(workflow_id, since, until, _FIGURES))
+
+    def count_runs(self, workflow_id: str, since: Bound, until: Bound) -> int:
+        """The runs of a campaign created in [since, until), as the page's
+        figures are counted (metric ``started``, migration 0012)."""
+        counts = self._counts(workflow_id, since, until, ("started",))
+        return counts.get(("started", "", ""), 0)
+
+    def _counts(
+        self, workflow_id: str, since: Bound, until: Bound, metrics: tuple[str, ...]
+    ) -> Counts:
+        # Whole days from campaign_days, the whole hours beside them from
+        # campaign_hours, the partial hours at the edges live from the rows.
+        first, last = _whole(since, until, timedelta(hours=1))
         counts: Counts = {}
         if first is not None and last is not None and first >= last:
-            self._live(counts, workflow_id, since, until)
-        else:
-            self._summed(counts, workflow_id, first, last)
-            if first is not None:
-                self._live(counts, workflow_id, since, first)
-            if last is not None:
-                self._live(counts, workflow_id, last, until)
-        return _figures(counts)
+            self._live(counts, workflow_id, since, until, metrics)
+            return counts
+        if first is not None:
+            self._live(counts, workflow_id, since, first, metrics)
+        if last is not None:
+            self._live(counts, workflow_id, last, until, metrics)
+        day_first, day_last = _whole(first, last, timedelta(days=1))
+        summed = (
+            [(t.campaign_hours, first, last)]
+            if day_first is not None and day_last is not None and day_first >= day_last
+            else [(t.campaign_days, day_first, day_last)]
+            + ([(t.campaign_hours, first, day_first)] if first is not None else [])
+            + ([(t.campaign_hours, day_last, last)] if last is not None else [])
+        )
+        for table, start, end in summed:
+            self._summed(counts, table, workflow_id, start, end, metrics)
+        return counts
 
-    def _summed(self, counts: Counts, workflow_id: str, first: Bound, last: Bound) -> None:
-        h = t.campaign_hours.c
+    def _summed(
+        self,
+        counts: Counts,
+        table: Table,
+        workflow_id: str,
+        first: Bound,
+        last: Bound,
+        metrics: tuple[str, ...],
+    ) -> None:
+        """The sums of [first, last) from campaign_hours or campaign_days."""
+        h = table.c
+        at = h.day if "day" in h else h.hour
         query = (
             select(h.metric, h.step_id, h.path, func.sum(h.n))
-            .where(h.workflow_id == workflow_id)
+            .where(h.workflow_id == workflow_id, h.metric.in_(metrics))
             .group_by(h.metric, h.step_id, h.path)
         )
         if first is not None:
-            query = query.where(h.hour >= first)
+            query = query.where(at >= first)
         if last is not None:
-            query = query.where(h.hour < last)
+            query = query.where(at < last)
         for metric, step_id, path, n in self._c.execute(query):
             _add(counts, metric, step_id, path, int(n))
 
-    def _live(self, counts: Counts, workflow_id: str, since: Bound, until: Bound) -> None:
+    def _live(
+        self,
+        counts: Counts,
+        workflow_id: str,
+        since: Bound,
+        until: Bound,
+        metrics: tuple[str, ...],
+    ) -> None:
         """The figures of [since, until) from the rows, by campaign_hours' rules."""
+        if metrics == ("started",):
+            started = select(func.count()).select_from(t.runs).where(_r.workflow_id == workflow_id)
+            _add(
+                counts,
+                "started",
+                "",
+                "",
+                int(self._c.execute(_runs_in(started, since, until)).scalar_one()),
+            )
+            return
         converted = select(func.count()).select_from(t.conversions)
         converted = converted.where(_c.workflow_id == workflow_id)
         if since is not None:
@@ -176,6 +227,9 @@ class Conversions(OnConnection):
             _add(counts, "clicked", step_id, "", int(clicked or 0))
 
 
+# The metrics goal_figures reads (count_runs reads "started").
+_FIGURES = ("reached", "path", "won", "converted", "sent", "opened", "clicked")
+
 # (metric, step id, path) -> how many; '' where the metric has no step or path.
 Counts = dict[tuple[str, str, str], int]
 
@@ -205,13 +259,21 @@ def _figures(counts: Counts) -> GoalFigures:
 def whole_hours(since: Bound, until: Bound) -> tuple[Bound, Bound]:
     """The whole UTC hours inside [since, until): the first one's start and the
     end of the last (None for an open side)."""
+    return _whole(since, until, timedelta(hours=1))
+
+
+def _whole(since: Bound, until: Bound, unit: timedelta) -> tuple[Bound, Bound]:
+    """The whole UTC hours (or days) inside [since, until): the first one's
+    start and the end of the last (None for an open side)."""
+
+    def floor(at: datetime) -> datetime:
+        at = at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        return at.replace(hour=0) if unit == timedelta(days=1) else at
+
     first = None
     if since is not None:
-        floor = since.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        first = floor if floor == since else floor + timedelta(hours=1)
-    last = None
-    if until is not None:
-        last = until.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        first = floor(since) if floor(since) == since else floor(since) + unit
+    last = floor(until) if until is not None else None
     return first, last
 
 

@@ -14,6 +14,7 @@ from interpreter.store.conversion_records import (
     PathFigures,
 )
 from interpreter.store.memory import MemoryStore
+from interpreter.store.store import SqlStore
 from tests.integration.store._factories import T0, at, create, record, step
 
 
@@ -156,3 +157,107 @@ def test_figures_over_whole_hours_are_the_rows_own(store: Store) -> None:
     assert everything.emails == (EmailFigures("welcome", sent=12, opened=4, clicked=3),)
     assert dict(everything.reached) == {"offer": 12, "welcome": 12, "later": 4}
     assert decided >= 30
+
+
+def _days_of_runs(store: Store) -> None:
+    """Runs in pairs (one hour, counted twice), fourteen hours apart over four
+    days, written as the engine writes
+    them: a split and a send each, a send retried after a failure, a replay
+    of the first run, opens and clicks and conversions that arrive days after
+    their run started (bumping hours, and so days, counted long before)."""
+    for n in range(14):
+        run = f"d{n}"
+        began = (n // 2) * 14 * 3600 + 1500 + (n % 2) * 60
+        with store.transaction() as tx:
+            key = "replay:d0" if n == 13 else None
+            assert create(tx, run, "drip", key=key, now=at(began))
+            rows = [step(run, "offer", kind="split", output={"path": "ab"[n % 2], "bucket": n})]
+            if n % 4 == 2:  # a failed attempt, then the retry that sent
+                failed = step(run, "welcome", kind="email.send", status="failed", output=None)
+                rows.append(failed)
+                rows.append(step(run, "welcome", 2, kind="email.send", output={"id": f"Em_{n}"}))
+            else:
+                rows.append(step(run, "welcome", kind="email.send", output={"id": f"Em_{n}"}))
+            rows.append(step(run, "later", status="skipped" if n % 3 else "ok"))
+            tx.record_steps(rows)
+    with store.transaction() as tx:  # three days on: late opens, clicks and conversions
+        late = 4 * 86400
+        for n in range(0, 14, 3):
+            assert record(tx, f"late-o{n}", "email.opened", {"email_id": f"em_{n}"}, T0, at(late))
+        for n in range(0, 14, 5):
+            data = {"email_id": f"EM_{n}"}
+            assert record(tx, f"late-c{n}", "resend/email.clicked", data, T0, at(late))
+        tx.record_conversions([_conversion(f"d{n}", late) for n in range(0, 14, 4)])
+
+
+def test_figures_over_whole_days_are_the_rows_own(store: Store) -> None:
+    """Periods of days read campaign_days, the hours beside them
+    campaign_hours, the edges the rows: all the same figures as the memory
+    store's count of the rows, for periods with edges inside hours, on hours,
+    on days, or open."""
+    _days_of_runs(store)
+    twin = MemoryStore()
+    _days_of_runs(twin)
+    day = T0.replace(hour=0, minute=0, second=0, microsecond=0)
+    periods = [
+        (None, None),
+        (at(600), None),
+        (None, at(3 * 86400 + 100)),
+        (day + timedelta(days=1), day + timedelta(days=3)),
+        (day + timedelta(days=1, hours=5), day + timedelta(days=3, hours=2)),
+        (at(30 * 3600), at(70 * 3600 + 17)),
+        (day + timedelta(days=2), None),
+        (at(50), at(4000)),
+    ]
+    decided = 0
+    for since, until in periods:
+        expected = twin.goal_figures("drip", since, until)
+        assert store.goal_figures("drip", since, until) == expected, (since, until)
+        started = twin.count_runs("drip", since, until)
+        assert store.count_runs("drip", since, until) == started, (since, until)
+        decided += expected.converted + len(expected.paths) + len(expected.emails) + started
+    assert store.count_runs("drip", None, None) == 14
+    assert store.count_runs("other", None, None) == 0
+    everything = store.goal_figures("drip", None, None)
+    assert everything.converted == 4
+    assert everything.emails == (EmailFigures("welcome", sent=14, opened=5, clicked=3),)
+    assert dict(everything.reached) == {"offer": 14, "welcome": 14, "later": 5}
+    assert decided >= 80
+
+
+def test_each_day_counts_what_its_hours_count(store: Store) -> None:
+    """The counters are exact: after starts, retries, a replay, sends, late
+    opens, clicks and conversions, each day row is its hours' sum, and no
+    day is without its hours (recounted from campaign_hours, on the SQL
+    stores; the memory store keeps no counters and counts the rows)."""
+    _days_of_runs(store)
+    if not isinstance(store, SqlStore):
+        return  # the memory store keeps no counters
+    hour_day = (
+        "date_trunc('day', hour, 'UTC')"
+        if store.dialect == "postgresql"
+        else "substr(hour, 1, 10) || ' 00:00:00.000000'"
+    )
+    with store._engine.connect() as connection:
+        days = set(
+            connection.exec_driver_sql(
+                "SELECT workflow_id, day, metric, step_id, path, n FROM campaign_days"
+            )
+        )
+        recount = set(
+            connection.exec_driver_sql(
+                f"SELECT workflow_id, {hour_day}, metric, step_id, path, sum(n) "
+                f"FROM campaign_hours GROUP BY workflow_id, {hour_day}, metric, step_id, path"
+            )
+        )
+    assert days == recount
+    assert len({row[1] for row in days}) >= 4  # runs on four days at least
+    assert {row[2] for row in days} >= {
+        "started",
+        "reached",
+        "path",
+        "won",
+        "converted",
+        "sent",
+        "opened",
+    }
