@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from interpreter.errors import UsageError
+from interpreter.errors import NoSuchPath, UsageError
 
 MAX_EVENT_BYTES = 3 * 1024 * 1024
 
@@ -24,6 +24,8 @@ def read_json_argument(text: str, option: str) -> Any:
         source = str(path)
         try:
             raw = path.read_text(encoding="utf-8")[: MAX_EVENT_BYTES + 1]
+        except FileNotFoundError:
+            raise NoSuchPath(path, where=option) from None
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"{option}: cannot read {path}: {_reason(error)}") from None
     else:

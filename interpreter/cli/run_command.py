@@ -74,7 +74,8 @@ OUTBOX = DATA_DIR / "outbox"
     "--also",
     "also",
     multiple=True,
-    type=click.Path(exists=True, path_type=Path),
+    # Not click's exists=True: a missing path gets flow's one line, as WORKFLOW does.
+    type=click.Path(path_type=Path),
     metavar="PATH",
     help="Other campaigns (files or folders) the run's events may start, such as "
     "a broadcast's per-recipient campaign; their runs are driven too (repeatable).",

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from interpreter.errors import StoreError
+from interpreter.errors import NoSuchPath, StoreError
 from interpreter.store.store import WRITE_OPTION, SqlStore, describe
 
 DEFAULT_URL = "sqlite:///.flow/flow.db"
@@ -69,6 +69,12 @@ def normalize_url(url: str | None) -> URL:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if url is None and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    elif parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        # SQLite makes the file but not its folder: a folder that is not there
+        # is a path the user mistyped, as for every other path flow takes.
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise NoSuchPath(folder, where=parsed.render_as_string(hide_password=True))
     return parsed
 
 

@@ -55,7 +55,7 @@ def test_a_campaign_with_lint_errors_does_not_run(project: Path) -> None:
     ("arguments", "code", "message"),
     [
         (("run", "workflows/signup-drip.yaml", "--event", "{oops"), 2, "--event:1:2: invalid JSON"),
-        (("run", "missing.yaml", "--event", "{}"), 1, "missing.yaml: no such file"),
+        (("run", "missing.yaml", "--event", "{}"), 2, "missing.yaml: no such file"),
         (("send", "x", "--data", "[1"), 2, "--data:1:3: invalid JSON"),
         (("runs", "show", "run_nope"), 1, "no run run_nope"),
         (("runs", "list", "--db", "mysql://x/y"), 1, "SQLite and PostgreSQL"),
