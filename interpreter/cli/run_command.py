@@ -100,8 +100,9 @@ def run(
     The campaign is linted first; lint errors stop here with exit 1. The exit
     status is 0 when the run completes and 1 when it fails or is cancelled.
     Under --simulate email is written to the outbox (.flow/outbox/) and never
-    delivered, unless --deliver is given. --format json prints one object per
-    timeline entry.
+    delivered, unless --deliver is given. --format json prints JSON Lines: one
+    object per timeline entry {at, run, step, kind, status, attempt, output},
+    then one summary {run, status, duration} (duration in seconds).
 
     \b
     Example:
@@ -109,6 +110,8 @@ def run(
           --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
       flow run workflows/trial-expiry.yaml --event @workflows/events/trial-paris.json \\
           --simulate --start 2026-01-05T22:30:00+01:00
+      flow run workflows/signup-drip.yaml --event @workflows/events/signup.json \\
+          --simulate --format json | tail -n 1   # {"run":..., "status":..., "duration":...}
     """
     if deliver and not simulate:
         raise UsageError("--deliver goes with --simulate; a real run delivers as configured")
@@ -246,11 +249,16 @@ def _drive_in_foreground(engine: Engine, run_id: str) -> None:
 
 
 def _report(detail: Any, output_format: str, simulate: bool) -> None:
+    run = detail.run
+    elapsed = detail.steps[-1].finished_at if detail.steps else run.updated_at
+    took = elapsed - run_started_at(detail)
     if output_format == "json":
         for entry in timeline_entries(detail):
             click.echo(to_json(entry))
+        # The last line says how it ended, so a script reads the outcome
+        # without replaying the timeline (and knows the stream is complete).
+        click.echo(to_json({"run": run.id, "status": run.status, "duration": took}))
         return
-    run = detail.run
     click.echo(
         f"run {paint(run.id, bold=True)}  campaign {run.workflow_id}"
         + ("  (virtual time)" if simulate else "")
@@ -259,8 +267,7 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
     if not str(run.state.get("timezone_why", "the default")).startswith("the default"):
         click.echo(f"timezone {zone_line(detail)}")
     click.echo(timeline_table(detail))
-    elapsed = detail.steps[-1].finished_at if detail.steps else run.updated_at
-    click.echo(f"{status(run.status)} after {offset(elapsed - run_started_at(detail))[1:]}")
+    click.echo(f"{status(run.status)} after {offset(took)[1:]}")
     if run.status == "failed":
         click.echo(f"error in {describe_error(run.state.get('error'))}", err=True)
 

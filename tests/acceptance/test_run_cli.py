@@ -147,7 +147,7 @@ def test_simulate_a_paris_signup_at_2230_gets_its_welcome_at_0800(project: Path)
         "2026-01-05T22:30:00+01:00",
         cwd=project,
     )
-    entries = [json.loads(line) for line in as_json.stdout.splitlines()]
+    *entries, _ = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert entries[1]["step"] == "welcome_email" and entries[1]["at"] == "2026-01-06T07:00:00Z"
     assert entries[3]["output"] == {"opened_at": "2026-01-19T09:00:00+01:00"}
 

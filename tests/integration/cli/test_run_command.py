@@ -35,7 +35,9 @@ def test_run_json_prints_one_object_per_timeline_entry(project: Path) -> None:
         stdin='{"data": {"user": {"id": 2, "email": "grace@example.com", "first_name": "Grace"}}}',
     )
     assert result.returncode == 0, result.stderr
-    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    *entries, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    # JSON Lines ending with one summary object: how the run ended and how long it took.
+    assert summary == {"run": entries[0]["run"], "status": "completed", "duration": 3 * 86400.0}
     assert [e["step"] for e in entries][-2:] == ["check_plan", "trial_offer_email"]
     assert entries[-1]["status"] == "skipped"  # grace is on the pro plan
     assert set(entries[0]) >= {"at", "run", "step", "kind", "output"}
@@ -86,7 +88,7 @@ def test_run_simulate_plays_a_debounced_event_on_virtual_time(project: Path) -> 
     )
     assert result.returncode == 0, result.stderr
     assert "debounced; waiting for its burst" in result.stderr
-    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    *entries, _ = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["step"] for e in entries] == ["reminder_email", "give_it_a_day", "last_call_email"]
     # The burst went quiet 30 minutes after the event: the run starts then.
     assert entries[0]["at"] == "2026-01-05T09:30:00Z"
