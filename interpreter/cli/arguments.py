@@ -40,6 +40,27 @@ def read_json_argument(text: str, option: str) -> Any:
         ) from None
 
 
+def event_data(value: Any, option: str) -> dict[str, Any]:
+    """An event's data, which is an object (or null, meaning ``{}``) here as
+    in the event API, so an event sent either way reaches a run the same."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(
+            f"{option}: an event's data must be a JSON object such as "
+            f'{{"user": {{"id": 7}}}}, not {_json_kind(value)}'
+        )
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return {str: "a string", list: "an array"}.get(type(value), type(value).__name__)
+
+
 def split_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from interpreter.cli.arguments import read_json_argument, split_pairs
+from interpreter.cli.arguments import event_data, read_json_argument, split_pairs
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option, secret_option
@@ -204,7 +204,7 @@ def _event_parts(payload: Any, campaign: Workflow) -> tuple[str, Any, str | None
         name = triggers[0]
     if not isinstance(name, str) or not name:
         raise UsageError("--event: 'name' must be a non-empty string")
-    data = payload.get("data", {})
+    data = event_data(payload.get("data"), "--event: 'data'")
     event_id = payload.get("id")
     if event_id is not None and not isinstance(event_id, str):
         raise UsageError("--event: 'id' must be a string")
