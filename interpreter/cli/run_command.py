@@ -20,6 +20,7 @@ from interpreter.cli.output import offset, paint, status, to_json
 from interpreter.cli.timeline import (
     describe_error,
     run_started_at,
+    step_kinds,
     timeline_entries,
     timeline_table,
     zone_line,
@@ -162,7 +163,7 @@ def run(
             started = _other_runs(engine.store, run_id) if others else None
         finally:
             engine.store.close()
-    _report(detail, output_format, simulate)
+    _report(detail, output_format, simulate, step_kinds(campaign))
     if started is not None and output_format != "json":
         click.echo(f"other runs it started: {started}")
     if simulate and not deliver:
@@ -248,7 +249,7 @@ def _drive_in_foreground(engine: Engine, run_id: str) -> None:
         click.echo(f"flow: run {run_id} parked; `flow worker` will continue it", err=True)
 
 
-def _report(detail: Any, output_format: str, simulate: bool) -> None:
+def _report(detail: Any, output_format: str, simulate: bool, kinds: dict[str, str]) -> None:
     run = detail.run
     elapsed = detail.steps[-1].finished_at if detail.steps else run.updated_at
     took = elapsed - run_started_at(detail)
@@ -266,7 +267,7 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
     # Only for campaigns that chose a zone: the seed campaign's output stays as it was.
     if not str(run.state.get("timezone_why", "the default")).startswith("the default"):
         click.echo(f"timezone {zone_line(detail)}")
-    click.echo(timeline_table(detail))
+    click.echo(timeline_table(detail, kinds))
     click.echo(f"{status(run.status)} after {offset(took)[1:]}")
     if run.status == "failed":
         click.echo(f"error in {describe_error(run.state.get('error'))}", err=True)

@@ -15,7 +15,7 @@ from interpreter.cli.arguments import split_pairs
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option, secret_option, workflows_option
-from interpreter.cli.output import rfc3339, status, table, to_json
+from interpreter.cli.output import moment, status, table, to_json
 from interpreter.cli.timeline import describe_error
 from interpreter.daemon.clock import RealClock
 from interpreter.daemon.recovery import (
@@ -132,7 +132,7 @@ def replay(
             )
             return
         rows = [
-            (r.id, status(r.status), rfc3339(r.created_at), r.trigger_event_id or "-")
+            (r.id, status(r.status), moment(r.created_at), r.trigger_event_id or "-")
             for r in selected
         ]
         if rows:
