@@ -81,3 +81,19 @@ class UsageError(FlowError):
     """The command was used wrongly."""
 
     exit_code = 2
+
+
+class NoSuchPath(UsageError):
+    """A path the command was given does not exist.
+
+    A command used wrongly, whichever command it is: ``flow lint``, ``flow run``,
+    ``flow worker --workflows`` and the rest all exit 2 for it. ``path`` is the
+    path as the user typed it; ``where`` names what took it (an option such as
+    ``--output``, or a database URL), if the path alone would not say.
+    """
+
+    def __init__(self, path: object, *, where: str | None = None) -> None:
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}{path}: no such file or folder", path=str(path), where=where)
+        self.path = str(path)
+        self.where = where

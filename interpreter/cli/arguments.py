@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from interpreter.errors import UsageError
+from interpreter.errors import NoSuchPath, UsageError
 
 MAX_EVENT_BYTES = 3 * 1024 * 1024
 
@@ -24,6 +24,8 @@ def read_json_argument(text: str, option: str) -> Any:
         source = str(path)
         try:
             raw = path.read_text(encoding="utf-8")[: MAX_EVENT_BYTES + 1]
+        except FileNotFoundError:
+            raise NoSuchPath(path, where=option) from None
         except (OSError, UnicodeDecodeError) as error:
             raise UsageError(f"{option}: cannot read {path}: {_reason(error)}") from None
     else:
@@ -36,6 +38,29 @@ def read_json_argument(text: str, option: str) -> Any:
         raise UsageError(
             f"{source}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
         ) from None
+
+
+def event_data(value: Any, option: str) -> dict[str, Any]:
+    """An event's data, which is an object (or null, meaning ``{}``) here as
+    in the event API, so an event sent either way reaches a run the same."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(
+            f"{option}: an event's data must be a JSON object such as "
+            f'{{"user": {{"id": 7}}}}, not {_json_kind(value)}'
+        )
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else type(value).__name__
 
 
 def split_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ import click
 
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
+from interpreter.errors import NoSuchPath
 from interpreter.language.graph import FORMATS, build_graph, render
 
 
@@ -47,5 +48,7 @@ def graph(workflow: Path, output_format: str, output: Path | None) -> None:
         return
     try:
         output.write_text(text, encoding="utf-8")
+    except FileNotFoundError:
+        raise NoSuchPath(output.parent, where="--output") from None
     except OSError as error:
         raise Exit(f"{output}: cannot write: {error.strerror or error}") from None

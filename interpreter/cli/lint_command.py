@@ -11,7 +11,7 @@ import click
 
 from interpreter.cli.edge import at_the_edge
 from interpreter.cli.output import colour_enabled, paint
-from interpreter.errors import UsageError
+from interpreter.errors import NoSuchPath
 from interpreter.language.loader import campaign_files, load_paths
 from interpreter.language.policies import policies_file
 from interpreter.language.problems import Problem, as_json
@@ -24,7 +24,7 @@ def run_lint(paths: Sequence[Path], output_format: OutputFormat, stdout: IO[str]
     """Lint ``paths`` and write the report; the exit code: 0 clean, 1 errors, 2 unusable path."""
     for path in paths:
         if not path.exists():
-            raise UsageError(f"lint: {path}: no such file or directory")
+            raise NoSuchPath(path)
     _, problems = load_paths(paths)
     checked = sum(len(campaign_files(path)) for path in paths)
     colour = output_format == "text" and colour_enabled(stdout)

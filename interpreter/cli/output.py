@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 
 import click
 
+from interpreter.language.durations import format_duration
 from interpreter.language.values import rfc3339 as rfc3339  # re-exported for the commands
 
 _STATUS_COLOURS = {
@@ -64,13 +66,30 @@ def status(text: str) -> str:
     return paint(text, _STATUS_COLOURS.get(text))
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Columns padded to their widest cell; colour codes do not count toward width."""
+def terminal_width(stream: Any = None) -> int | None:
+    """The terminal's columns when ``stream`` (stdout) is a terminal; None when
+    it is a pipe or a file, where a line is never cut."""
+    stream = stream or sys.stdout
+    if not getattr(stream, "isatty", lambda: False)():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, width: int | None = None
+) -> str:
+    """Columns padded to their widest cell; colour codes do not count toward width.
+
+    On a terminal (or given ``width``) the widest column is cut, with an
+    ellipsis, so each line fits; into a pipe every cell is whole."""
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [len(header) for header in headers]
     for row in cells:
         for index, cell in enumerate(row):
             widths[index] = max(widths[index], len(click.unstyle(cell)))
+    width = terminal_width() if width is None else width
+    if width is not None and cells:
+        _fit(cells, widths, width)
     lines = ["  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     for row in cells:
         padded = [
@@ -79,6 +98,31 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         ]
         lines.append("  ".join(padded).rstrip())
     return "\n".join(lines)
+
+
+def _fit(cells: list[list[str]], widths: list[int], width: int) -> None:
+    """Cut the widest column so a line is at most ``width`` characters, keeping
+    at least ``_NARROWEST`` of it: a narrower terminal wraps instead."""
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    widest = max(range(len(widths)), key=widths.__getitem__)
+    if over <= 0:
+        return
+    keep = max(widths[widest] - over, _NARROWEST)
+    widths[widest] = min(widths[widest], keep)
+    for row in cells:
+        text = click.unstyle(row[widest])
+        if len(text) > keep:
+            # A cut cell loses its colour: the codes cannot be cut in half.
+            row[widest] = text[: keep - 1] + "…"
+
+
+_NARROWEST = 16
+
+
+def moment(value: datetime) -> str:
+    """A time in a table or line of text: RFC 3339 to the second (JSON keeps
+    the stored precision)."""
+    return rfc3339(value.replace(microsecond=0))
 
 
 def to_json(value: Any) -> str:
@@ -94,13 +138,7 @@ def _json_default(value: Any) -> Any:
 
 
 def offset(delta: timedelta) -> str:
-    """``+1d2h3m`` style offsets for timelines."""
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else "+"
-    seconds = abs(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
-            parts.append(f"{seconds // size}{unit}")
-            seconds %= size
-    return sign + ("".join(parts) or "0s")
+    """``+1d2h3m`` style offsets for timelines, written as campaign durations are
+    (``format_duration``), so ``sleep: 11d`` shows as ``+11d``."""
+    sign = "-" if delta < timedelta(0) else "+"
+    return sign + format_duration(abs(delta))

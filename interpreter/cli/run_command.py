@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from interpreter.cli.arguments import read_json_argument, split_pairs
+from interpreter.cli.arguments import event_data, read_json_argument, split_pairs
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option, secret_option
@@ -31,6 +31,7 @@ from interpreter.cli.run_tick import (
 from interpreter.cli.timeline import (
     describe_error,
     run_started_at,
+    step_kinds,
     timeline_entries,
     timeline_table,
     zone_line,
@@ -96,7 +97,8 @@ OUTBOX = DATA_DIR / "outbox"
     "--also",
     "also",
     multiple=True,
-    type=click.Path(exists=True, path_type=Path),
+    # Not click's exists=True: a missing path gets flow's one line, as WORKFLOW does.
+    type=click.Path(path_type=Path),
     metavar="PATH",
     help="Other campaigns (files or folders) the run's events may start, such as "
     "a broadcast's per-recipient campaign; their runs are driven too (repeatable).",
@@ -123,8 +125,9 @@ def run(
     The campaign is linted first; lint errors stop here with exit 1. The exit
     status is 0 when the run completes and 1 when it fails or is cancelled.
     Under --simulate email is written to the outbox (.flow/outbox/) and never
-    delivered, unless --deliver is given. --format json prints one object per
-    timeline entry.
+    delivered, unless --deliver is given. --format json prints JSON Lines: one
+    object per timeline entry {at, run, step, kind, status, attempt, output},
+    then one summary {run, status, duration} (duration in seconds).
 
     \b
     Example:
@@ -134,6 +137,9 @@ def run(
           --event @workflows/events/trial-started-paris.event.json
       flow run workflows/weekly-newsletter.yaml --tick 2026-03-30T09:00:00+02:00 \\
           --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate
+      flow run workflows/signup-drip.yaml --event @workflows/events/signup-completed.event.json \\
+          --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db --simulate --format json \\
+          | tail -n 1   # {"run": ..., "status": ..., "duration": ...}
     """
     if deliver and not simulate:
         raise UsageError("--deliver goes with --simulate; a real run delivers as configured")
@@ -184,7 +190,7 @@ def run(
             started = _other_runs(engine.store, run_id) if others else None
         finally:
             engine.store.close()
-    _report(detail, output_format, simulate)
+    _report(detail, output_format, simulate, step_kinds(campaign))
     if started is not None and output_format != "json":
         click.echo(f"other runs it started: {started}")
     _email_note(detail, output_format, rehearsal=simulate and not deliver)
@@ -240,7 +246,7 @@ def _event_parts(payload: Any, campaign: Workflow) -> tuple[str, Any, str | None
         name = triggers[0]
     if not isinstance(name, str) or not name:
         raise UsageError("--event: 'name' must be a non-empty string")
-    data = payload.get("data", {})
+    data = event_data(payload.get("data"), "--event: 'data'")
     event_id = payload.get("id")
     if event_id is not None and not isinstance(event_id, str):
         raise UsageError("--event: 'id' must be a string")
@@ -284,12 +290,17 @@ def _drive_in_foreground(engine: Engine, run_id: str) -> None:
         click.echo(f"flow: run {run_id} parked; `flow worker` will continue it", err=True)
 
 
-def _report(detail: Any, output_format: str, simulate: bool) -> None:
+def _report(detail: Any, output_format: str, simulate: bool, kinds: dict[str, str]) -> None:
+    run = detail.run
+    elapsed = detail.steps[-1].finished_at if detail.steps else run.updated_at
+    took = elapsed - run_started_at(detail)
     if output_format == "json":
         for entry in timeline_entries(detail):
             click.echo(to_json(entry))
+        # The last line says how it ended, so a script reads the outcome
+        # without replaying the timeline (and knows the stream is complete).
+        click.echo(to_json({"run": run.id, "status": run.status, "duration": took}))
         return
-    run = detail.run
     click.echo(
         f"run {paint(run.id, bold=True)}  campaign {run.workflow_id}"
         + ("  (virtual time)" if simulate else "")
@@ -297,9 +308,8 @@ def _report(detail: Any, output_format: str, simulate: bool) -> None:
     # Only for campaigns that chose a zone: the seed campaign's output stays as it was.
     if not str(run.state.get("timezone_why", "the default")).startswith("the default"):
         click.echo(f"timezone {zone_line(detail)}")
-    click.echo(timeline_table(detail))
-    elapsed = detail.steps[-1].finished_at if detail.steps else run.updated_at
-    click.echo(f"{status(run.status)} after {offset(elapsed - run_started_at(detail))[1:]}")
+    click.echo(timeline_table(detail, kinds))
+    click.echo(f"{status(run.status)} after {offset(took)[1:]}")
     if run.status == "failed":
         click.echo(f"error in {describe_error(run.state.get('error'))}", err=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import click
@@ -10,18 +11,22 @@ import click
 from interpreter.cli.edge import at_the_edge
 from interpreter.cli.fan_out_lines import fan_out_json, fan_out_lines
 from interpreter.cli.options import db_option, format_option
-from interpreter.cli.output import paint, rfc3339, status, table, to_json
+from interpreter.cli.output import moment, paint, status, table, to_json
 from interpreter.cli.timeline import (
     deferral_line,
     describe_error,
     run_started_at,
+    step_kinds,
     timeline_entries,
     timeline_table,
     zone_line,
 )
 from interpreter.core.model import FINISHED, RUN_STATUSES
+from interpreter.daemon.campaigns import Campaigns
 from interpreter.daemon.recovery import cancel_run
 from interpreter.daemon.setup import open_engine
+from interpreter.errors import DefinitionError, NotFound
+from interpreter.store import Store
 from interpreter.store.database import open_store
 from interpreter.store.records import RunRecord
 
@@ -72,7 +77,7 @@ def list_runs(
             record.id,
             record.workflow_id,
             status(record.status),
-            rfc3339(record.created_at),
+            moment(record.created_at),
             _next(record),
         )
         for record in records
@@ -96,6 +101,7 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
         detail = store.get_run(run_id)
         waits = store.list_waits(run_id)
         fan_outs = store.fan_out_progress(run_id)
+        kinds = pinned_step_kinds(store, detail.run.workflow_hash)
     run = detail.run
     if output_format == "json":
         document = _run_json(run)
@@ -108,26 +114,26 @@ def show(run_id: str, db_url: str | None, output_format: str) -> None:
     click.echo(f"run           {paint(run.id, bold=True)}")
     click.echo(f"campaign      {run.workflow_id} (definition {run.workflow_hash[:12]})")
     click.echo(f"status        {status(run.status)}")
-    click.echo(f"started       {rfc3339(run_started_at(detail))}")
+    click.echo(f"started       {moment(run_started_at(detail))}")
     if zone_line(detail) is not None:
         click.echo(f"timezone      {zone_line(detail)}")
     if run.status not in FINISHED and run.wake_at is not None:
-        click.echo(f"next          {rfc3339(run.wake_at)}")
+        click.echo(f"next          {moment(run.wake_at)}")
     if run.status not in FINISHED and isinstance(run.state.get("deadline"), str):
-        click.echo(f"times out     {run.state['deadline']} (the campaign's timeout)")
+        click.echo(f"times out     {_stamp(run.state['deadline'])} (the campaign's timeout)")
     if deferral_line(detail) is not None:
         click.echo(f"              {deferral_line(detail)}")
     if run.status in ("failed", "timed_out"):
         click.echo(f"error         {describe_error(run.state.get('error'))}")
     for wait in waits:
         key = f" where {wait.match_path} == {to_json(wait.match_value)}" if wait.match_path else ""
-        until = f", times out {rfc3339(wait.timeout_at)}" if wait.timeout_at else ""
+        until = f", times out {moment(wait.timeout_at)}" if wait.timeout_at else ""
         what = {"step": "waits for", "goal": "converts on"}.get(wait.purpose, "cancelled by")
         click.echo(f"{what:<14}{wait.event_name}{key}{until}")
     for line in fan_out_lines(fan_outs):
         click.echo(line)
     click.echo("")
-    click.echo(timeline_table(detail))
+    click.echo(timeline_table(detail, kinds))
 
 
 @runs.command("cancel")
@@ -156,7 +162,25 @@ def cancel(run_id: str, db_url: str | None) -> None:
 def _next(record: RunRecord) -> str:
     if record.status in FINISHED or record.wake_at is None:
         return "-" if record.status in FINISHED else "waiting for an event"
-    return rfc3339(record.wake_at)
+    return moment(record.wake_at)
+
+
+def _stamp(text: str) -> str:
+    """A time the run's state keeps as text, to the second as the others are."""
+    try:
+        return moment(datetime.fromisoformat(text))
+    except ValueError:
+        return text
+
+
+def pinned_step_kinds(store: Store, workflow_hash: str) -> dict[str, str]:
+    """The step kinds of the definition a run is pinned to, for the KIND column;
+    none when the stored definition is gone or no longer loads (the recorded
+    kinds stand then)."""
+    try:
+        return step_kinds(Campaigns(store).pinned(workflow_hash))
+    except (NotFound, DefinitionError):
+        return {}
 
 
 def _run_json(record: RunRecord) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from interpreter.cli.arguments import split_pairs
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option, secret_option, workflows_option
-from interpreter.cli.output import rfc3339, status, table, to_json
+from interpreter.cli.output import moment, status, table, to_json
 from interpreter.cli.timeline import describe_error
 from interpreter.daemon.clock import RealClock
 from interpreter.daemon.recovery import (
@@ -55,11 +55,10 @@ def retry(
       flow runs retry run_0123456789abcdef --secret APP_DATABASE_URL=sqlite:///workflows/demo/app.db
     """
     overrides = split_pairs(secret_pairs, "--secret")
+    current = _current_campaigns(workflows_dir)
     with open_store(db_url) as store:
         names = pinned_secret_names(store, run_id)
-    engine = open_engine(
-        _current_campaigns(workflows_dir), db_url=db_url, secrets=overrides, secret_names=names
-    )
+    engine = open_engine(current, db_url=db_url, secrets=overrides, secret_names=names)
     try:
         result = retry_run(engine, run_id)
         error = engine.store.get_run(run_id).run.state.get("error")
@@ -133,7 +132,7 @@ def replay(
             )
             return
         rows = [
-            (r.id, status(r.status), rfc3339(r.created_at), r.trigger_event_id or "-")
+            (r.id, status(r.status), moment(r.created_at), r.trigger_event_id or "-")
             for r in selected
         ]
         if rows:
@@ -151,8 +150,12 @@ def replay(
 
 
 def _current_campaigns(workflows_dir: Path) -> list[Workflow]:
-    """The campaigns events emitted by a retried run may start; none without the folder."""
-    return campaigns_or_exit(workflows_dir) if workflows_dir.exists() else []
+    """The campaigns events emitted by a retried run may start: none when the
+    default folder is not there, but a --workflows the user gave must exist."""
+    source = click.get_current_context().get_parameter_source("workflows_dir")
+    if source is click.core.ParameterSource.DEFAULT and not workflows_dir.exists():
+        return []
+    return campaigns_or_exit(workflows_dir)
 
 
 def _moment(text: str | None, option: str, now: datetime) -> datetime | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from interpreter.cli.arguments import read_json_argument
+from interpreter.cli.arguments import event_data, read_json_argument
 from interpreter.cli.campaign_loading import campaigns_or_exit
 from interpreter.cli.edge import at_the_edge
 from interpreter.cli.options import db_option, format_option, workflows_option
@@ -26,7 +26,7 @@ from interpreter.http.client import send_event
     default="{}",
     show_default=True,
     metavar="JSON|@FILE|-",
-    help="The event's data.",
+    help="The event's data: a JSON object, as the event API takes.",
 )
 @click.option(
     "--id", "event_id", metavar="ID", help="The sender's event id; the same id is recorded once."
@@ -72,7 +72,7 @@ def send(
     """
     if not name.strip():
         raise UsageError("NAME must not be empty")
-    data = read_json_argument(data_text, "--data")
+    data = event_data(read_json_argument(data_text, "--data"), "--data")
     if server_url is not None:
         outcome = send_event(server_url, name, data, key=event_key, event_id=event_id)
     else:

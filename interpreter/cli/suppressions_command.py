@@ -8,7 +8,7 @@ import click
 
 from interpreter.cli.edge import Exit, at_the_edge
 from interpreter.cli.options import db_option, format_option
-from interpreter.cli.output import rfc3339, table, to_json
+from interpreter.cli.output import moment, rfc3339, table, to_json
 from interpreter.daemon.suppressions import REASONS, list_suppressions, suppress, unsuppress
 from interpreter.store.database import open_store
 
@@ -80,7 +80,7 @@ def list_command(limit: int, category: str | None, db_url: str | None, output_fo
         click.echo("no suppressed addresses")
         return
     rows = [
-        (s.address, s.category or "(all)", s.reason, rfc3339(s.created_at), s.detail or "")
+        (s.address, s.category or "(all)", s.reason, moment(s.created_at), s.detail or "")
         for s in found
     ]
     click.echo(table(("address", "category", "reason", "since", "detail"), rows))

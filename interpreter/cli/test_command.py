@@ -15,7 +15,7 @@ from interpreter.cli.output import colour_enabled, paint
 from interpreter.daemon.scenarios.junit import TimedResult, write_junit
 from interpreter.daemon.scenarios.report import LineKind, failure_report
 from interpreter.daemon.scenarios.runner import run_scenario
-from interpreter.errors import UsageError
+from interpreter.errors import NoSuchPath, UsageError
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_workflow
 from interpreter.language.policies import load_policies
@@ -39,6 +39,9 @@ def run_tests(paths: Sequence[Path], junit: Path | None, stdout: IO[str], stderr
     """Check, play and judge every scenario at ``paths``; the exit code:
     0 all passed, 1 a scenario failed, 2 an invalid scenario or a usage error."""
     files = _files(paths)
+    if junit is not None and not junit.parent.is_dir():
+        # Before the scenarios play, not after: a mistyped report folder costs no wait.
+        raise NoSuchPath(junit.parent, where="--format junit")
     loaded, problems = _load(files)
     if has_errors(problems):
         for problem in sort_problems(problems):
@@ -63,6 +66,8 @@ def run_tests(paths: Sequence[Path], junit: Path | None, stdout: IO[str], stderr
             # As pytest's --junitxml does: a CI job names reports/x.xml before reports/ exists.
             junit.parent.mkdir(parents=True, exist_ok=True)
             write_junit(results, junit)
+        except FileNotFoundError:
+            raise NoSuchPath(junit.parent, where="--format junit") from None
         except OSError as error:
             raise UsageError(
                 f"--format junit: cannot write {junit}: {error.strerror or error}"
@@ -76,7 +81,7 @@ def _files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if not path.exists():
-            raise UsageError(f"test: {path}: no such file or directory")
+            raise NoSuchPath(path)
         files.extend(scenario_files(path))
     if not files:
         where = ", ".join(str(path) for path in paths)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from interpreter.cli.output import offset, paint, rfc3339, status, table
+from interpreter.language.definitions import ActionStep, Workflow
 from interpreter.language.durations import format_duration
 from interpreter.language.local_time import describe_local, zone_named
 from interpreter.store.records import RunDetail, StepRecord
-
-_SUMMARY_WIDTH = 70
 
 
 def run_started_at(detail: RunDetail) -> datetime:
@@ -42,15 +42,29 @@ def timeline_entries(detail: RunDetail) -> list[dict[str, Any]]:
     return entries
 
 
-def timeline_table(detail: RunDetail) -> str:
+def step_kinds(workflow: Workflow) -> dict[str, str]:
+    """Each step's kind as the campaign declares it: the action for an action
+    step (``email.send``), else the step's own kind (``wait_for_event``)."""
+    return {
+        step.id: step.action if isinstance(step, ActionStep) else step.kind
+        for step in workflow.steps
+    }
+
+
+def timeline_table(detail: RunDetail, kinds: Mapping[str, str] | None = None) -> str:
+    """The timeline as a table. Its KIND column is the step's kind from
+    ``kinds`` (the run's campaign), also for the rows that record what befell
+    a step rather than what it did (skipped, on_error, timed_out, quiet_hours,
+    throttle): those say so in WHAT HAPPENED."""
     if not detail.steps:
         return "no steps recorded yet"
     start = run_started_at(detail)
+    kinds = kinds or {}
     rows = [
         (
             offset(step.finished_at - start),
             step.step_id,
-            step.kind,
+            kinds.get(step.step_id, step.kind),
             status(step.status),
             _summary(step),
         )
@@ -95,7 +109,7 @@ def describe_error(error: Any) -> str:
 
 def _summary(step: StepRecord) -> str:
     if step.kind == "on_error" and isinstance(step.output, dict):
-        return paint(_clip(on_error_summary(step.output)), "yellow")
+        return paint(on_error_summary(step.output), "yellow")
     if step.kind == "split" and isinstance(step.output, dict):
         return f"took path {step.output.get('path')} (bucket {step.output.get('bucket')})"
     if step.kind == "timed_out" and isinstance(step.output, dict):
@@ -104,12 +118,12 @@ def _summary(step: StepRecord) -> str:
         text = str(step.error.get("message", step.error))
         if step.attempt > 1:
             text = f"attempt {step.attempt}: {text}"
-        return paint(_clip(text), "red")
+        return paint(text, "red")
     if step.status == "skipped":
         return "skipped: its `if` was false"
     if step.kind == "wait_for_event":
         output = step.output
-        return "timed out" if output is None else _clip(f"matched {_compact(output)}")
+        return "timed out" if output is None else f"matched {_compact(output)}"
     if step.kind in ("sleep", "sleep_until"):
         return "woke"
     if step.kind == "throttle" and isinstance(step.output, dict):
@@ -126,7 +140,7 @@ def _summary(step: StepRecord) -> str:
     if step.kind == "switch" and isinstance(step.output, dict):
         target = step.output.get("next")
         return f"jumped to {target}" if target else "no case matched: fell through"
-    return _clip(_compact(step.output))
+    return _compact(step.output)
 
 
 def on_error_summary(output: dict[str, Any]) -> str:
@@ -175,7 +189,3 @@ def _compact(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"), default=str)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _SUMMARY_WIDTH else text[: _SUMMARY_WIDTH - 1] + "…"

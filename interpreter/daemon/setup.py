@@ -13,7 +13,7 @@ from interpreter.daemon.clock import Clock, RealClock
 from interpreter.daemon.email_setup import configured_actions
 from interpreter.daemon.engine import DEFAULT_BATCH, DEFAULT_LEASE_SECONDS, Engine
 from interpreter.daemon.secrets import gather
-from interpreter.errors import DefinitionError
+from interpreter.errors import DefinitionError, NoSuchPath
 from interpreter.language.definitions import Workflow
 from interpreter.language.loader import load_paths
 from interpreter.language.problems import Problem, has_errors, sort_problems
@@ -33,7 +33,7 @@ def load_campaigns(paths: Iterable[Path]) -> list[Workflow]:
     paths = list(paths)
     for path in paths:
         if not path.exists():
-            raise DefinitionError(f"{path}: no such file or folder")
+            raise NoSuchPath(path)
     workflows, problems = load_paths(paths)
     if has_errors(problems):
         raise CampaignErrors(sort_problems(p for p in problems if p.is_error))

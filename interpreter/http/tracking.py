@@ -18,13 +18,14 @@ from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from interpreter.actions.email.tracking import TokenKind, TokenSigner, TrackingToken
 from interpreter.daemon.email_events import record_click, record_open, record_unsubscribe
 from interpreter.daemon.engine import Engine
 from interpreter.http.preferences import preferences_routes
+from interpreter.http.reader_page import from_sender, reader_page, sender_name
 
 log = logging.getLogger("flow.http.tracking")
 
@@ -34,24 +35,25 @@ PIXEL = (
     b"\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
 _NO_STORE = {"Cache-Control": "no-store, private", "Referrer-Policy": "no-referrer"}
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex"><title>{title}</title></head>
-<body style="font-family: sans-serif; max-width: 32em; margin: 4em auto; padding: 0 1em">
-<h1>{title}</h1>{body}</body></html>
-"""
 
 
 def tracking_routes(
-    engine: Engine | Callable[[], Engine], secret_key: str | None = None
+    engine: Engine | Callable[[], Engine],
+    secret_key: str | None = None,
+    sender: str | None = None,
 ) -> list[BaseRoute]:
     """The tracking and unsubscribe routes, recording through ``engine`` (or
     the engine a callable returns, for a daemon that swaps engines on reload).
     ``secret_key`` defaults to ``FLOW_SECRET_KEY``; without one every token is
-    refused with 404."""
+    refused with 404. ``sender``, the name the reader's pages carry, defaults
+    to the settings' (``reader_page.sender_name``)."""
     key = secret_key if secret_key is not None else os.environ.get("FLOW_SECRET_KEY", "")
     signer = TokenSigner(key) if key else None
+    sender = sender if sender is not None else sender_name(os.environ)
+
+    def _not_found() -> Response:
+        body = "<p>This link is not valid.</p>"
+        return reader_page("Not found", body, sender, status=404, headers=_NO_STORE)
 
     def current() -> Engine:
         return engine if isinstance(engine, Engine) else engine()
@@ -80,34 +82,28 @@ def tracking_routes(
             return _not_found()
         who = html.escape(", ".join(token.addresses))
         topic = f" {html.escape(token.category)}" if token.category else ""
+        which = f"{topic} emails" if token.category else " all emails"
         if request.method == "POST":
             await run_in_threadpool(record_unsubscribe, current(), token)
-            body = f"<p>{who} will receive no more{topic} emails from us.</p>"
+            body = (
+                f'<p class="done">You are unsubscribed from{which}{from_sender(sender)}.</p>'
+                f"<p>{who} will receive no more of them.</p>"
+            )
             if token.category and signer is not None:
                 # A topic left, not the whole list: say where the others are.
                 page = signer.seal(TrackingToken("preferences", token.email_id, token.to))
                 body += f'<p><a href="/u/{page}">Choose which emails you receive</a></p>'
-            return HTMLResponse(
-                _PAGE.format(title="You are unsubscribed", body=body), headers=_NO_STORE
-            )
+            return reader_page("You are unsubscribed", body, sender, headers=_NO_STORE)
         # A GET changes nothing: link scanners and previews fetch URLs unasked.
         body = (
-            f"<p>Stop sending{topic} emails to {who}?</p>"
+            f"<p>Stop sending{topic} emails{from_sender(sender)} to {who}?</p>"
             '<form method="post"><button type="submit">Unsubscribe</button></form>'
         )
-        return HTMLResponse(_PAGE.format(title="Unsubscribe", body=body), headers=_NO_STORE)
+        return reader_page("Unsubscribe", body, sender, headers=_NO_STORE)
 
     return [
         Route("/t/c/{token}", click, methods=["GET"]),
         Route("/t/o/{token}", opened, methods=["GET"]),
         Route("/unsubscribe/{token}", unsubscribe, methods=["GET", "POST"]),
-        *preferences_routes(current, signer),
+        *preferences_routes(current, signer, sender),
     ]
-
-
-def _not_found() -> Response:
-    return HTMLResponse(
-        _PAGE.format(title="Not found", body="<p>This link is not valid.</p>"),
-        status_code=404,
-        headers=_NO_STORE,
-    )

@@ -54,12 +54,17 @@ def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The short form of ``value``, as an author would write it (``1d12h``)."""
+    """The short form of ``value``, as an author would write it: days, hours,
+    minutes and seconds (``1d12h``, ``11d``), and weeks only for a whole number
+    of them (``2w``), since nobody writes eleven days as ``1w4d``."""
     seconds = int(value.total_seconds())
     if seconds == 0:
         return "0s"
+    week = _UNIT_SECONDS["w"]
+    if seconds % week == 0:
+        return f"{seconds // week}w"
     parts = []
-    for unit in ("w", "d", "h", "m", "s"):
+    for unit in ("d", "h", "m", "s"):
         count, seconds = divmod(seconds, _UNIT_SECONDS[unit])
         if count:
             parts.append(f"{count}{unit}")

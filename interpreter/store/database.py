@@ -8,8 +8,9 @@ the schema under them is a decision for ``flow db upgrade``.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -20,7 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from interpreter.errors import StoreError
+from interpreter.errors import NoSuchPath, StoreError
 from interpreter.store.store import WRITE_OPTION, SqlStore, describe
 
 DEFAULT_URL = "sqlite:///.flow/flow.db"
@@ -41,13 +42,30 @@ def open_store(url: str | None = None) -> SqlStore:
     return SqlStore(engine, display)
 
 
-def upgrade(url: str | None = None) -> str:
-    """Bring the schema to the newest revision (``flow db upgrade``); returns it."""
+@dataclass(frozen=True)
+class SchemaUpgrade:
+    """What ``flow db upgrade`` did: ``before`` is the revision it found (None
+    for a database without flow's schema), ``revision`` the one it left."""
+
+    before: str | None
+    revision: str
+    database: str
+
+    @property
+    def outcome(self) -> Literal["created", "migrated", "current"]:
+        if self.before is None:
+            return "created"
+        return "current" if self.before == self.revision else "migrated"
+
+
+def upgrade(url: str | None = None) -> SchemaUpgrade:
+    """Bring the schema to the newest revision (``flow db upgrade``)."""
     engine, display = _engine(url)
     try:
-        return _migrate(engine, display, fresh_only=False)
+        before = _migrate(engine, display, fresh_only=False)
     finally:
         engine.dispose()
+    return SchemaUpgrade(before, head_revision(), display)
 
 
 def head_revision() -> str:
@@ -73,6 +91,12 @@ def normalize_url(url: str | None) -> URL:
         # is written out; any other folder is the author's, and a typo in it
         # should be an error, not a new directory.
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    elif parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        # SQLite makes the file but not its folder: a folder that is not there
+        # is a path the user mistyped, as for every other path flow takes.
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise NoSuchPath(folder, where=parsed.render_as_string(hide_password=True))
     return parsed
 
 
@@ -127,9 +151,10 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def _migrate(engine: Engine, display: str, *, fresh_only: bool) -> str:
+def _migrate(engine: Engine, display: str, *, fresh_only: bool) -> str | None:
     """Migrate under a lock, so processes starting together take turns: the
-    first migrates, the others then find the schema current."""
+    first migrates, the others then find the schema current. The revision it
+    found (None: no schema yet)."""
     head = head_revision()
     try:
         with engine.connect() as connection:
@@ -139,7 +164,7 @@ def _migrate(engine: Engine, display: str, *, fresh_only: bool) -> str:
                     connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
                 current = MigrationContext.configure(connection).get_current_revision()
                 if current == head:
-                    return head
+                    return current
                 if current is not None and fresh_only:
                     raise StoreError(
                         f"{display}: the schema is at revision {current}, this flow needs "
@@ -148,4 +173,4 @@ def _migrate(engine: Engine, display: str, *, fresh_only: bool) -> str:
                 command.upgrade(_alembic_config(connection), "head")
     except SQLAlchemyError as error:
         raise StoreError(f"{display}: {describe(error)}") from error
-    return head
+    return current

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.campaigns import Campaigns
@@ -39,9 +41,12 @@ def _steps(engine: Engine, run_id: str) -> dict[str, Any]:
 
 
 def test_untick_a_topic_and_the_next_email_of_it_is_skipped(
-    browser_page: Any, tmp_path: Path
+    browser_page: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = browser_page
+    # How an operator names the sender: the From address's display name.
+    monkeypatch.setenv("FLOW_EMAIL_FROM", "Acme Shop <shop@acme.example>")
+    monkeypatch.delenv("FLOW_SENDER_NAME", raising=False)
     mail = CapturingTransport()
     with open_store(f"sqlite:///{tmp_path / 'flow.db'}") as store:
         engine = Engine(
@@ -72,6 +77,23 @@ def test_untick_a_topic_and_the_next_email_of_it_is_skipped(
 
             page.goto(link.group(1))
             assert page.locator("h1").inner_text() == "Email preferences"
+            assert page.locator(".sender").inner_text() == "Acme Shop"
+            assert "receives from Acme Shop." in page.locator("main").inner_text()
+            # The stylesheet applies: the page is a card on a washed background,
+            # not the browser's default serif on white.
+            style = page.evaluate(
+                """() => {
+                    const main = getComputedStyle(document.querySelector("main"));
+                    const body = getComputedStyle(document.body);
+                    return {radius: main.borderTopLeftRadius, maxWidth: main.maxWidth,
+                            font: body.fontFamily, background: body.backgroundColor,
+                            scripts: document.scripts.length};
+                }"""
+            )
+            assert style["radius"] == "8px" and style["maxWidth"] == "512px", style
+            assert "system-ui" in style["font"], style
+            assert style["background"] == "rgb(243, 245, 248)", style
+            assert style["scripts"] == 0
             topics = [
                 c for c in engine.campaigns.policies.categories.values() if not c.transactional
             ]
@@ -80,7 +102,9 @@ def test_untick_a_topic_and_the_next_email_of_it_is_skipped(
             page.uncheck("input[value=tips]")
             page.click("button[name=save]")
             page.wait_for_load_state()
-            assert "Saved." in page.content(), page.content()
+            assert page.locator(".done").inner_text() == (
+                "Your preferences were saved: you left tips."
+            )
             assert not page.is_checked("input[value=tips]")
             assert page.is_checked("input[value=marketing]")
             ARTIFACTS.mkdir(exist_ok=True)

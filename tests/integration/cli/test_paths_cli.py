@@ -106,7 +106,8 @@ def test_run_simulate_shows_the_failure_the_path_and_the_timeout(
     as_json = flow(
         "run", str(campaign), "--event", event, "--simulate", "--format", "json", cwd=tmp_path
     )
-    entries = [json.loads(line) for line in as_json.stdout.splitlines()]
+    *entries, summary = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert summary["status"] == "timed_out" and summary["duration"] == 2 * 86400.0
     kinds = [(e["step"], e["kind"], e.get("status")) for e in entries]
     assert kinds == [
         ("lookup", "http.request", "error"),

@@ -35,7 +35,9 @@ def test_run_json_prints_one_object_per_timeline_entry(project: Path) -> None:
         stdin='{"data": {"user": {"id": 2, "email": "grace@example.com", "first_name": "Grace"}}}',
     )
     assert result.returncode == 0, result.stderr
-    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    *entries, summary = [json.loads(line) for line in result.stdout.splitlines()]
+    # JSON Lines ending with one summary object: how the run ended and how long it took.
+    assert summary == {"run": entries[0]["run"], "status": "completed", "duration": 3 * 86400.0}
     assert [e["step"] for e in entries][-2:] == ["check_plan", "trial_offer_email"]
     assert entries[-1]["status"] == "skipped"  # grace is on the pro plan
     assert set(entries[0]) >= {"at", "run", "step", "kind", "output"}
@@ -55,8 +57,16 @@ def test_a_campaign_with_lint_errors_does_not_run(project: Path) -> None:
     ("arguments", "code", "message"),
     [
         (("run", "workflows/signup-drip.yaml", "--event", "{oops"), 2, "--event:1:2: invalid JSON"),
-        (("run", "missing.yaml", "--event", "{}"), 1, "missing.yaml: no such file"),
+        (("run", "missing.yaml", "--event", "{}"), 2, "missing.yaml: no such file"),
         (("send", "x", "--data", "[1"), 2, "--data:1:3: invalid JSON"),
+        (("send", "x", "--data", "[1, 2]"), 2, "--data: an event's data must be a JSON object"),
+        (("send", "x", "--data", '"hi"'), 2, "must be a JSON object such as"),
+        (("send", "x", "--data", "7"), 2, "must be a JSON object such as"),
+        (
+            ("run", "workflows/signup-drip.yaml", "--event", '{"data": [1]}'),
+            2,
+            "--event: 'data': an event's data must be a JSON object",
+        ),
         (("runs", "show", "run_nope"), 1, "no run run_nope"),
         (("runs", "list", "--db", "mysql://x/y"), 1, "SQLite and PostgreSQL"),
         (("worker", "--lease-seconds", "soon"), 2, "Invalid value for '--lease-seconds'"),
@@ -86,7 +96,7 @@ def test_run_simulate_plays_a_debounced_event_on_virtual_time(project: Path) -> 
     )
     assert result.returncode == 0, result.stderr
     assert "debounced; waiting for its burst" in result.stderr
-    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    *entries, _ = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["step"] for e in entries] == ["reminder_email", "give_it_a_day", "last_call_email"]
     # The burst went quiet 30 minutes after the event: the run starts then.
     assert entries[0]["at"] == "2026-01-05T09:30:00Z"

@@ -27,7 +27,7 @@ POLICIES, _ = policies_from_text(
 
 
 def _live(serve: Serve) -> Live:
-    live = serve(extra_routes=lambda engine: tracking_routes(engine, KEY))
+    live = serve(extra_routes=lambda engine: tracking_routes(engine, KEY, sender="Acme & Co"))
     engine = live.engine
     engine.load(Campaigns(engine.store, engine.campaigns.current(), POLICIES), engine.secrets)
     return live
@@ -46,7 +46,17 @@ def test_one_click_leaves_only_that_emails_category(serve: Serve) -> None:
     signer = TokenSigner(KEY)
     token = signer.seal(TrackingToken("unsubscribe", "em_1", ADA, category="tips"))
     with httpx.Client(base_url=live.url) as client:
-        assert client.post(f"/unsubscribe/{token}").status_code == 200
+        asked = client.get(f"/unsubscribe/{token}")
+        assert "Stop sending tips emails from Acme &amp; Co to" in asked.text
+        done = client.post(f"/unsubscribe/{token}")
+        assert done.status_code == 200
+        # Says what happened, and whose emails: the sender's name, escaped.
+        assert "You are unsubscribed from tips emails from Acme &amp; Co." in done.text
+        assert '<p class="sender">Acme &amp; Co</p>' in done.text
+        assert (
+            "<script" not in done.text
+            and "default-src 'none'" in done.headers["content-security-policy"]
+        )
         assert client.post(f"/unsubscribe/{token}").status_code == 200  # a repeat changes nothing
     store = live.store
     assert store.suppressed_among([ADA], "tips") == {ADA: "tips"}
@@ -81,7 +91,9 @@ def test_the_preferences_page_lists_the_topics_and_saves_them(serve: Serve) -> N
         assert live.store.suppressed_among([ADA], "marketing") == {}
         # Untick marketing, keep tips.
         saved = client.post(f"/u/{token}", data={"csrf": csrf.group(1), "category": ["tips"]})
-        assert saved.status_code == 200 and "Saved." in saved.text
+        assert saved.status_code == 200
+        assert "Your preferences were saved: you left marketing." in saved.text
+        assert "receives from Acme &amp; Co." in saved.text
         assert live.store.suppressed_among([ADA], "marketing") == {ADA: "marketing"}
         assert live.store.suppressed_among([ADA], "tips") == {}
         boxes = BOX.findall(saved.text)
@@ -89,10 +101,16 @@ def test_the_preferences_page_lists_the_topics_and_saves_them(serve: Serve) -> N
         # "Unsubscribe from all of these" leaves every topic, not the whole list.
         everything = client.post(f"/u/{token}", data={"csrf": csrf.group(1), "all": "1"})
         assert everything.status_code == 200
+        assert "You are unsubscribed from marketing, tips emails from Acme &amp; Co." in (
+            everything.text
+        )
         assert live.store.suppressed_among([ADA], "tips") == {ADA: "tips"}
         assert live.store.suppressed_among([ADA]) == {}
         # Tick marketing again: rejoined.
-        client.post(f"/u/{token}", data={"csrf": csrf.group(1), "category": ["marketing"]})
+        again = client.post(f"/u/{token}", data={"csrf": csrf.group(1), "category": ["marketing"]})
+        assert "Your preferences were saved: you rejoined marketing." in again.text
+        same = client.post(f"/u/{token}", data={"csrf": csrf.group(1), "category": ["marketing"]})
+        assert "Your preferences were saved: nothing changed." in same.text
         assert live.store.suppressed_among([ADA], "marketing") == {}
         forged = TokenSigner("another key").seal(TrackingToken("preferences", "em_1", ADA))
         assert client.get(f"/u/{forged}").status_code == 404

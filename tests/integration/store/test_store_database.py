@@ -31,7 +31,8 @@ def test_fresh_database_is_migrated_once(db_url: str) -> None:
     open_store(db_url).close()
     assert _revision(db_url) == head_revision()
     open_store(db_url).close()  # a second open finds it current
-    assert upgrade(db_url) == head_revision()
+    assert upgrade(db_url).outcome == "current"
+    assert upgrade(db_url).revision == head_revision()
 
 
 def test_migrations_create_exactly_the_tables_module(db_url: str) -> None:

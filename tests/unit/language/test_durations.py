@@ -46,6 +46,10 @@ def test_zero_is_refused_unless_allowed(text: str) -> None:
 
 def test_format_round_trips() -> None:
     assert format_duration(timedelta(days=1, hours=12)) == "1d12h"
+    # As an author writes them: weeks only when whole, never "1w4d" for eleven days.
+    assert format_duration(timedelta(days=11)) == "11d"
+    assert format_duration(timedelta(days=14)) == "2w"
+    assert format_duration(timedelta(days=8, minutes=5)) == "8d5m"
     assert parse_duration(format_duration(timedelta(seconds=93784))) == timedelta(seconds=93784)
 
 
