@@ -117,15 +117,7 @@ class Conversions(OnConnection):
             self._live(counts, workflow_id, since, first, metrics)
         if last is not None:
             self._live(counts, workflow_id, last, until, metrics)
-        day_first, day_last = _whole(first, last, timedelta(days=1))
-        summed = (
-            [(t.campaign_hours, first, last)]
-            if day_first is not None and day_last is not None and day_first >= day_last
-            else [(t.campaign_days, day_first, day_last)]
-            + ([(t.campaign_hours, first, day_first)] if first is not None else [])
-            + ([(t.campaign_hours, day_last, last)] if last is not None else [])
-        )
-        for table, start, end in summed:
+        for table, start, end in summed_spans(first, last):
             self._summed(counts, table, workflow_id, start, end, metrics)
         return counts
 
@@ -253,6 +245,19 @@ def _figures(counts: Counts) -> GoalFigures:
             for (s, _), n in sorted(sent.items())
         ),
         tuple(sorted((s, n) for (s, _), n in of("reached").items())),
+    )
+
+
+def summed_spans(first: Bound, last: Bound) -> list[tuple[Table, Bound, Bound]]:
+    """Where the whole hours [first, last) are summed: their whole days from
+    campaign_days, the hours beside those from campaign_hours."""
+    day_first, day_last = _whole(first, last, timedelta(days=1))
+    if day_first is not None and day_last is not None and day_first >= day_last:
+        return [(t.campaign_hours, first, last)]
+    return (
+        [(t.campaign_days, day_first, day_last)]
+        + ([(t.campaign_hours, first, day_first)] if first is not None else [])
+        + ([(t.campaign_hours, day_last, last)] if last is not None else [])
     )
 
 

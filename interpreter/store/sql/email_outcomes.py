@@ -1,11 +1,11 @@
 """Per email step, what the campaign page shows beside sends, opens and
 clicks: the sends skipped (by why) and the emails unsubscribed from or
-bounced. Skipped sends are summed from ``campaign_hours`` (migration 0011)
-for a period's whole hours and counted from the rows only for the partial
-hour at each edge, as ``goal_figures`` does. Unsubscribes and bounces are
-few: their events are read by name (``events_name_received``) and their
-strings looked up in ``email_sends`` by its key, rather than probing every
-email sent."""
+bounced. Skipped sends are summed from ``campaign_days`` and
+``campaign_hours`` (migrations 0011, 0012) for a period's whole days and
+hours, and counted from the rows only for the partial hour at each edge, as
+``goal_figures`` does. Unsubscribes and bounces are few: their events are
+read by name (``events_name_received``) and their strings looked up in
+``email_sends`` by its key, rather than probing every email sent."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from interpreter.store.conversion_records import BOUNCED, UNSUBSCRIBED, EmailOut
 from interpreter.store.event_terms import terms
 from interpreter.store.records import Bound
 from interpreter.store.sql._connection import OnConnection
-from interpreter.store.sql.conversions import whole_hours
+from interpreter.store.sql.conversions import summed_spans, whole_hours
 from interpreter.store.sql.runs import created_in
 
 _r, _s, _e, _x = t.runs.c, t.steps.c, t.events.c, t.email_sends.c
@@ -48,20 +48,24 @@ class EmailOutcomesReads(OnConnection):
         if first is not None and last is not None and first >= last:
             self._skipped_rows(counts, workflow_id, since, until)
             return counts
-        h = t.campaign_hours.c
-        summed = (
-            select(h.step_id, h.path, func.sum(h.n))
-            .where(h.workflow_id == workflow_id, h.metric == "skipped")
-            .group_by(h.step_id, h.path)
-        )
         if first is not None:
-            summed = summed.where(h.hour >= first)
             self._skipped_rows(counts, workflow_id, since, first)
         if last is not None:
-            summed = summed.where(h.hour < last)
             self._skipped_rows(counts, workflow_id, last, until)
-        for step_id, why, n in self._c.execute(summed):
-            counts[(step_id, why)] = counts.get((step_id, why), 0) + int(n)
+        for table, start, end in summed_spans(first, last):
+            h = table.c
+            at = h.day if "day" in h else h.hour
+            summed = (
+                select(h.step_id, h.path, func.sum(h.n))
+                .where(h.workflow_id == workflow_id, h.metric == "skipped")
+                .group_by(h.step_id, h.path)
+            )
+            if start is not None:
+                summed = summed.where(at >= start)
+            if end is not None:
+                summed = summed.where(at < end)
+            for step_id, why, n in self._c.execute(summed):
+                counts[(step_id, why)] = counts.get((step_id, why), 0) + int(n)
         return counts
 
     def _skipped_rows(
