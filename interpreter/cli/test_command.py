@@ -63,8 +63,6 @@ def run_tests(paths: Sequence[Path], junit: Path | None, stdout: IO[str], stderr
             stdout.write(paint(f"    {line.text}", _COLOURS[line.kind], enabled=colour) + "\n")
     if junit is not None:
         try:
-            # As pytest's --junitxml does: a CI job names reports/x.xml before reports/ exists.
-            junit.parent.mkdir(parents=True, exist_ok=True)
             write_junit(results, junit)
         except FileNotFoundError:
             raise NoSuchPath(junit.parent, where="--format junit") from None
@@ -159,7 +157,7 @@ def test(paths: tuple[Path, ...], report: tuple[str, Path] | None) -> int:
       flow test
       flow test workflows/signup-drip.click.test.yaml
       flow test workflows/weekly-newsletter.mondays.test.yaml
-      flow test --format junit reports/flow-test.xml
+      flow test --format junit flow-test.xml
     """
     junit = report[1] if report is not None else None
     return run_tests(list(paths) or [DEFAULT_PATH], junit, sys.stdout, sys.stderr)

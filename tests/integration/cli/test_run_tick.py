@@ -71,8 +71,9 @@ def test_a_tick_now_under_simulate_is_the_virtual_start(project: Path) -> None:
         cwd=project,
     )
     assert result.returncode == 0, result.stderr
-    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    *entries, summary = [json.loads(line) for line in result.stdout.splitlines()]
     assert entries[-1]["at"] == "2026-03-23T09:00:00Z"
+    assert summary["run"] == entries[-1]["run"]
     assert entries[-1]["step"] == "note"
 
 

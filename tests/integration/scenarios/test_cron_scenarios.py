@@ -91,4 +91,4 @@ def test_flow_test_reports_a_tick_expected_at_the_wrong_local_time(tmp_path: Pat
     (tmp_path / "workflows" / "demo").symlink_to(ROOT / "workflows" / "demo")
     result = run_flow(["test", "workflows/mondays.test.yaml"], cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "            at: expected +2w9h, happened +2w8h" in result.stdout.splitlines()
+    assert "            at: expected +14d9h, happened +14d8h" in result.stdout.splitlines()
