@@ -26,12 +26,17 @@ def runnable_blocks(readme: str) -> list[tuple[int, str]]:
 def fresh_copy(into: Path) -> Path:
     """The repository's files as a clone would have them: what git tracks, plus
     new files not ignored, so the change being tested is in the copy."""
-    listed = subprocess.run(
+    listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
         capture_output=True,
-        check=True,
-    ).stdout.decode()
+        check=False,
+    )
+    if listing.returncode != 0:  # a source tree without git: all of it but what runs make
+        skip = shutil.ignore_patterns(".git", ".venv", ".flow", "__pycache__", "*.egg-info")
+        shutil.copytree(ROOT, into, ignore=skip)
+        return into
+    listed = listing.stdout.decode()
     for name in filter(None, listed.split("\0")):
         source = ROOT / name
         if source.is_file():
