@@ -12,30 +12,15 @@ from collections.abc import Mapping
 
 from interpreter.actions.base import JSON
 from interpreter.errors import ActionError
+from interpreter.language.values import json_kind
 
 _MISSING = object()
 
 
 def _bad(action: str, key: str, wanted: str, value: object) -> ActionError:
     return ActionError(
-        f"{action}: '{key}' must be {wanted}, not {_json_type(value)}", retryable=False
+        f"{action}: '{key}' must be {wanted}, not {json_kind(value)}", retryable=False
     )
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a map"
-    return type(value).__name__
 
 
 def require_str(arguments: Mapping[str, JSON], key: str, action: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from interpreter.errors import NoSuchPath, UsageError
+from interpreter.language.values import json_kind
 
 MAX_EVENT_BYTES = 3 * 1024 * 1024
 
@@ -48,19 +49,9 @@ def event_data(value: Any, option: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise UsageError(
             f"{option}: an event's data must be a JSON object such as "
-            f'{{"user": {{"id": 7}}}}, not {_json_kind(value)}'
+            f'{{"user": {{"id": 7}}}}, not {json_kind(value)}'
         )
     return value
-
-
-def _json_kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else type(value).__name__
 
 
 def split_pairs(pairs: tuple[str, ...], option: str) -> dict[str, str]:

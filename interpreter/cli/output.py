@@ -15,6 +15,7 @@ import click
 
 from interpreter.language.durations import format_duration
 from interpreter.language.values import rfc3339 as rfc3339  # re-exported for the commands
+from interpreter.language.values import rfc3339_seconds
 
 _STATUS_COLOURS = {
     "completed": "green",
@@ -122,7 +123,7 @@ _NARROWEST = 16
 def moment(value: datetime) -> str:
     """A time in a table or line of text: RFC 3339 to the second (JSON keeps
     the stored precision)."""
-    return rfc3339(value.replace(microsecond=0))
+    return rfc3339_seconds(value)
 
 
 def to_json(value: Any) -> str:

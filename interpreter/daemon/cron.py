@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter  # type: ignore[import-untyped]  # croniter ships no types
 
+from interpreter.daemon.cron_schedule import cron_triggers, describe_schedule
 from interpreter.daemon.engine import Engine
 from interpreter.language.definitions import CronTrigger, Workflow
 
@@ -76,16 +77,6 @@ def ticks_within(
         ticks.append(tick)
         tick = next_tick(trigger, tick)
     return ticks
-
-
-def cron_triggers(workflow: Workflow) -> list[CronTrigger]:
-    return [trigger for trigger in workflow.triggers if isinstance(trigger, CronTrigger)]
-
-
-def describe_schedule(workflow: Workflow) -> str:
-    """The campaign's cron schedules as its author wrote them, e.g.
-    ``0 9 * * MON, Europe/Paris``; several are joined with "; "."""
-    return "; ".join(f"{t.cron}, {t.timezone}" for t in cron_triggers(workflow))
 
 
 def upcoming_tick(workflow: Workflow, now: datetime) -> datetime | None:
@@ -163,3 +154,6 @@ def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+__all__ = ["cron_triggers", "describe_schedule"]

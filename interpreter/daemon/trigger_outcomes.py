@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from interpreter.daemon.cron_schedule import describe_schedule
 from interpreter.errors import ExpressionError
 from interpreter.language.definitions import CronTrigger, Expression, Workflow
 from interpreter.language.durations import format_duration
-from interpreter.language.values import JSON
+from interpreter.language.values import JSON, rfc3339_seconds
 from interpreter.store.records import BurstEvent, RunRecord
 
 # Why a campaign the event's name matched started no run.
@@ -107,8 +108,10 @@ def expression_failed(
 def debounced(workflow: Workflow, burst: BurstEvent) -> CampaignOutcome:
     rule = workflow.debounce
     assert rule is not None  # only a debounced campaign makes a burst
-    due = _when(burst.due_at)
-    latest = "" if burst.timeout_at is None else f", {_when(burst.timeout_at)} at the latest"
+    due = rfc3339_seconds(burst.due_at)
+    latest = (
+        "" if burst.timeout_at is None else f", {rfc3339_seconds(burst.timeout_at)} at the latest"
+    )
     quiet = format_duration(rule.period)
     return CampaignOutcome(
         workflow.id,
@@ -147,17 +150,14 @@ def holder_finished(key: str, holder: RunRecord) -> str:
 
 def reentry_too_soon(key: str, holder: RunRecord, after: datetime) -> str:
     return (
-        f"a run with the key {key} started at {_when(holder.created_at)} ({holder.id});"
-        f" reentry_after lets the next start from {_when(after)}"
+        f"a run with the key {key} started at {rfc3339_seconds(holder.created_at)} ({holder.id});"
+        f" reentry_after lets the next start from {rfc3339_seconds(after)}"
     )
 
 
 def cron_only(workflow: Workflow) -> CampaignOutcome:
     """An event sent to a campaign that starts on its cron schedule only."""
-    # As ``cron.describe_schedule`` writes it (that module needs the engine: a cycle).
-    schedules = "; ".join(
-        f"{t.cron}, {t.timezone}" for t in workflow.triggers if isinstance(t, CronTrigger)
-    )
+    schedules = describe_schedule(workflow)
     return CampaignOutcome(
         workflow.id,
         reason="cron_only",
@@ -169,7 +169,3 @@ def cron_only(workflow: Workflow) -> CampaignOutcome:
 
 def is_cron_only(workflow: Workflow) -> bool:
     return bool(workflow.triggers) and all(isinstance(t, CronTrigger) for t in workflow.triggers)
-
-
-def _when(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
