@@ -16,6 +16,7 @@ from datetime import datetime
 from interpreter.core.model import Event
 from interpreter.daemon import trigger_outcomes as outcomes
 from interpreter.daemon.campaigns import Campaigns
+from interpreter.daemon.cron_schedule import cron_triggers
 from interpreter.daemon.debounce import burst_event, debounce
 from interpreter.daemon.entry import (
     Candidate,
@@ -30,7 +31,7 @@ from interpreter.daemon.goals import Goals
 from interpreter.daemon.trigger_outcomes import CampaignOutcome
 from interpreter.errors import ExpressionError
 from interpreter.language.cel import evaluate_condition
-from interpreter.language.definitions import CronTrigger, EventTrigger, Expression, Workflow
+from interpreter.language.definitions import EventTrigger, Expression, Workflow
 from interpreter.language.values import JSON
 from interpreter.store import Transaction
 from interpreter.store.records import BurstEvent, Delivery, EventRecord
@@ -222,8 +223,7 @@ def _cron_only(campaigns: Campaigns, event: Event) -> list[CampaignOutcome]:
         return [
             outcomes.cron_only(workflow)
             for workflow in campaigns.current()
-            if any(isinstance(t, CronTrigger) for t in workflow.triggers)
-            and (named is None or named == workflow.id)
+            if cron_triggers(workflow) and (named is None or named == workflow.id)
         ]
     workflow = campaigns.named(event.name)
     if workflow is not None and outcomes.is_cron_only(workflow):
