@@ -1,14 +1,14 @@
 """An in-memory store with the same named operations, for fast unit tests.
 
 It keeps plain dicts and lists behind one lock; a write transaction works on
-a deep copy and swaps it in on success, so a failed block changes nothing,
-as with a database. Leases, dedup, the wait key and search behave as in SQL;
-the contract suite runs the same tests on both.
+a copy of them (``Data.working_copy``) and swaps it in on success, so a
+failed block changes nothing, as with a database. Leases, dedup, the wait
+key and search behave as in SQL; the contract suite runs the same tests on
+both.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,7 +67,7 @@ class MemoryStore(Store):
     @contextmanager
     def transaction(self) -> Iterator[MemoryTransaction]:
         with self._lock:
-            working = copy.deepcopy(self._data)
+            working = self._data.working_copy()
             tx = MemoryTransaction(working)
             yield tx
             self._data = working

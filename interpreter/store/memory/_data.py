@@ -3,7 +3,8 @@ times kept as the SQL store keeps them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 from interpreter.errors import StoreError
@@ -28,6 +29,20 @@ class Data:
     # (holder, address) -> (category, sent_at): the sends frequency caps count
     sends: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     seq: int = 0
+
+    def working_copy(self) -> Data:
+        """What one write transaction works on: fresh containers, shared records.
+
+        A deep copy per transaction made the memory store quadratic (a
+        for_each over thousands of runs spent most of its time copying). The
+        records are frozen and every operation replaces an entry rather than
+        changing one in place, so copying the containers is enough to let a
+        failed block change nothing; ``throttle_turns`` is the one container
+        of containers, so its inner dicts are copied too.
+        """
+        working = Data(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
+        working.throttle_turns = {queue: dict(h) for queue, h in self.throttle_turns.items()}
+        return working
 
     def next_seq(self) -> int:
         self.seq += 1
