@@ -14,6 +14,7 @@ from interpreter.core.model import RunState
 from interpreter.language.definitions import ActionStep, Workflow
 from interpreter.language.policies import Category
 from interpreter.store import Store
+from interpreter.store.records import CappedSend
 
 
 def reserve_send(
@@ -23,7 +24,9 @@ def reserve_send(
     the earliest instant at which they all would. In a transaction of its own,
     committed before the email leaves, so every other worker counts it."""
     with store.transaction() as tx:
-        return tx.reserve_send(holder, addresses, category.name, category.caps, now)
+        return tx.reserve_send(
+            CappedSend(holder, tuple(addresses), category.name, category.caps, now)
+        )
 
 
 def released_sends(workflow: Workflow, state: RunState) -> list[str]:

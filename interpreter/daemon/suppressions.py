@@ -51,7 +51,7 @@ def suppress(
                     MAX_ADDRESS_CHARS,
                 )
                 continue
-            if address and tx.add_suppression(address, reason, detail, now, category):
+            if address and tx.add_suppression(Suppression(address, reason, detail, now, category)):
                 added.append(address.lower())
     return added
 

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from interpreter.language.policies import Cap
 from interpreter.language.values import JSON
 from interpreter.store import records as rec
 from interpreter.store.conversion_records import (
@@ -200,16 +199,10 @@ class Transaction(Protocol):
 
     # ---- suppressions (store/sql/suppressions.py) --------------------------------
 
-    def add_suppression(
-        self,
-        address: str,
-        reason: str,
-        detail: str | None,
-        now: datetime,
-        category: str | None = None,
-    ) -> bool:
-        """Suppress ``address`` (kept lower-cased) for every email, or for one
-        ``category`` (a topic it left); False if it already was."""
+    def add_suppression(self, suppression: rec.Suppression) -> bool:
+        """Suppress its address (kept lower-cased) for every email, or for its one
+        category (a topic it left), as of its ``created_at``; False if it
+        already was."""
 
     def remove_suppression(self, address: str, category: str | None = None) -> bool:
         """Lift that one suppression (any case); False if there was none."""
@@ -246,20 +239,13 @@ class Transaction(Protocol):
 
     # ---- frequency caps (store/sql/sends.py) -----------------------------------------
 
-    def reserve_send(
-        self,
-        holder: str,
-        addresses: Sequence[str],
-        category: str,
-        caps: Sequence[Cap],
-        now: datetime,
-    ) -> datetime | None:
-        """Check ``caps`` for a send to ``addresses`` (any case) in ``category`` and,
-        when every cap admits it for every address, record it at ``now`` for each
-        of them: None. A cap counts the sends within ``(now - per, now]``, of any
-        holder. When one would break, nothing is recorded and the answer is the
-        earliest instant at which every cap admits the send. ``holder`` (the
-        send's idempotency key) already recorded: None, nothing added. The check
+    def reserve_send(self, send: rec.CappedSend) -> datetime | None:
+        """Check the send's caps for each of its addresses in its category and,
+        when every cap admits it for every address, record it at ``send.at`` for
+        each of them: None. A cap counts the sends within ``(at - per, at]``, of
+        any holder. When one would break, nothing is recorded and the answer is
+        the earliest instant at which every cap admits the send. Its ``holder``
+        already recorded: None, nothing added. The check
         and the record hold a lock on each address until the transaction ends."""
 
     def release_sends(self, holders: Sequence[str]) -> int:

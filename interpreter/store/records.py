@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from interpreter.language.policies import Cap
 from interpreter.language.values import JSON
 from interpreter.language.wait_keys import canonical
 
@@ -226,6 +227,19 @@ class Suppression:
     detail: str | None
     created_at: datetime
     category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CappedSend:
+    """One ``email.send`` as its category's frequency caps see it: ``holder`` is
+    the send's idempotency key, ``addresses`` its recipients (any case), ``at``
+    the moment it would leave."""
+
+    holder: str
+    addresses: tuple[str, ...]
+    category: str
+    caps: tuple[Cap, ...]
+    at: datetime
 
 
 def blocking(rows: Iterable[tuple[str, str]]) -> dict[str, str | None]:

@@ -6,27 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from interpreter.language.policies import Cap
 from interpreter.store.cap_window import HELD_BACK, admitted_at
 from interpreter.store.memory._data import OnData, utc
-from interpreter.store.records import Bound
+from interpreter.store.records import Bound, CappedSend
 
 
 class Sends(OnData):
-    def reserve_send(
-        self,
-        holder: str,
-        addresses: Sequence[str],
-        category: str,
-        caps: Sequence[Cap],
-        now: datetime,
-    ) -> datetime | None:
-        wanted = sorted({address.lower() for address in addresses})
+    def reserve_send(self, send: CappedSend) -> datetime | None:
+        holder, category, caps = send.holder, send.category, send.caps
+        wanted = sorted({address.lower() for address in send.addresses})
         if not wanted or not caps:
             return None
         if any(key[0] == holder for key in self._d.sends):
             return None
-        now = utc(now)
+        now = utc(send.at)
         since = now - max(cap.per for cap in caps)
         until: datetime | None = None
         for address in wanted:

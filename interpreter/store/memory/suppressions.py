@@ -4,25 +4,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
 
 from interpreter.store.memory._data import OnData, utc
 from interpreter.store.records import Suppression, blocking
 
 
 class Suppressions(OnData):
-    def add_suppression(
-        self,
-        address: str,
-        reason: str,
-        detail: str | None,
-        now: datetime,
-        category: str | None = None,
-    ) -> bool:
-        key = (address.lower(), category or "")
+    def add_suppression(self, suppression: Suppression) -> bool:
+        key = (suppression.address.lower(), suppression.category or "")
         if key in self._d.suppressions:
             return False
-        self._d.suppressions[key] = Suppression(key[0], reason, detail, utc(now), category or None)
+        self._d.suppressions[key] = replace(
+            suppression,
+            address=key[0],
+            created_at=utc(suppression.created_at),
+            category=suppression.category or None,
+        )
         return True
 
     def remove_suppression(self, address: str, category: str | None = None) -> bool:

@@ -17,10 +17,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text
 
-from interpreter.language.policies import Cap
 from interpreter.store import tables as t
 from interpreter.store.cap_window import HELD_BACK, admitted_at
-from interpreter.store.records import Bound
+from interpreter.store.records import Bound, CappedSend
 from interpreter.store.sql._connection import OnConnection, insert_or_skip
 
 _s = t.sends.c
@@ -49,15 +48,9 @@ def address_lock_key(address: str) -> int:
 
 
 class Sends(OnConnection):
-    def reserve_send(
-        self,
-        holder: str,
-        addresses: Sequence[str],
-        category: str,
-        caps: Sequence[Cap],
-        now: datetime,
-    ) -> datetime | None:
-        wanted = sorted({address.lower() for address in addresses})
+    def reserve_send(self, send: CappedSend) -> datetime | None:
+        holder, category, caps, now = send.holder, send.category, send.caps, send.at
+        wanted = sorted({address.lower() for address in send.addresses})
         if not wanted or not caps:
             return None
         if self._postgres:

@@ -4,7 +4,6 @@ or none of one topic (message category). The whole list is category ''."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from functools import lru_cache
 
 from sqlalchemy import bindparam, delete, literal_column, select
@@ -44,21 +43,14 @@ def suppressed_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
 
 
 class Suppressions(OnConnection):
-    def add_suppression(
-        self,
-        address: str,
-        reason: str,
-        detail: str | None,
-        now: datetime,
-        category: str | None = None,
-    ) -> bool:
+    def add_suppression(self, suppression: Suppression) -> bool:
         add = insert_or_skip(t.suppressions, self._postgres, ("address", "category"), _s.address)
         row = {
-            "address": address.lower(),
-            "category": category or "",
-            "reason": reason,
-            "detail": detail,
-            "created_at": now,
+            "address": suppression.address.lower(),
+            "category": suppression.category or "",
+            "reason": suppression.reason,
+            "detail": suppression.detail,
+            "created_at": suppression.created_at,
         }
         return self._c.execute(add, row).first() is not None
 

@@ -15,6 +15,7 @@ import pytest
 from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.suppressions import suppressed_among
+from interpreter.store.records import Suppression
 from tests.integration.dashboard._dashboard_live import TOKEN, LiveDashboard, live_dashboard
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -40,7 +41,9 @@ def drip(tmp_path: Path) -> Iterator[LiveDashboard]:
             suppressed=lambda addresses, category: suppressed_among(store, addresses, category),
         )
         with store.transaction() as tx:
-            tx.add_suppression("dee@example.com", "manual", None, board.engine.clock.now())
+            tx.add_suppression(
+                Suppression("dee@example.com", "manual", None, board.engine.clock.now())
+            )
         ids = {}
         for user in ("ada", "bob", "cy", "dee"):
             [run_id] = [

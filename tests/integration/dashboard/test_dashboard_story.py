@@ -14,6 +14,7 @@ from interpreter.actions.email import CapturingTransport
 from interpreter.actions.registry import build_actions
 from interpreter.daemon.recovery import replay_runs
 from interpreter.daemon.suppressions import suppressed_among
+from interpreter.store.records import Suppression
 from tests.integration.dashboard._dashboard_live import TOKEN, LiveDashboard
 
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -64,7 +65,9 @@ def test_a_suppressed_send_is_an_amber_skipped_not_a_green_ok(board: LiveDashboa
         suppressed=lambda addresses, category: suppressed_among(store, addresses, category),
     )
     with board.engine.store.transaction() as tx:
-        tx.add_suppression("ada@example.com", "operator", None, board.engine.clock.now())
+        tx.add_suppression(
+            Suppression("ada@example.com", "operator", None, board.engine.clock.now())
+        )
     drip = _by_campaign(board, board.signup("u1", "ada@example.com"))["signup-drip-campaign"]
     html = _page(board, f"/runs/{drip}")
     row = html.split("<code>welcome_email</code>", 1)[1].split("</tr>", 1)[0]

@@ -8,6 +8,7 @@ import pytest
 
 from interpreter.errors import NotFound, StoreError
 from interpreter.store import Definition, Store
+from interpreter.store.records import Suppression
 from tests.integration.store._factories import T0, at, candidates, make_run, record, wait
 
 
@@ -135,7 +136,7 @@ def test_waits_of_many_runs_are_deleted_in_one_call(store: Store) -> None:
 def test_suppressed_among_reads_the_current_list(store: Store) -> None:
     assert store.suppressed_among(["ada@example.com"]) == {}
     with store.transaction() as tx:
-        assert tx.add_suppression("Ada@Example.com", "manual", None, T0)
+        assert tx.add_suppression(Suppression("Ada@Example.com", "manual", None, T0))
     # The one-address look-up sees a commit made after its previous call.
     assert store.suppressed_among(["ADA@example.com"]) == {"ada@example.com": None}
     assert store.suppressed_among(["ada@example.com", "bob@example.com"]) == {
@@ -146,16 +147,20 @@ def test_suppressed_among_reads_the_current_list(store: Store) -> None:
         assert tx.remove_suppression("ada@example.com")
     assert store.suppressed_among(["ada@example.com"]) == {}
     with store.transaction() as tx:  # the look-up left no transaction open in the way
-        assert tx.add_suppression("bob@example.com", "bounced", None, T0)
+        assert tx.add_suppression(Suppression("bob@example.com", "bounced", None, T0))
     assert store.suppressed_among(["Bob@Example.com"]) == {"bob@example.com": None}
 
 
 def test_a_topic_blocks_only_its_category_and_the_whole_list_wins(store: Store) -> None:
     with store.transaction() as tx:
-        assert tx.add_suppression("ada@example.com", "unsubscribed", None, T0, "tips")
-        assert not tx.add_suppression("ADA@example.com", "unsubscribed", None, T0, "tips")
-        assert tx.add_suppression("ada@example.com", "unsubscribed", None, T0, "marketing")
-        assert tx.add_suppression("bob@example.com", "unsubscribed", None, T0, "tips")
+        assert tx.add_suppression(Suppression("ada@example.com", "unsubscribed", None, T0, "tips"))
+        assert not tx.add_suppression(
+            Suppression("ADA@example.com", "unsubscribed", None, T0, "tips")
+        )
+        assert tx.add_suppression(
+            Suppression("ada@example.com", "unsubscribed", None, T0, "marketing")
+        )
+        assert tx.add_suppression(Suppression("bob@example.com", "unsubscribed", None, T0, "tips"))
     assert store.suppressed_among(["ada@example.com"]) == {}  # no category: only the list
     assert store.suppressed_among(["ada@example.com"], "tips") == {"ada@example.com": "tips"}
     assert store.suppressed_among(["ada@example.com"], "receipts") == {}
@@ -164,7 +169,7 @@ def test_a_topic_blocks_only_its_category_and_the_whole_list_wins(store: Store) 
     with store.reading() as tx:
         assert tx.topics_left("Ada@Example.com") == {"tips", "marketing"}
     with store.transaction() as tx:
-        assert tx.add_suppression("ada@example.com", "bounced", None, T0)
+        assert tx.add_suppression(Suppression("ada@example.com", "bounced", None, T0))
         assert tx.remove_suppression("ada@example.com", "marketing")
         assert not tx.remove_suppression("ada@example.com", "marketing")
     # A hard bounce blocks every email, and says so rather than the topic.

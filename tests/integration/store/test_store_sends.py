@@ -11,7 +11,7 @@ import pytest
 
 from interpreter.language.policies import Cap
 from interpreter.store import StepRecord, Store, open_store
-from interpreter.store.records import StepStatus
+from interpreter.store.records import CappedSend, StepStatus
 from tests.integration.store._factories import at, create
 
 DAY = timedelta(days=1)
@@ -21,7 +21,7 @@ MARKETING = (Cap(1, DAY), Cap(2, 7 * DAY))
 def _reserve(store: Store, holder: str, seconds: float, *to: str) -> object:
     with store.transaction() as tx:
         return tx.reserve_send(
-            holder, list(to or ["ada@example.com"]), "marketing", MARKETING, at(seconds)
+            CappedSend(holder, to or ("ada@example.com",), "marketing", MARKETING, at(seconds))
         )
 
 
@@ -48,7 +48,12 @@ def test_the_address_is_compared_case_insensitively_and_categories_apart(store: 
     assert _reserve(store, "r2:mail:1", 60, "ada@example.com") == at(DAY.total_seconds())
     with store.transaction() as tx:
         # Another category has its own count; another address too.
-        assert tx.reserve_send("r3:mail:1", ["ada@example.com"], "tips", MARKETING, at(60)) is None
+        assert (
+            tx.reserve_send(
+                CappedSend("r3:mail:1", ("ada@example.com",), "tips", MARKETING, at(60))
+            )
+            is None
+        )
     assert _reserve(store, "r4:mail:1", 60, "bob@example.com") is None
 
 
@@ -99,7 +104,9 @@ def test_two_workers_sending_to_one_address_at_once_cannot_both_pass_a_cap_of_on
             holder = f"w{index}:r{round_}:mail:1"
             with store.transaction() as tx:
                 until = tx.reserve_send(
-                    holder, [f"user{round_}@example.com"], "marketing", (Cap(1, DAY),), at(0)
+                    CappedSend(
+                        holder, (f"user{round_}@example.com",), "marketing", (Cap(1, DAY),), at(0)
+                    )
                 )
             if until is None:
                 admitted[round_].append(holder)

@@ -14,6 +14,7 @@ from interpreter.actions.email import CapturingTransport, EmailSendAction
 from interpreter.errors import ActionDeferred
 from interpreter.language.policies import Category, policies_from_text
 from interpreter.store.memory import MemoryStore
+from interpreter.store.records import CappedSend
 
 MakeContext = Callable[..., ActionContext]
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -32,7 +33,7 @@ def action(store: MemoryStore, mail: CapturingTransport) -> EmailSendAction:
         holder: str, to: Sequence[str], category: Category, now: datetime
     ) -> datetime | None:
         with store.transaction() as tx:
-            return tx.reserve_send(holder, to, category.name, category.caps, now)
+            return tx.reserve_send(CappedSend(holder, tuple(to), category.name, category.caps, now))
 
     return EmailSendAction(transport=mail, environ={}, reserve_send=reserve)
 
