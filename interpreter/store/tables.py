@@ -238,35 +238,33 @@ conversions = Table(
     Index("conversions_workflow_created", "workflow_id", "run_created_at"),
 )
 
+
+def _campaign_figures(name: str, period: str) -> Table:
+    """A table of the dashboard's figures per campaign and ``period`` (a column
+    of run-creation instants truncated to it): the hourly table and its daily
+    roll-up have the same shape."""
+    return Table(
+        name,
+        metadata,
+        Column("workflow_id", String(200), nullable=False),
+        Column(period, Instant, nullable=False),
+        Column("metric", String(16), nullable=False),
+        Column("step_id", String(200), nullable=False),
+        Column("path", String(200), nullable=False),
+        Column("n", BigInteger, nullable=False),
+        PrimaryKeyConstraint("workflow_id", period, "metric", "step_id", "path"),
+    )
+
+
 # Per campaign and hour of run creation, the dashboard's figures, kept by
 # triggers (migration 0008; the rules are there): metric is reached, path,
 # won, converted, sent, opened or clicked; step_id and path are '' when the
 # metric has none.
-campaign_hours = Table(
-    "campaign_hours",
-    metadata,
-    Column("workflow_id", String(200), nullable=False),
-    Column("hour", Instant, nullable=False),
-    Column("metric", String(16), nullable=False),
-    Column("step_id", String(200), nullable=False),
-    Column("path", String(200), nullable=False),
-    Column("n", BigInteger, nullable=False),
-    PrimaryKeyConstraint("workflow_id", "hour", "metric", "step_id", "path"),
-)
+campaign_hours = _campaign_figures("campaign_hours", "hour")
 
 # The same figures per campaign and UTC day (migration 0012), kept by
 # triggers on campaign_hours: a long period sums days, its edges hours.
-campaign_days = Table(
-    "campaign_days",
-    metadata,
-    Column("workflow_id", String(200), nullable=False),
-    Column("day", Instant, nullable=False),
-    Column("metric", String(16), nullable=False),
-    Column("step_id", String(200), nullable=False),
-    Column("path", String(200), nullable=False),
-    Column("n", BigInteger, nullable=False),
-    PrimaryKeyConstraint("workflow_id", "day", "metric", "step_id", "path"),
-)
+campaign_days = _campaign_figures("campaign_days", "day")
 
 # The emails sent (an ``email.send`` row that is ok, has an id and was not
 # skipped), by their id lower-cased: how an open or a click finds its step.

@@ -7,9 +7,11 @@ import copy
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
+from interpreter.core.model import FINISHED
 from interpreter.errors import StoreError
 from interpreter.store import records as rec
 from interpreter.store.conversion_records import StoredConversion
+from interpreter.store.event_terms import terms
 
 
 @dataclass
@@ -55,6 +57,21 @@ class OnData:
     def __init__(self, data: Data) -> None:
         self._d = data
         self.wakes = False  # as in SQL: this transaction made a run due now
+
+    def unfinished(self, run_id: str) -> rec.RunRecord | None:
+        """The run, unless there is none or it has finished: what a delivery
+        or a cancel passes over."""
+        run = self._d.runs.get(run_id)
+        return None if run is None or run.status in FINISHED else run
+
+    def event_strings(self, names: tuple[str, ...]) -> set[str]:
+        """Every string in the data of the events of these names, lower-cased:
+        what the SQL side's ``event_terms`` trigger keeps."""
+        found: set[str] = set()
+        for event in self._d.events.values():
+            if event.name in names:
+                found |= terms(event.data)
+        return found
 
 
 def utc(value: datetime) -> datetime:

@@ -8,38 +8,29 @@ import copy
 from collections.abc import Sequence
 from datetime import datetime
 
+from interpreter.store import conversion_records as cr
 from interpreter.store import records as rec
-from interpreter.store.conversion_records import (
-    CLICKED,
-    OPENED,
-    Conversion,
-    EmailFigures,
-    GoalFigures,
-    PathFigures,
-    StoredConversion,
-)
-from interpreter.store.event_terms import terms
 from interpreter.store.memory._data import OnData, utc
 from interpreter.store.memory.browsing import Browsing
 from interpreter.store.records import Bound
 
 
 class Conversions(OnData):
-    def record_conversions(self, conversions: Sequence[Conversion]) -> set[str]:
+    def record_conversions(self, conversions: Sequence[cr.Conversion]) -> set[str]:
         new: set[str] = set()
         for c in conversions:
             run = self._d.runs.get(c.run_id)
             if run is None or c.run_id in self._d.conversions:
                 continue
-            fields = {name: copy.deepcopy(getattr(c, name)) for name in Conversion.__slots__}
+            fields = {name: copy.deepcopy(getattr(c, name)) for name in cr.Conversion.__slots__}
             fields["converted_at"] = utc(c.converted_at)
-            self._d.conversions[c.run_id] = StoredConversion(
+            self._d.conversions[c.run_id] = cr.StoredConversion(
                 **fields, workflow_id=run.workflow_id, run_created_at=run.created_at
             )
             new.add(c.run_id)
         return new
 
-    def list_conversions(self, run_ids: Sequence[str]) -> list[StoredConversion]:
+    def list_conversions(self, run_ids: Sequence[str]) -> list[cr.StoredConversion]:
         wanted = sorted(set(run_ids))
         return [copy.deepcopy(self._d.conversions[i]) for i in wanted if i in self._d.conversions]
 
@@ -59,7 +50,7 @@ class Conversions(OnData):
         ]
         return before - len(self._d.waits)
 
-    def goal_figures(self, workflow_id: str, since: Bound, until: Bound) -> GoalFigures:
+    def goal_figures(self, workflow_id: str, since: Bound, until: Bound) -> cr.GoalFigures:
         cohort = Browsing(self._d)._cohort(workflow_id, since, until)
         converted = {run_id for run_id in cohort if run_id in self._d.conversions}
         taken: dict[tuple[str, str], set[str]] = {}
@@ -71,15 +62,17 @@ class Conversions(OnData):
                 taken.setdefault((s.step_id, s.output["path"]), set()).add(s.run_id)
             elif sent(s):
                 sends.setdefault(s.step_id, []).append({str(s.output["id"]).lower()})
-        seen = {name: self._email_ids(names) for name, names in (("o", OPENED), ("c", CLICKED))}
-        return GoalFigures(
+        seen = {
+            name: self.event_strings(names) for name, names in (("o", cr.OPENED), ("c", cr.CLICKED))
+        }
+        return cr.GoalFigures(
             len(converted),
             tuple(
-                PathFigures(step, path, len(runs), len(runs & converted))
+                cr.PathFigures(step, path, len(runs), len(runs & converted))
                 for (step, path), runs in sorted(taken.items())
             ),
             tuple(
-                EmailFigures(
+                cr.EmailFigures(
                     step,
                     len(emails),
                     sum(1 for ids in emails if ids & seen["o"]),
@@ -89,14 +82,6 @@ class Conversions(OnData):
             ),
             tuple(sorted(Browsing(self._d).funnel(workflow_id, since, until).items())),
         )
-
-    def _email_ids(self, names: tuple[str, ...]) -> set[str]:
-        """Every string in the data of the events of these names, lower-cased."""
-        found: set[str] = set()
-        for event in self._d.events.values():
-            if event.name in names:
-                found |= terms(event.data)
-        return found
 
 
 def sent(step: rec.StepRecord) -> bool:

@@ -4,7 +4,6 @@ bounced, in memory (as ``store/sql/email_outcomes.py``)."""
 from __future__ import annotations
 
 from interpreter.store.conversion_records import BOUNCED, UNSUBSCRIBED, EmailOutcomes
-from interpreter.store.event_terms import terms
 from interpreter.store.memory._data import OnData
 from interpreter.store.memory.browsing import Browsing
 from interpreter.store.memory.conversions import sent
@@ -16,8 +15,8 @@ class EmailOutcomesReads(OnData):
         self, workflow_id: str, since: Bound, until: Bound
     ) -> dict[str, EmailOutcomes]:
         cohort = Browsing(self._d)._cohort(workflow_id, since, until)
-        left = self._strings(UNSUBSCRIBED)
-        bounced = self._strings(BOUNCED)
+        left = self.event_strings(UNSUBSCRIBED)
+        bounced = self.event_strings(BOUNCED)
         skipped: dict[str, dict[str, int]] = {}
         counts: dict[str, dict[str, int]] = {}
         for s in self._d.steps:
@@ -41,10 +40,3 @@ class EmailOutcomesReads(OnData):
             )
             for step in steps
         }
-
-    def _strings(self, names: tuple[str, ...]) -> set[str]:
-        found: set[str] = set()
-        for event in self._d.events.values():
-            if event.name in names:
-                found |= terms(event.data)
-        return found

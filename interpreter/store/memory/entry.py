@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from interpreter.core.model import FINISHED
 from interpreter.store import records as rec
 from interpreter.store.memory._data import OnData, utc
 
@@ -31,8 +30,7 @@ class Entry(OnData):
     def cancel_runs(self, cancels: Sequence[rec.RunCancel], now: datetime) -> set[str]:
         cancelled: set[str] = set()
         for cancel in cancels:
-            run = self._d.runs.get(cancel.run_id)
-            if run is None or run.status in FINISHED:
+            if (run := self.unfinished(cancel.run_id)) is None:
                 continue
             state = copy.deepcopy(cancel.state)
             assert isinstance(state, dict)  # a run state is a JSON object

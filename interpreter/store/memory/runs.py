@@ -49,8 +49,7 @@ class Runs(OnData):
     def enqueue_all(self, deliveries: Sequence[rec.Delivery], now: datetime) -> set[str]:
         woken: set[str] = set()
         for d in deliveries:
-            run = self._d.runs.get(d.run_id)
-            if run is None or run.status in FINISHED:
+            if (run := self.unfinished(d.run_id)) is None:
                 continue
             self._d.runs[d.run_id] = replace(run, wake_at=rec.earlier(run.wake_at, utc(now)))
             self._queue(d.run_id, d.kind, d.payload)

@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, case, exists, func, select
-from sqlalchemy.sql import Select
 
 from interpreter.store import records as rec
 from interpreter.store import tables as t
@@ -37,6 +36,7 @@ from interpreter.store.conversion_records import (
 )
 from interpreter.store.records import Bound
 from interpreter.store.sql._connection import OnConnection, insert_or_skip
+from interpreter.store.sql.runs import created_in
 from interpreter.store.types import Instant
 
 _r, _s, _c = t.runs.c, t.steps.c, t.conversions.c
@@ -161,7 +161,7 @@ class Conversions(OnConnection):
                 "started",
                 "",
                 "",
-                int(self._c.execute(_runs_in(started, since, until)).scalar_one()),
+                int(self._c.execute(created_in(started, since, until)).scalar_one()),
             )
             return
         converted = select(func.count()).select_from(t.conversions)
@@ -177,7 +177,7 @@ class Conversions(OnConnection):
             .where(_r.workflow_id == workflow_id, _s.status != "skipped")
             .group_by(_s.step_id)
         )
-        for step_id, n in self._c.execute(_runs_in(reached, since, until)):
+        for step_id, n in self._c.execute(created_in(reached, since, until)):
             _add(counts, "reached", step_id, "", int(n))
         path = _s.output["path"].as_string()
         paths = (
@@ -188,7 +188,7 @@ class Conversions(OnConnection):
             .where(_r.workflow_id == workflow_id, path.is_not(None))
             .group_by(_s.step_id, path)
         )
-        for step_id, name, n, won in self._c.execute(_runs_in(paths, since, until)):
+        for step_id, name, n, won in self._c.execute(created_in(paths, since, until)):
             _add(counts, "path", step_id, name, int(n))
             _add(counts, "won", step_id, name, int(won))
         email_id = func.lower(_s.output["id"].as_string())
@@ -213,7 +213,7 @@ class Conversions(OnConnection):
             )
             .group_by(_s.step_id)
         )
-        for step_id, sent, opened, clicked in self._c.execute(_runs_in(emails, since, until)):
+        for step_id, sent, opened, clicked in self._c.execute(created_in(emails, since, until)):
             _add(counts, "sent", step_id, "", int(sent))
             _add(counts, "opened", step_id, "", int(opened or 0))
             _add(counts, "clicked", step_id, "", int(clicked or 0))
@@ -280,11 +280,3 @@ def _whole(since: Bound, until: Bound, unit: timedelta) -> tuple[Bound, Bound]:
         first = floor(since) if floor(since) == since else floor(since) + unit
     last = floor(until) if until is not None else None
     return first, last
-
-
-def _runs_in(query: Select[Any], since: Bound, until: Bound) -> Select[Any]:
-    if since is not None:
-        query = query.where(_r.created_at >= since)
-    if until is not None:
-        query = query.where(_r.created_at < until)
-    return query

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text
 
@@ -21,6 +20,7 @@ from interpreter.store import tables as t
 from interpreter.store.cap_window import HELD_BACK, admitted_at
 from interpreter.store.records import Bound, CappedSend
 from interpreter.store.sql._connection import OnConnection, insert_or_skip
+from interpreter.store.sql.runs import created_in
 
 _s = t.sends.c
 _HELD = select(_s.address).where(_s.holder == bindparam("b_holder"))
@@ -102,7 +102,7 @@ class Sends(OnConnection):
             )
             .group_by(reason)
         )
-        counts = {str(why): int(n) for why, n in self._c.execute(_created(skipped, since, until))}
+        counts = {str(why): int(n) for why, n in self._c.execute(created_in(skipped, since, until))}
         # A send deferred again and again has a row per deferral: count it once.
         deferred = (
             select(_st.run_id, _st.step_id, _st.visit)
@@ -110,7 +110,7 @@ class Sends(OnConnection):
             .where(_r.workflow_id == workflow_id, _st.status == "deferred")
             .distinct()
         )
-        sends = _created(deferred, since, until).subquery()
+        sends = created_in(deferred, since, until).subquery()
         count = self._c.execute(select(func.count()).select_from(sends)).scalar_one()
         if count:
             counts["deferred"] = int(count)
@@ -123,12 +123,3 @@ class Sends(OnConnection):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _created(query: Any, since: Bound, until: Bound) -> Any:
-    """``query`` narrowed to runs created in [since, until)."""
-    if since is not None:
-        query = query.where(_r.created_at >= since)
-    if until is not None:
-        query = query.where(_r.created_at < until)
-    return query
