@@ -1,9 +1,4 @@
-"""The first schema: definitions, events, runs, steps, waits, inbox, cron ticks.
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-26
-"""
+"""The first schema: definitions, events, runs, steps, waits, inbox, cron ticks."""
 
 from __future__ import annotations
 

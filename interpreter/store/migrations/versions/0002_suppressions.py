@@ -1,9 +1,4 @@
-"""The suppression list: addresses no campaign email may be sent to.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-26
-"""
+"""The suppression list: addresses no campaign email may be sent to."""
 
 from __future__ import annotations
 

@@ -5,10 +5,6 @@ runs each event resumed.
 ``event_terms`` and ``event_resumes`` are filled by triggers, so the engine's
 writes stay as they are: every string leaf (lower-cased, up to 200 characters)
 of a new event's data, and every wait step that matched an event.
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-26
 """
 
 from __future__ import annotations

@@ -1,10 +1,6 @@
 """Suppressions by topic: a row per (address, category), where the empty
 category is the whole list (a hard bounce, a complaint, an operator's add)
 and a named one is a topic the recipient left.
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""Throttle and send-rate queues: the start time reserved for each action attempt.
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-12-02
-"""
+"""Throttle and send-rate queues: the start time reserved for each action attempt."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""Debounce: the bursts of trigger events waiting for a quiet period.
-
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-02
-"""
+"""Debounce: the bursts of trigger events waiting for a quiet period."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
 """An event resumes a wait with ``any`` too: ``event_resumes`` takes the event id
 from a wait step's output that is the event (``$.id``, a single wait) or holds
 it (``$.event.id``, the ``{index, name, event}`` of a wait with ``any``).
-
-Revision ID: 0007
-Revises: 0006
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations

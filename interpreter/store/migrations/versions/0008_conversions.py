@@ -17,10 +17,6 @@ period's edges from the rows themselves, by the same rules:
 - opened, clicked: a sent row whose ``id`` (lower-cased) is a string of an
   ``email.opened`` / ``email.clicked`` event's data (or the ``resend/``
   names), counted at the first such event.
-
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations

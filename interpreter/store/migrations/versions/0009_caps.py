@@ -1,9 +1,4 @@
-"""Frequency caps: the emails sent to each address in each capped category.
-
-Revision ID: 0009
-Revises: 0008
-Create Date: 2026-12-02
-"""
+"""Frequency caps: the emails sent to each address in each capped category."""
 
 from __future__ import annotations
 

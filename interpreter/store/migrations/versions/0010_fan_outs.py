@@ -1,9 +1,4 @@
-"""Fan-out cursors: how far each ``for_each`` visit has written its events.
-
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-02
-"""
+"""Fan-out cursors: how far each ``for_each`` visit has written its events."""
 
 from __future__ import annotations
 

@@ -8,10 +8,6 @@ path, so a campaign page sums hours instead of reading every step row.
 
 Runs saved before this migration have no step until their next save; their
 skipped sends are counted once, here.
-
-Revision ID: 0011
-Revises: 0010
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations

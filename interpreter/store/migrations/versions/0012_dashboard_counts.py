@@ -10,10 +10,6 @@ rules stay in one place (0008): each hour row inserted adds its ``n`` to its
 day, each hour row bumped adds the difference, in the same statement and so
 the same transaction as the step row, conversion or event that moved the
 hour. The backfill sums the hours already counted.
-
-Revision ID: 0012
-Revises: 0011
-Create Date: 2026-12-02
 """
 
 from __future__ import annotations
