@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from interpreter.store.migrations.shared import drop_postgres_trigger, postgres_trigger
 from interpreter.store.types import Serial
 
 revision = "0003"
@@ -38,39 +39,31 @@ _SQLITE_TRIGGERS = (
 )
 
 _POSTGRES_TRIGGERS = (
-    """
-    CREATE FUNCTION flow_event_terms_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    *postgres_trigger(
+        "event_terms_fill",
+        "AFTER INSERT ON events",
+        "flow_event_terms_fill",
+        """
       IF NEW.data IS NOT NULL THEN
         INSERT INTO event_terms (term, event_seq)
         SELECT DISTINCT lower(v #>> '{}'), NEW.seq
         FROM jsonb_path_query(NEW.data, 'strict $.**') AS v
         WHERE jsonb_typeof(v) = 'string' AND length(v #>> '{}') <= 200
         ON CONFLICT DO NOTHING;
-      END IF;
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER event_terms_fill AFTER INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION flow_event_terms_fill()
-    """,
-    """
-    CREATE FUNCTION flow_event_resumes_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+      END IF;""",
+    ),
+    *postgres_trigger(
+        "event_resumes_fill",
+        "AFTER INSERT ON steps",
+        "flow_event_resumes_fill",
+        """
       IF NEW.kind = 'wait_for_event' AND jsonb_typeof(NEW.output) = 'object'
          AND jsonb_typeof(NEW.output -> 'id') = 'string' THEN
         INSERT INTO event_resumes (event_id, run_id, step_id)
         VALUES (NEW.output ->> 'id', NEW.run_id, NEW.step_id)
         ON CONFLICT DO NOTHING;
-      END IF;
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER event_resumes_fill AFTER INSERT ON steps
-    FOR EACH ROW EXECUTE FUNCTION flow_event_resumes_fill()
-    """,
+      END IF;""",
+    ),
 )
 
 
@@ -113,10 +106,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER event_resumes_fill ON steps")
-        op.execute("DROP TRIGGER event_terms_fill ON events")
-        op.execute("DROP FUNCTION flow_event_resumes_fill()")
-        op.execute("DROP FUNCTION flow_event_terms_fill()")
+        for statement in (
+            *drop_postgres_trigger("event_resumes_fill", "steps", "flow_event_resumes_fill"),
+            *drop_postgres_trigger("event_terms_fill", "events", "flow_event_terms_fill"),
+        ):
+            op.execute(statement)
     else:
         op.execute("DROP TRIGGER event_resumes_fill")
         op.execute("DROP TRIGGER event_terms_fill")

@@ -24,6 +24,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from interpreter.store.migrations.shared import (
+    P_BUMP,
+    P_HOUR,
+    S_BUMP,
+    S_HOUR,
+    create_figures_table,
+    drop_postgres_trigger,
+    postgres_trigger,
+)
 from interpreter.store.types import Document, Instant
 
 Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -36,8 +45,6 @@ CLICKED = "('email.clicked', 'resend/email.clicked')"
 
 # ---- SQLite ------------------------------------------------------------------
 
-_S_HOUR = "substr(r.created_at, 1, 13) || ':00:00.000000'"
-_S_BUMP = "ON CONFLICT (workflow_id, hour, metric, step_id, path) DO UPDATE SET n = n + excluded.n"
 _S_SENT = (
     "s.kind = 'email.send' AND s.status = 'ok' AND json_extract(s.output, '$.id') IS NOT NULL "
     "AND json_extract(s.output, '$.skipped') IS NULL"
@@ -50,15 +57,15 @@ def _s_engaged(metric: str, names: str) -> str:
     WHEN NEW.name IN {names} AND json_valid(NEW.data)
     BEGIN
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_S_HOUR}, '{metric}', s.step_id, '', count(*)
+      SELECT r.workflow_id, {S_HOUR}, '{metric}', s.step_id, '', count(*)
       FROM (SELECT DISTINCT lower(value) AS term FROM json_tree(NEW.data) WHERE type = 'text') j
       JOIN email_sends s ON s.email_id = j.term
       JOIN runs r ON r.id = s.run_id
       WHERE NOT EXISTS (
         SELECT 1 FROM event_terms m JOIN events e ON e.seq = m.event_seq
         WHERE m.term = j.term AND e.name IN {names} AND e.seq < NEW.seq)
-      GROUP BY r.workflow_id, {_S_HOUR}, s.step_id
-      {_S_BUMP};
+      GROUP BY r.workflow_id, {S_HOUR}, s.step_id
+      {S_BUMP};
     END
     """
 
@@ -71,8 +78,8 @@ SQLITE = (
       AND s.status != 'skipped' AND s.seq != NEW.seq)
     BEGIN
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_S_HOUR}, 'reached', NEW.step_id, '', 1 FROM runs r
-      WHERE r.id = NEW.run_id {_S_BUMP};
+      SELECT r.workflow_id, {S_HOUR}, 'reached', NEW.step_id, '', 1 FROM runs r
+      WHERE r.id = NEW.run_id {S_BUMP};
     END
     """,
     f"""
@@ -84,11 +91,11 @@ SQLITE = (
       AND json_extract(s.output, '$.path') = json_extract(NEW.output, '$.path'))
     BEGIN
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_S_HOUR}, 'path', NEW.step_id, json_extract(NEW.output, '$.path'), 1
-      FROM runs r WHERE r.id = NEW.run_id {_S_BUMP};
+      SELECT r.workflow_id, {S_HOUR}, 'path', NEW.step_id, json_extract(NEW.output, '$.path'), 1
+      FROM runs r WHERE r.id = NEW.run_id {S_BUMP};
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_S_HOUR}, 'won', NEW.step_id, json_extract(NEW.output, '$.path'), 1
-      FROM runs r JOIN conversions c ON c.run_id = r.id WHERE r.id = NEW.run_id {_S_BUMP};
+      SELECT r.workflow_id, {S_HOUR}, 'won', NEW.step_id, json_extract(NEW.output, '$.path'), 1
+      FROM runs r JOIN conversions c ON c.run_id = r.id WHERE r.id = NEW.run_id {S_BUMP};
     END
     """,
     f"""
@@ -98,8 +105,8 @@ SQLITE = (
       AND json_extract(NEW.output, '$.skipped') IS NULL
     BEGIN
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_S_HOUR}, 'sent', NEW.step_id, '', 1 FROM runs r
-      WHERE r.id = NEW.run_id {_S_BUMP};
+      SELECT r.workflow_id, {S_HOUR}, 'sent', NEW.step_id, '', 1 FROM runs r
+      WHERE r.id = NEW.run_id {S_BUMP};
       INSERT OR IGNORE INTO email_sends (email_id, step_seq, run_id, step_id)
       VALUES (lower(json_extract(NEW.output, '$.id')), NEW.seq, NEW.run_id, NEW.step_id);
     END
@@ -108,15 +115,15 @@ SQLITE = (
     CREATE TRIGGER campaign_hours_converted AFTER INSERT ON conversions
     BEGIN
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_S_HOUR}, 'converted', '', '', 1 FROM runs r
-      WHERE r.id = NEW.run_id {_S_BUMP};
+      SELECT r.workflow_id, {S_HOUR}, 'converted', '', '', 1 FROM runs r
+      WHERE r.id = NEW.run_id {S_BUMP};
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_S_HOUR}, 'won', p.step_id, p.path, count(*)
+      SELECT r.workflow_id, {S_HOUR}, 'won', p.step_id, p.path, count(*)
       FROM (SELECT DISTINCT s.step_id, json_extract(s.output, '$.path') AS path FROM steps s
             WHERE s.run_id = NEW.run_id AND s.kind = 'split'
             AND json_type(s.output, '$.path') = 'text') p
       JOIN runs r ON r.id = NEW.run_id WHERE true
-      GROUP BY r.workflow_id, {_S_HOUR}, p.step_id, p.path {_S_BUMP};
+      GROUP BY r.workflow_id, {S_HOUR}, p.step_id, p.path {S_BUMP};
     END
     """,
     _s_engaged("opened", OPENED),
@@ -126,11 +133,6 @@ SQLITE = (
 
 # ---- PostgreSQL --------------------------------------------------------------
 
-_P_HOUR = "date_trunc('hour', r.created_at, 'UTC')"
-_P_BUMP = (
-    "ON CONFLICT (workflow_id, hour, metric, step_id, path) "
-    "DO UPDATE SET n = campaign_hours.n + EXCLUDED.n"
-)
 _P_SENT = (
     "s.kind = 'email.send' AND s.status = 'ok' AND s.output ->> 'id' IS NOT NULL "
     "AND jsonb_typeof(s.output) = 'object' AND NOT (s.output ? 'skipped' "
@@ -142,7 +144,7 @@ def _p_engaged(metric: str, names: str) -> str:
     return f"""
       IF NEW.name IN {names} AND NEW.data IS NOT NULL THEN
         INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-        SELECT r.workflow_id, {_P_HOUR}, '{metric}', s.step_id, '', count(*)
+        SELECT r.workflow_id, {P_HOUR}, '{metric}', s.step_id, '', count(*)
         FROM (SELECT DISTINCT lower(v #>> '{{}}') AS term
               FROM jsonb_path_query(NEW.data, 'strict $.**') AS v
               WHERE jsonb_typeof(v) = 'string') j
@@ -151,80 +153,68 @@ def _p_engaged(metric: str, names: str) -> str:
         WHERE NOT EXISTS (
           SELECT 1 FROM event_terms m JOIN events e ON e.seq = m.event_seq
           WHERE m.term = j.term AND e.name IN {names} AND e.seq < NEW.seq)
-        GROUP BY r.workflow_id, {_P_HOUR}, s.step_id
-        {_P_BUMP};
+        GROUP BY r.workflow_id, {P_HOUR}, s.step_id
+        {P_BUMP};
       END IF;"""
 
 
 POSTGRES = (
-    f"""
-    CREATE FUNCTION flow_campaign_hours_steps() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    *postgres_trigger(
+        "campaign_hours_steps",
+        "AFTER INSERT ON steps",
+        "flow_campaign_hours_steps",
+        f"""
       IF NEW.status <> 'skipped' AND NOT EXISTS (
         SELECT 1 FROM steps s WHERE s.run_id = NEW.run_id AND s.step_id = NEW.step_id
         AND s.status <> 'skipped' AND s.seq <> NEW.seq) THEN
         INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-        SELECT r.workflow_id, {_P_HOUR}, 'reached', NEW.step_id, '', 1 FROM runs r
-        WHERE r.id = NEW.run_id {_P_BUMP};
+        SELECT r.workflow_id, {P_HOUR}, 'reached', NEW.step_id, '', 1 FROM runs r
+        WHERE r.id = NEW.run_id {P_BUMP};
       END IF;
       IF NEW.kind = 'split' AND jsonb_typeof(NEW.output -> 'path') = 'string' AND NOT EXISTS (
         SELECT 1 FROM steps s WHERE s.run_id = NEW.run_id AND s.step_id = NEW.step_id
         AND s.kind = 'split' AND s.seq <> NEW.seq
         AND s.output ->> 'path' = NEW.output ->> 'path') THEN
         INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-        SELECT r.workflow_id, {_P_HOUR}, 'path', NEW.step_id, NEW.output ->> 'path', 1
-        FROM runs r WHERE r.id = NEW.run_id {_P_BUMP};
+        SELECT r.workflow_id, {P_HOUR}, 'path', NEW.step_id, NEW.output ->> 'path', 1
+        FROM runs r WHERE r.id = NEW.run_id {P_BUMP};
         INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-        SELECT r.workflow_id, {_P_HOUR}, 'won', NEW.step_id, NEW.output ->> 'path', 1
-        FROM runs r JOIN conversions c ON c.run_id = r.id WHERE r.id = NEW.run_id {_P_BUMP};
+        SELECT r.workflow_id, {P_HOUR}, 'won', NEW.step_id, NEW.output ->> 'path', 1
+        FROM runs r JOIN conversions c ON c.run_id = r.id WHERE r.id = NEW.run_id {P_BUMP};
       END IF;
       IF NEW.kind = 'email.send' AND NEW.status = 'ok' AND jsonb_typeof(NEW.output) = 'object'
          AND NEW.output ->> 'id' IS NOT NULL
          AND NOT (NEW.output ? 'skipped' AND NEW.output -> 'skipped' <> 'null'::jsonb) THEN
         INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-        SELECT r.workflow_id, {_P_HOUR}, 'sent', NEW.step_id, '', 1 FROM runs r
-        WHERE r.id = NEW.run_id {_P_BUMP};
+        SELECT r.workflow_id, {P_HOUR}, 'sent', NEW.step_id, '', 1 FROM runs r
+        WHERE r.id = NEW.run_id {P_BUMP};
         INSERT INTO email_sends (email_id, step_seq, run_id, step_id)
         VALUES (lower(NEW.output ->> 'id'), NEW.seq, NEW.run_id, NEW.step_id)
         ON CONFLICT DO NOTHING;
-      END IF;
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER campaign_hours_steps AFTER INSERT ON steps
-    FOR EACH ROW EXECUTE FUNCTION flow_campaign_hours_steps()
-    """,
-    f"""
-    CREATE FUNCTION flow_campaign_hours_conversions() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+      END IF;""",
+    ),
+    *postgres_trigger(
+        "campaign_hours_conversions",
+        "AFTER INSERT ON conversions",
+        "flow_campaign_hours_conversions",
+        f"""
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_P_HOUR}, 'converted', '', '', 1 FROM runs r
-      WHERE r.id = NEW.run_id {_P_BUMP};
+      SELECT r.workflow_id, {P_HOUR}, 'converted', '', '', 1 FROM runs r
+      WHERE r.id = NEW.run_id {P_BUMP};
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
-      SELECT r.workflow_id, {_P_HOUR}, 'won', p.step_id, p.path, count(*)
+      SELECT r.workflow_id, {P_HOUR}, 'won', p.step_id, p.path, count(*)
       FROM (SELECT DISTINCT s.step_id, s.output ->> 'path' AS path FROM steps s
             WHERE s.run_id = NEW.run_id AND s.kind = 'split'
             AND jsonb_typeof(s.output -> 'path') = 'string') p
       JOIN runs r ON r.id = NEW.run_id
-      GROUP BY r.workflow_id, {_P_HOUR}, p.step_id, p.path {_P_BUMP};
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER campaign_hours_conversions AFTER INSERT ON conversions
-    FOR EACH ROW EXECUTE FUNCTION flow_campaign_hours_conversions()
-    """,
-    f"""
-    CREATE FUNCTION flow_campaign_hours_events() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN{_p_engaged("opened", OPENED)}{_p_engaged("clicked", CLICKED)}
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER campaign_hours_events AFTER INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION flow_campaign_hours_events()
-    """,
+      GROUP BY r.workflow_id, {P_HOUR}, p.step_id, p.path {P_BUMP};""",
+    ),
+    *postgres_trigger(
+        "campaign_hours_events",
+        "AFTER INSERT ON events",
+        "flow_campaign_hours_events",
+        f"""{_p_engaged("opened", OPENED)}{_p_engaged("clicked", CLICKED)}""",
+    ),
 )
 
 
@@ -232,13 +222,12 @@ DROP_SQLITE = tuple(
     f"DROP TRIGGER campaign_hours_{name}"
     for name in ("reached", "path", "sent", "converted", "opened", "clicked")
 )
-DROP_POSTGRES = (
-    "DROP TRIGGER campaign_hours_steps ON steps",
-    "DROP TRIGGER campaign_hours_conversions ON conversions",
-    "DROP TRIGGER campaign_hours_events ON events",
-    "DROP FUNCTION flow_campaign_hours_steps()",
-    "DROP FUNCTION flow_campaign_hours_conversions()",
-    "DROP FUNCTION flow_campaign_hours_events()",
+DROP_POSTGRES = tuple(
+    statement
+    for table in ("steps", "conversions", "events")
+    for statement in drop_postgres_trigger(
+        f"campaign_hours_{table}", table, f"flow_campaign_hours_{table}"
+    )
 )
 
 
@@ -257,16 +246,7 @@ def upgrade() -> None:
     op.create_index(
         "conversions_workflow_created", "conversions", ["workflow_id", "run_created_at"]
     )
-    op.create_table(
-        "campaign_hours",
-        sa.Column("workflow_id", sa.String(200), nullable=False),
-        sa.Column("hour", Instant, nullable=False),
-        sa.Column("metric", sa.String(16), nullable=False),
-        sa.Column("step_id", sa.String(200), nullable=False),
-        sa.Column("path", sa.String(200), nullable=False),
-        sa.Column("n", sa.BigInteger, nullable=False),
-        sa.PrimaryKeyConstraint("workflow_id", "hour", "metric", "step_id", "path"),
-    )
+    create_figures_table("campaign_hours", "hour")
     op.create_table(
         "email_sends",
         sa.Column("email_id", sa.String(200), nullable=False),
@@ -291,7 +271,7 @@ def upgrade() -> None:
 def _backfill(postgres: bool) -> None:
     """Runs and steps stored before this revision: their hours, once (there are
     no conversions yet, so no converted or won figures)."""
-    hour = _P_HOUR if postgres else _S_HOUR
+    hour = P_HOUR if postgres else S_HOUR
     path = "s.output ->> 'path'" if postgres else "json_extract(s.output, '$.path')"
     is_text = (
         "jsonb_typeof(s.output -> 'path') = 'string'"

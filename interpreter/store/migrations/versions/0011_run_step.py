@@ -15,18 +15,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from interpreter.store.migrations import shared
+
 revision = "0011"
 down_revision = "0010"
 
 
-_INSERT = "INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n) "
-_S_HOUR = "substr(r.created_at, 1, 13) || ':00:00.000000'"
-_S_BUMP = "ON CONFLICT (workflow_id, hour, metric, step_id, path) DO UPDATE SET n = n + excluded.n"
-_P_HOUR = "date_trunc('hour', r.created_at, 'UTC')"
-_P_BUMP = (
-    "ON CONFLICT (workflow_id, hour, metric, step_id, path) "
-    "DO UPDATE SET n = campaign_hours.n + EXCLUDED.n"
-)
+_INSERT = shared.HOURS_INSERT + " "
 _S_SKIPPED = (
     "s.kind = 'email.send' AND s.status = 'ok' AND json_valid(s.output) "
     "AND json_type(s.output, '$.skipped') = 'text'"
@@ -41,28 +36,24 @@ SQLITE = (
     WHEN {_S_SKIPPED.replace("s.", "NEW.")}
     BEGIN
       {_INSERT}
-      SELECT r.workflow_id, {_S_HOUR}, 'skipped', NEW.step_id,
+      SELECT r.workflow_id, {shared.S_HOUR}, 'skipped', NEW.step_id,
         json_extract(NEW.output, '$.skipped'), 1
-      FROM runs r WHERE r.id = NEW.run_id {_S_BUMP};
+      FROM runs r WHERE r.id = NEW.run_id {shared.S_BUMP};
     END
     """,
 )
 POSTGRES = (
-    f"""
-    CREATE FUNCTION flow_campaign_hours_skipped() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    *shared.postgres_trigger(
+        "campaign_hours_skipped",
+        "AFTER INSERT ON steps",
+        "flow_campaign_hours_skipped",
+        f"""
       IF {_P_SKIPPED.replace("s.", "NEW.")} THEN
         {_INSERT}
-        SELECT r.workflow_id, {_P_HOUR}, 'skipped', NEW.step_id, NEW.output ->> 'skipped', 1
-        FROM runs r WHERE r.id = NEW.run_id {_P_BUMP};
-      END IF;
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER campaign_hours_skipped AFTER INSERT ON steps
-    FOR EACH ROW EXECUTE FUNCTION flow_campaign_hours_skipped()
-    """,
+        SELECT r.workflow_id, {shared.P_HOUR}, 'skipped', NEW.step_id, NEW.output ->> 'skipped', 1
+        FROM runs r WHERE r.id = NEW.run_id {shared.P_BUMP};
+      END IF;""",
+    ),
 )
 
 
@@ -75,9 +66,9 @@ def upgrade() -> None:
     for statement in POSTGRES if postgres else SQLITE:
         op.execute(statement)
     hour, why = (
-        (_P_HOUR, "s.output ->> 'skipped'")
+        (shared.P_HOUR, "s.output ->> 'skipped'")
         if postgres
-        else (_S_HOUR, "json_extract(s.output, '$.skipped')")
+        else (shared.S_HOUR, "json_extract(s.output, '$.skipped')")
     )
     op.execute(
         _INSERT + f"SELECT r.workflow_id, {hour}, 'skipped', s.step_id, {why}, count(*) "
@@ -89,8 +80,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER campaign_hours_skipped ON steps")
-        op.execute("DROP FUNCTION flow_campaign_hours_skipped()")
+        for statement in shared.drop_postgres_trigger(
+            "campaign_hours_skipped", "steps", "flow_campaign_hours_skipped"
+        ):
+            op.execute(statement)
     else:
         op.execute("DROP TRIGGER campaign_hours_skipped")
     op.execute("DELETE FROM campaign_hours WHERE metric = 'skipped'")

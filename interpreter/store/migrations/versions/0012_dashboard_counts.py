@@ -14,10 +14,13 @@ hour. The backfill sums the hours already counted.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
-from interpreter.store.types import Instant
+from interpreter.store.migrations.shared import (
+    create_figures_table,
+    drop_postgres_trigger,
+    postgres_trigger,
+)
 
 revision = "0012"
 down_revision = "0011"
@@ -52,48 +55,31 @@ _S_DAYS = tuple(
 SQLITE = (_S_STARTED, *_S_DAYS)
 
 POSTGRES = (
-    f"""
-    CREATE FUNCTION flow_campaign_hours_started() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    *postgres_trigger(
+        "campaign_hours_started",
+        "AFTER INSERT ON runs",
+        "flow_campaign_hours_started",
+        f"""
       INSERT INTO campaign_hours (workflow_id, hour, metric, step_id, path, n)
       VALUES (NEW.workflow_id, date_trunc('hour', NEW.created_at, 'UTC'), {_STARTED})
       ON CONFLICT (workflow_id, hour, metric, step_id, path)
-      DO UPDATE SET n = campaign_hours.n + EXCLUDED.n;
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER campaign_hours_started AFTER INSERT ON runs
-    FOR EACH ROW EXECUTE FUNCTION flow_campaign_hours_started()
-    """,
-    f"""
-    CREATE FUNCTION flow_campaign_days() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+      DO UPDATE SET n = campaign_hours.n + EXCLUDED.n;""",
+    ),
+    *postgres_trigger(
+        "campaign_days_fill",
+        "AFTER INSERT OR UPDATE OF n ON campaign_hours",
+        "flow_campaign_days",
+        f"""
       INSERT INTO campaign_days ({_COLUMNS})
       VALUES (NEW.workflow_id, date_trunc('day', NEW.hour, 'UTC'), NEW.metric, NEW.step_id,
               NEW.path, CASE WHEN TG_OP = 'UPDATE' THEN NEW.n - OLD.n ELSE NEW.n END)
-      ON CONFLICT {_KEY} DO UPDATE SET n = campaign_days.n + EXCLUDED.n;
-      RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER campaign_days_fill AFTER INSERT OR UPDATE OF n ON campaign_hours
-    FOR EACH ROW EXECUTE FUNCTION flow_campaign_days()
-    """,
+      ON CONFLICT {_KEY} DO UPDATE SET n = campaign_days.n + EXCLUDED.n;""",
+    ),
 )
 
 
 def upgrade() -> None:
-    op.create_table(
-        "campaign_days",
-        sa.Column("workflow_id", sa.String(200), nullable=False),
-        sa.Column("day", Instant, nullable=False),
-        sa.Column("metric", sa.String(16), nullable=False),
-        sa.Column("step_id", sa.String(200), nullable=False),
-        sa.Column("path", sa.String(200), nullable=False),
-        sa.Column("n", sa.BigInteger, nullable=False),
-        sa.PrimaryKeyConstraint("workflow_id", "day", "metric", "step_id", "path"),
-    )
+    create_figures_table("campaign_days", "day")
     postgres = op.get_bind().dialect.name == "postgresql"
     hour = (
         "date_trunc('hour', created_at, 'UTC')"
@@ -121,10 +107,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER campaign_days_fill ON campaign_hours")
-        op.execute("DROP FUNCTION flow_campaign_days()")
-        op.execute("DROP TRIGGER campaign_hours_started ON runs")
-        op.execute("DROP FUNCTION flow_campaign_hours_started()")
+        for statement in (
+            *drop_postgres_trigger("campaign_days_fill", "campaign_hours", "flow_campaign_days"),
+            *drop_postgres_trigger("campaign_hours_started", "runs", "flow_campaign_hours_started"),
+        ):
+            op.execute(statement)
     else:
         op.execute("DROP TRIGGER campaign_days_insert")
         op.execute("DROP TRIGGER campaign_days_update")
