@@ -4,9 +4,10 @@ shape and SQL of 0008, 0011 and 0012.
 
 These texts are frozen. The migrations that use them have run on real
 databases, and PostgreSQL keeps a function's source as written, so changing
-a text here would make a new database differ from an upgraded one (the
-schema after each step was compared before and after these were moved here).
-A new rule gets a new name, or stays in its migration."""
+a text here would make a new database differ from an upgraded one:
+``tests/integration/store/test_store_migrations_frozen.py`` fingerprints the
+schema after every step and fails. A new rule gets a new name, or stays in
+its migration."""
 
 from __future__ import annotations
 
