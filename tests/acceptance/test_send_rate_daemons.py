@@ -40,9 +40,13 @@ steps:
 POLICIES = "send_rate: {limit: 5, period: 1s}\n"
 EMAILS = 60
 # The daemons stamp a send's start in the queue and then begin it: between the
-# two lie a commit and a few lines of Python, which a loaded machine can stretch
-# to some tens of milliseconds. The steps' recorded starts keep the rule within this.
-START_TOLERANCE = 0.05
+# two lie a commit and a few lines of Python, which a loaded machine stretches
+# (with the other daemon tests running beside this one on two CPUs, a start
+# came over 50 ms late and sat in the next second's window). The steps'
+# recorded starts keep the rule within this. A rate not shared (10 a second
+# from two daemons) still puts 7 or more in any 0.75 s, and the 11 s floor
+# below holds only if the 60 sends really went at 5 a second.
+START_TOLERANCE = 0.25
 
 
 class ArrivalLog:
